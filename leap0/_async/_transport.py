@@ -1,0 +1,201 @@
+"""The one seam between the service clients and HTTP.
+
+``AsyncTransport`` is what the service clients need: send one API request,
+return its decoded JSON (``None`` for an expected ``204``), or raise a
+``Leap0Error``. ``AsyncHttpxTransport`` is the backend on ``httpx.AsyncClient``,
+with retries (see ``leap0._retry``) and timeouts. Another implementation, e.g.
+a fake for tests, needs only ``request`` and ``aclose``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Protocol, runtime_checkable
+
+import httpx
+
+from .._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    TimeoutTypes,
+    build_headers,
+    resolve_api_key,
+    resolve_base_url,
+    resolve_call_timeout,
+    resolve_max_retries,
+    resolve_timeout,
+)
+from .._responses import api_error, decode_json, never_sent, transport_error
+from .._retry import backoff_delay, parse_retry_after, status_is_retryable
+from .._sleep import async_sleep
+
+__all__ = ["AsyncHttpxTransport", "AsyncTransport"]
+
+logger = logging.getLogger("leap0")
+_DEBUG = logging.DEBUG
+
+
+@runtime_checkable
+class AsyncTransport(Protocol):
+    """What the service clients send their requests through."""
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        expected_status: int,
+        idempotent: bool,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+        timeout: TimeoutTypes = None,
+    ) -> Any:
+        """Send one API request; return the decoded JSON, or ``None`` for ``204``.
+
+        ``path`` starts with ``/`` and holds only validated segments.
+        ``idempotent`` says whether the operation is safe to repeat after it
+        may have reached the service. ``timeout`` overrides the transport's
+        timeout for this call; ``None`` keeps it. Failures raise ``Leap0Error``.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Release the transport's connections."""
+        ...
+
+
+class AsyncHttpxTransport:
+    """``AsyncTransport`` on ``httpx.AsyncClient``, with retries.
+
+    Args:
+        api_key: The Leap0 API key; else ``LEAP0_API_KEY``.
+        base_url: The API's base URL; else ``LEAP0_BASE_URL``, else the
+            service's. ``http://`` only for a loopback host.
+        timeout: Seconds, an ``httpx.Timeout``, or ``None`` for no limit.
+        max_retries: How many times a failed request may be retried (see
+            ``leap0._retry`` for what is retried).
+        http_client: An ``httpx.AsyncClient`` you configured (proxies,
+            certificates, limits). It is used as is and never closed here.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        key = resolve_api_key(api_key)
+        self.base_url = resolve_base_url(base_url)
+        self.timeout = resolve_timeout(timeout)
+        self.max_retries = resolve_max_retries(max_retries)
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise TypeError(
+                f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}"
+            )
+        self._headers = build_headers(key)
+        self._owns_client = http_client is None
+        self._client = http_client if http_client is not None else httpx.AsyncClient()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, "
+            f"max_retries={self.max_retries})"
+        )
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        expected_status: int,
+        idempotent: bool,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+        timeout: TimeoutTypes = None,
+    ) -> Any:
+        call_timeout = resolve_call_timeout(timeout) or self.timeout
+        url = self.base_url + path
+        debug = logger.isEnabledFor(_DEBUG)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._client.request(
+                    method,
+                    url,
+                    json=json,
+                    params=params,
+                    headers=self._headers,
+                    timeout=call_timeout,
+                )
+            except httpx.HTTPError as exc:
+                error = transport_error(exc, method, path)
+                retry = attempt <= self.max_retries and (
+                    (idempotent and isinstance(exc, httpx.TransportError)) or never_sent(exc)
+                )
+                if debug:
+                    logger.debug(
+                        "leap0 %s %s attempt %d failed: %s%s",
+                        method, path, attempt, type(error).__name__,
+                        "" if retry else " (not retried)",
+                    )
+                if not retry:
+                    raise error from exc
+                await self._wait(method, path, attempt, None, debug)
+                continue
+
+            status = response.status_code
+            if debug:
+                logger.debug("leap0 %s %s attempt %d -> %d", method, path, attempt, status)
+            if status == expected_status:
+                if status == 204:
+                    return None
+                return decode_json(response.content, status)
+            if attempt <= self.max_retries and status_is_retryable(status, idempotent):
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                await self._wait(method, path, attempt, retry_after, debug)
+                continue
+            raise api_error(
+                status,
+                response.reason_phrase,
+                response.headers,
+                response.content,
+                method,
+                path,
+            )
+
+    async def _wait(
+        self, method: str, path: str, attempt: int, retry_after: float | None, debug: bool
+    ) -> None:
+        delay = backoff_delay(attempt, retry_after)
+        if debug:
+            logger.debug(
+                "leap0 %s %s retry %d of %d in %.2fs",
+                method, path, attempt, self.max_retries, delay,
+            )
+        await async_sleep(delay)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client, unless it was handed in (then its owner closes it)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def __aenter__(self) -> AsyncHttpxTransport:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,90 @@
+"""``AsyncLeap0Client``: configuration, connections and the service clients in one object."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import httpx
+
+from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, TimeoutTypes
+from ._transport import AsyncHttpxTransport, AsyncTransport
+from .sandboxes import AsyncSandboxesClient
+from .ssh import AsyncSshClient
+
+__all__ = ["AsyncLeap0Client"]
+
+
+class AsyncLeap0Client:
+    """The Leap0 API client.
+
+    Example::
+
+        async with AsyncLeap0Client() as client:
+            sandbox = await client.sandboxes.create()
+            access = await sandbox.ssh.create_access()
+            print(access.command)
+
+    Args:
+        api_key: The API key; else the ``LEAP0_API_KEY`` environment variable.
+        base_url: The API's base URL; else ``LEAP0_BASE_URL``, else
+            ``https://api.leap0.dev``. ``http://`` is accepted only for a
+            loopback host, so the key never travels in clear text.
+        timeout: Seconds, an ``httpx.Timeout``, or ``None`` for no limit
+            (default: 30 s, 5 s to connect). Each call's ``http_timeout``
+            overrides it for that call.
+        max_retries: How many times a failed request may be retried
+            (default 2). Requests that may have created something are never
+            repeated; see the README.
+        http_client: An ``httpx.AsyncClient`` you configured (proxies,
+            certificates, limits). It is used as is and left open on close.
+        transport: Any ``AsyncTransport``, used instead of HTTP (e.g. a fake in
+            tests); the arguments above must then be left out.
+    """
+
+    __slots__ = ("_transport", "sandboxes", "ssh")
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        transport: AsyncTransport | None = None,
+    ) -> None:
+        if transport is None:
+            transport = AsyncHttpxTransport(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                http_client=http_client,
+            )
+        elif api_key is not None or base_url is not None or http_client is not None:
+            raise TypeError("pass either transport or api_key/base_url/http_client, not both")
+        self._transport = transport
+        self.ssh = AsyncSshClient(transport)
+        self.sandboxes = AsyncSandboxesClient(transport, self.ssh)
+
+    @property
+    def transport(self) -> AsyncTransport:
+        return self._transport
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._transport!r})"
+
+    async def aclose(self) -> None:
+        """Close the client's connections (a handed-in ``http_client`` stays open)."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncLeap0Client:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

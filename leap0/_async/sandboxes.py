@@ -1,0 +1,237 @@
+"""Sandboxes, as far as SSH needs them: ``AsyncSandboxesClient`` and the ``AsyncSandbox`` handle."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from types import TracebackType
+
+from .. import _routes
+from .._convert import structure
+from .._ids import SandboxRef
+from .._requests import DEFAULT_TEMPLATE, sandbox_create_body, sandbox_list_params
+from ..errors import Leap0NotFoundError
+from ..models import SandboxInfo, SandboxPage, SshAccess, SshValidation
+from ._transport import AsyncTransport
+from .ssh import AsyncSshClient
+
+__all__ = ["AsyncSandbox", "AsyncSandboxSsh", "AsyncSandboxesClient"]
+
+
+class AsyncSandboxSsh:
+    """The SSH methods of :class:`AsyncSshClient`, bound to one sandbox."""
+
+    __slots__ = ("_ssh", "sandbox_id")
+
+    def __init__(self, ssh: AsyncSshClient, sandbox_id: str) -> None:
+        self._ssh = ssh
+        self.sandbox_id = sandbox_id
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(sandbox_id={self.sandbox_id!r})"
+
+    async def create_access(self, http_timeout: float | None = None) -> SshAccess:
+        """Generate SSH credentials for this sandbox (see :meth:`AsyncSshClient.create_access`)."""
+        return await self._ssh.create_access(self.sandbox_id, http_timeout=http_timeout)
+
+    async def delete_access(self, http_timeout: float | None = None) -> None:
+        """Revoke this sandbox's SSH access (see :meth:`AsyncSshClient.delete_access`)."""
+        await self._ssh.delete_access(self.sandbox_id, http_timeout=http_timeout)
+
+    async def validate_access(
+        self, *, access_id: str, password: str, http_timeout: float | None = None
+    ) -> SshValidation:
+        """Check a credential pair (see :meth:`AsyncSshClient.validate_access`)."""
+        return await self._ssh.validate_access(
+            self.sandbox_id, access_id=access_id, password=password, http_timeout=http_timeout
+        )
+
+    async def regenerate_access(self, http_timeout: float | None = None) -> SshAccess:
+        """Rotate this sandbox's credential (see :meth:`AsyncSshClient.regenerate_access`)."""
+        return await self._ssh.regenerate_access(self.sandbox_id, http_timeout=http_timeout)
+
+
+class AsyncSandbox:
+    """A handle on one sandbox: its data, its SSH methods, and its lifetime.
+
+    ``async with`` deletes the sandbox on exit::
+
+        async with await client.sandboxes.create() as sandbox:
+            access = await sandbox.ssh.create_access()
+    """
+
+    __slots__ = ("_sandboxes", "info", "ssh")
+
+    info: SandboxInfo
+    """The sandbox's data as last fetched (see :meth:`refresh`)."""
+
+    def __init__(self, info: SandboxInfo, sandboxes: AsyncSandboxesClient) -> None:
+        self.info = info
+        self._sandboxes = sandboxes
+        self.ssh = AsyncSandboxSsh(sandboxes.ssh, info.id)
+
+    @property
+    def id(self) -> str:
+        return self.info.id
+
+    @property
+    def state(self) -> str:
+        """The state as last fetched (see :meth:`refresh`)."""
+        return self.info.state
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(id={self.id!r}, state={self.state!r})"
+
+    async def refresh(self, http_timeout: float | None = None) -> SandboxInfo:
+        """Fetch the sandbox's data again; returns it and keeps it in ``info``."""
+        self.info = await self._sandboxes.get_info(self.id, http_timeout=http_timeout)
+        return self.info
+
+    async def delete(self, http_timeout: float | None = None) -> None:
+        """Delete the sandbox; its SSH credential is revoked with it."""
+        await self._sandboxes.delete(self.id, http_timeout=http_timeout)
+
+    async def __aenter__(self) -> AsyncSandbox:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        with contextlib.suppress(Leap0NotFoundError):  # already gone
+            await self.delete()
+
+
+class AsyncSandboxesClient:
+    """Create, find, list and delete sandboxes."""
+
+    __slots__ = ("_transport", "ssh")
+
+    def __init__(self, transport: AsyncTransport, ssh: AsyncSshClient | None = None) -> None:
+        self._transport = transport
+        self.ssh = ssh if ssh is not None else AsyncSshClient(transport)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._transport!r})"
+
+    async def create(
+        self,
+        *,
+        template_name: str = DEFAULT_TEMPLATE,
+        vcpu: int | None = None,
+        memory: int | None = None,
+        timeout: int | None = None,
+        env_vars: Mapping[str, str] | None = None,
+        auto_pause: bool | None = None,
+        http_timeout: float | None = None,
+    ) -> AsyncSandbox:
+        """Create a sandbox and return a handle on it.
+
+        Arguments left as ``None`` take the service's defaults (1 vCPU,
+        1024 MiB, 300 s, no auto-pause). Limits are checked before sending:
+        vcpu 1..8, memory 512..8192 MiB and even, timeout 1..28800 s.
+
+        Not repeated once the request may have reached the service (a read
+        timeout, a dropped connection, a 5xx): a repeat could create a second
+        sandbox. The original error is raised; failures to connect and 429
+        are retried.
+
+        Args:
+            template_name: The template to start from.
+            vcpu: Virtual CPUs.
+            memory: Memory in MiB.
+            timeout: Lifetime in seconds.
+            env_vars: Environment variables set in the sandbox.
+            auto_pause: Pause into a snapshot at the timeout instead of stopping.
+            http_timeout: Optional HTTP request timeout in seconds for this SDK call.
+
+        Raises:
+            Leap0ConflictError: The organization's sandbox limit is reached.
+            Leap0BadRequestError: The service rejected a field (see ``errors``).
+        """
+        body = sandbox_create_body(
+            template_name=template_name,
+            vcpu=vcpu,
+            memory=memory,
+            timeout=timeout,
+            env_vars=env_vars,
+            auto_pause=auto_pause,
+        )
+        data = await self._transport.request(
+            "POST",
+            _routes.SANDBOXES,
+            expected_status=201,
+            idempotent=False,
+            json=body,
+            timeout=http_timeout,
+        )
+        return AsyncSandbox(structure(data, SandboxInfo), self)
+
+    async def get(self, sandbox: SandboxRef, http_timeout: float | None = None) -> AsyncSandbox:
+        """A handle on an existing sandbox, with its current data.
+
+        Raises:
+            Leap0NotFoundError: No such sandbox.
+        """
+        return AsyncSandbox(await self.get_info(sandbox, http_timeout=http_timeout), self)
+
+    async def get_info(self, sandbox: SandboxRef, http_timeout: float | None = None) -> SandboxInfo:
+        """The current data of a sandbox, without a handle."""
+        data = await self._transport.request(
+            "GET",
+            _routes.sandbox(sandbox),
+            expected_status=200,
+            idempotent=True,
+            timeout=http_timeout,
+        )
+        return structure(data, SandboxInfo)
+
+    async def list(
+        self,
+        *,
+        state: str | None = None,
+        sort: str = "created_at",
+        order: str = "desc",
+        page: int = 1,
+        page_size: int = 20,
+        http_timeout: float | None = None,
+    ) -> SandboxPage:
+        """One page of the organization's sandboxes.
+
+        Args:
+            state: Only sandboxes in this state (``running``, ``paused``, ...).
+            sort: ``created_at`` or ``state``.
+            order: ``asc`` or ``desc``.
+            page: The page, from 1.
+            page_size: Sandboxes a page, 1 to 100.
+            http_timeout: Optional HTTP request timeout in seconds for this SDK call.
+        """
+        params = sandbox_list_params(
+            state=state, sort=sort, order=order, page=page, page_size=page_size
+        )
+        data = await self._transport.request(
+            "GET",
+            _routes.SANDBOX_LIST,
+            expected_status=200,
+            idempotent=True,
+            params=params,
+            timeout=http_timeout,
+        )
+        return structure(data, SandboxPage)
+
+    async def delete(self, sandbox: SandboxRef, http_timeout: float | None = None) -> None:
+        """Delete a sandbox; its SSH credential is revoked with it.
+
+        Raises:
+            Leap0NotFoundError: No such sandbox.
+        """
+        await self._transport.request(
+            "DELETE",
+            _routes.sandbox(sandbox),
+            expected_status=204,
+            idempotent=True,
+            timeout=http_timeout,
+        )
+

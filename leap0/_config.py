@@ -1,0 +1,132 @@
+"""Client configuration shared by both clients: API key, base URL, timeout, headers."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+import httpx
+
+from ._version import __version__
+from .errors import Leap0Error
+
+__all__ = [
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "TimeoutTypes",
+    "build_headers",
+    "resolve_api_key",
+    "resolve_base_url",
+    "resolve_max_retries",
+    "resolve_timeout",
+]
+
+API_KEY_ENV = "LEAP0_API_KEY"
+BASE_URL_ENV = "LEAP0_BASE_URL"
+DEFAULT_BASE_URL = "https://api.leap0.dev"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+DEFAULT_MAX_RETRIES = 2
+USER_AGENT = f"leap0-python/{__version__}"
+
+TimeoutTypes = float | int | httpx.Timeout | None
+"""Seconds for every phase, an ``httpx.Timeout`` for each phase, or ``None`` for no limit."""
+
+
+def resolve_api_key(api_key: str | None) -> str:
+    """The API key given, else ``LEAP0_API_KEY``; a clear error when neither is set."""
+    if api_key is None:
+        api_key = os.environ.get(API_KEY_ENV) or None
+        if api_key is None:
+            raise Leap0Error(
+                f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable"
+            )
+    if not isinstance(api_key, str):
+        raise TypeError(f"api_key must be a str, not {type(api_key).__name__}")
+    if not api_key or api_key != api_key.strip() or not api_key.isprintable():
+        # Never echo the key itself.
+        raise ValueError("api_key must be a non-empty string of printable characters")
+    return api_key
+
+
+def resolve_base_url(base_url: str | None) -> str:
+    """The base URL given, else ``LEAP0_BASE_URL``, else the service's.
+
+    ``https`` is required, except for a loopback host (``127.0.0.0/8``, ``::1``,
+    ``localhost``), so the API key never crosses a network in clear text.
+    """
+    if base_url is None:
+        base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    if not isinstance(base_url, str):
+        raise TypeError(f"base_url must be a str, not {type(base_url).__name__}")
+    parts = urlsplit(base_url)
+    scheme = parts.scheme.lower()
+    try:
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if scheme not in ("http", "https") or not host:
+        raise ValueError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("base_url must not hold credentials, a query or a fragment")
+    if scheme == "http" and not is_loopback(host):
+        raise ValueError(
+            f"base_url {base_url!r} uses http:// for a host that is not loopback; "
+            "use https:// so the API key is not sent in clear text"
+        )
+    return base_url.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine (``localhost``, ``127.0.0.0/8`` or ``::1``)."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_timeout(timeout: object) -> httpx.Timeout:
+    """An ``httpx.Timeout`` from seconds, an ``httpx.Timeout`` or ``None``."""
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if timeout is None:
+        return httpx.Timeout(None)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(
+            f"timeout must be seconds, an httpx.Timeout or None, not {type(timeout).__name__}"
+        )
+    if not timeout > 0:
+        raise ValueError(f"timeout must be positive, got {timeout!r}")
+    return httpx.Timeout(float(timeout))
+
+
+def resolve_call_timeout(http_timeout: object) -> httpx.Timeout | None:
+    """A per-call override: ``None`` keeps the client's timeout."""
+    if http_timeout is None:
+        return None
+    return resolve_timeout(http_timeout)
+
+
+def resolve_max_retries(max_retries: object) -> int:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int):
+        raise TypeError(f"max_retries must be an int, not {type(max_retries).__name__}")
+    if max_retries < 0:
+        raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+    return max_retries
+
+
+def build_headers(api_key: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    headers = {
+        "Authorization": f"Bearer {api_key}",
+        "Accept": "application/json",
+        "User-Agent": USER_AGENT,
+    }
+    if extra:
+        headers.update(extra)
+    return headers

@@ -1,0 +1,68 @@
+"""Identifier validation and URL paths: every value put into a path is checked here.
+
+A sandbox id or access id is a non-empty string of at most 128 ASCII letters,
+digits, ``-``, ``_`` and ``.``, and is neither ``.`` nor ``..``. Such a value is
+always exactly one URL path segment, so a hostile id never leaves the process.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+__all__ = ["HasId", "SandboxRef", "access_id_of", "sandbox_id_of", "validate_id"]
+
+_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,128}")
+_match = _ID_RE.fullmatch
+
+
+class HasId(Protocol):
+    """Anything with a string ``id``: a sandbox handle or a ``SandboxInfo``."""
+
+    @property
+    def id(self) -> str: ...
+
+
+SandboxRef = str | HasId
+"""A sandbox id, or any object with an ``id`` (``AsyncSandbox``, ``Sandbox``, ``SandboxInfo``)."""
+
+
+def validate_id(value: object, name: str) -> str:
+    """``value`` if it is a well-formed id, else ``TypeError``/``ValueError`` naming ``name``."""
+    if type(value) is not str:
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+        value = str.__str__(value)  # a plain copy, whatever the subclass overrides
+    if _match(value) is None or value == "." or value == "..":
+        raise ValueError(
+            f"{name} must be 1 to 128 ASCII letters, digits, '-', '_' or '.' "
+            f"(and not '.' or '..'), got {_preview(value)}"
+        )
+    return value
+
+
+def sandbox_id_of(sandbox: object, name: str = "sandbox") -> str:
+    """The validated id of a sandbox given as an id or an object with ``.id``."""
+    if type(sandbox) is str:
+        return validate_id(sandbox, name)
+    if isinstance(sandbox, str):
+        return validate_id(sandbox, name)
+    try:
+        ident = sandbox.id  # type: ignore[attr-defined]
+    except AttributeError:
+        raise TypeError(
+            f"{name} must be a sandbox id (str) or an object with an 'id', "
+            f"not {type(sandbox).__name__}"
+        ) from None
+    return validate_id(ident, f"{name}.id")
+
+
+def access_id_of(value: object, name: str = "access_id") -> str:
+    """The validated SSH access id."""
+    return validate_id(value, name)
+
+
+def _preview(value: str) -> str:
+    if len(value) > 40:
+        return repr(value[:40]) + f"... ({len(value)} characters)"
+    return repr(value)

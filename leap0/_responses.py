@@ -1,0 +1,123 @@
+"""Turning answers and transport failures into results or leap0 errors (pure, shared)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from ._retry import parse_retry_after
+from .errors import (
+    Leap0APIError,
+    Leap0AuthenticationError,
+    Leap0BadRequestError,
+    Leap0ConflictError,
+    Leap0ConnectionError,
+    Leap0Error,
+    Leap0NotFoundError,
+    Leap0PermissionError,
+    Leap0RateLimitError,
+    Leap0ResponseError,
+    Leap0ServerError,
+    Leap0TimeoutError,
+)
+
+__all__ = ["api_error", "decode_json", "never_sent", "transport_error"]
+
+_BY_STATUS: dict[int, type[Leap0APIError]] = {
+    400: Leap0BadRequestError,
+    401: Leap0AuthenticationError,
+    403: Leap0PermissionError,
+    404: Leap0NotFoundError,
+    409: Leap0ConflictError,
+    429: Leap0RateLimitError,
+}
+
+_loads = json.loads
+
+
+def decode_json(content: bytes, status_code: int) -> Any:
+    """The JSON body of a successful answer, or ``Leap0ResponseError``."""
+    if not content:
+        raise Leap0ResponseError(
+            f"expected a JSON body, got an empty answer (status {status_code})",
+            status_code=status_code,
+        )
+    try:
+        return _loads(content)
+    except (ValueError, UnicodeDecodeError):
+        raise Leap0ResponseError(
+            f"expected a JSON body, got {len(content)} bytes that are not JSON "
+            f"(status {status_code})",
+            status_code=status_code,
+        ) from None
+
+
+def _error_body(content: bytes) -> object:
+    if not content:
+        return None
+    try:
+        return _loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return content[:2000].decode("utf-8", "replace")
+
+
+def api_error(
+    status_code: int,
+    reason: str,
+    headers: Mapping[str, str],
+    content: bytes,
+    method: str,
+    path: str,
+) -> Leap0APIError:
+    """The ``Leap0APIError`` subclass for an answer with an unexpected status."""
+    body = _error_body(content)
+    message = None
+    if isinstance(body, dict):
+        raw = body.get("message")
+        if isinstance(raw, str) and raw:
+            message = raw
+    if message is None:
+        message = reason or "unexpected status"
+    if status_code >= 500:
+        cls: type[Leap0APIError] = Leap0ServerError
+    else:
+        cls = _BY_STATUS.get(status_code, Leap0APIError)
+    kwargs: dict[str, Any] = {
+        "status_code": status_code,
+        "method": method,
+        "path": path,
+        "body": body,
+        "headers": headers,
+        "request_id": headers.get("x-request-id") or headers.get("request-id"),
+    }
+    if cls is Leap0RateLimitError:
+        kwargs["retry_after"] = parse_retry_after(headers.get("retry-after"))
+    return cls(message, **kwargs)
+
+
+def never_sent(exc: httpx.HTTPError) -> bool:
+    """Whether the failed request certainly never reached the service."""
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+def transport_error(exc: httpx.HTTPError, method: str, path: str) -> Leap0Error:
+    """The leap0 error for an httpx failure that left no answer to read."""
+    where = f"{method} {path}"
+    if isinstance(exc, httpx.TimeoutException):
+        kind = {
+            httpx.ConnectTimeout: "connecting",
+            httpx.ReadTimeout: "waiting for the answer",
+            httpx.WriteTimeout: "sending the request",
+            httpx.PoolTimeout: "waiting for a free connection",
+        }.get(type(exc), "")
+        return Leap0TimeoutError(f"{where}: timed out {kind}".rstrip())
+    if isinstance(exc, httpx.ConnectError):
+        return Leap0ConnectionError(f"{where}: could not connect to the service ({exc})")
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return Leap0ConnectionError(f"{where}: the connection was dropped before a full answer")
+    if isinstance(exc, httpx.DecodingError):
+        return Leap0ResponseError(f"{where}: the answer could not be decoded ({exc})")
+    return Leap0ConnectionError(f"{where}: {type(exc).__name__}: {exc}")

@@ -1,0 +1,33 @@
+"""URL paths of the Leap0 API. Each builder validates the ids it puts in the path."""
+
+from __future__ import annotations
+
+from ._ids import sandbox_id_of
+
+__all__ = [
+    "SANDBOXES",
+    "SANDBOX_LIST",
+    "sandbox",
+    "ssh_access",
+    "ssh_regen",
+    "ssh_validate",
+]
+
+SANDBOXES = "/v1/sandbox/"
+SANDBOX_LIST = "/v1/sandboxes"
+
+
+def sandbox(ref: object) -> str:
+    return f"/v1/sandbox/{sandbox_id_of(ref)}/"
+
+
+def ssh_access(ref: object) -> str:
+    return f"/v1/sandbox/{sandbox_id_of(ref)}/ssh/access"
+
+
+def ssh_validate(ref: object) -> str:
+    return f"/v1/sandbox/{sandbox_id_of(ref)}/ssh/validate"
+
+
+def ssh_regen(ref: object) -> str:
+    return f"/v1/sandbox/{sandbox_id_of(ref)}/ssh/regen"

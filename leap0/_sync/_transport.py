@@ -1,0 +1,203 @@
+# Generated from leap0/_async/_transport.py by `python setup_hooks.py` (unasync). Do not edit:
+# change the async source, then regenerate.
+"""The one seam between the service clients and HTTP.
+
+``Transport`` is what the service clients need: send one API request,
+return its decoded JSON (``None`` for an expected ``204``), or raise a
+``Leap0Error``. ``HttpxTransport`` is the backend on ``httpx.Client``,
+with retries (see ``leap0._retry``) and timeouts. Another implementation, e.g.
+a fake for tests, needs only ``request`` and ``close``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Protocol, runtime_checkable
+
+import httpx
+
+from .._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    TimeoutTypes,
+    build_headers,
+    resolve_api_key,
+    resolve_base_url,
+    resolve_call_timeout,
+    resolve_max_retries,
+    resolve_timeout,
+)
+from .._responses import api_error, decode_json, never_sent, transport_error
+from .._retry import backoff_delay, parse_retry_after, status_is_retryable
+from .._sleep import sync_sleep
+
+__all__ = ["HttpxTransport", "Transport"]
+
+logger = logging.getLogger("leap0")
+_DEBUG = logging.DEBUG
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """What the service clients send their requests through."""
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        expected_status: int,
+        idempotent: bool,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+        timeout: TimeoutTypes = None,
+    ) -> Any:
+        """Send one API request; return the decoded JSON, or ``None`` for ``204``.
+
+        ``path`` starts with ``/`` and holds only validated segments.
+        ``idempotent`` says whether the operation is safe to repeat after it
+        may have reached the service. ``timeout`` overrides the transport's
+        timeout for this call; ``None`` keeps it. Failures raise ``Leap0Error``.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release the transport's connections."""
+        ...
+
+
+class HttpxTransport:
+    """``Transport`` on ``httpx.Client``, with retries.
+
+    Args:
+        api_key: The Leap0 API key; else ``LEAP0_API_KEY``.
+        base_url: The API's base URL; else ``LEAP0_BASE_URL``, else the
+            service's. ``http://`` only for a loopback host.
+        timeout: Seconds, an ``httpx.Timeout``, or ``None`` for no limit.
+        max_retries: How many times a failed request may be retried (see
+            ``leap0._retry`` for what is retried).
+        http_client: An ``httpx.Client`` you configured (proxies,
+            certificates, limits). It is used as is and never closed here.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        key = resolve_api_key(api_key)
+        self.base_url = resolve_base_url(base_url)
+        self.timeout = resolve_timeout(timeout)
+        self.max_retries = resolve_max_retries(max_retries)
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise TypeError(
+                f"http_client must be an httpx.Client, not {type(http_client).__name__}"
+            )
+        self._headers = build_headers(key)
+        self._owns_client = http_client is None
+        self._client = http_client if http_client is not None else httpx.Client()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, "
+            f"max_retries={self.max_retries})"
+        )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        expected_status: int,
+        idempotent: bool,
+        json: Any = None,
+        params: Mapping[str, str | int] | None = None,
+        timeout: TimeoutTypes = None,
+    ) -> Any:
+        call_timeout = resolve_call_timeout(timeout) or self.timeout
+        url = self.base_url + path
+        debug = logger.isEnabledFor(_DEBUG)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._client.request(
+                    method,
+                    url,
+                    json=json,
+                    params=params,
+                    headers=self._headers,
+                    timeout=call_timeout,
+                )
+            except httpx.HTTPError as exc:
+                error = transport_error(exc, method, path)
+                retry = attempt <= self.max_retries and (
+                    (idempotent and isinstance(exc, httpx.TransportError)) or never_sent(exc)
+                )
+                if debug:
+                    logger.debug(
+                        "leap0 %s %s attempt %d failed: %s%s",
+                        method, path, attempt, type(error).__name__,
+                        "" if retry else " (not retried)",
+                    )
+                if not retry:
+                    raise error from exc
+                self._wait(method, path, attempt, None, debug)
+                continue
+
+            status = response.status_code
+            if debug:
+                logger.debug("leap0 %s %s attempt %d -> %d", method, path, attempt, status)
+            if status == expected_status:
+                if status == 204:
+                    return None
+                return decode_json(response.content, status)
+            if attempt <= self.max_retries and status_is_retryable(status, idempotent):
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                self._wait(method, path, attempt, retry_after, debug)
+                continue
+            raise api_error(
+                status,
+                response.reason_phrase,
+                response.headers,
+                response.content,
+                method,
+                path,
+            )
+
+    def _wait(
+        self, method: str, path: str, attempt: int, retry_after: float | None, debug: bool
+    ) -> None:
+        delay = backoff_delay(attempt, retry_after)
+        if debug:
+            logger.debug(
+                "leap0 %s %s retry %d of %d in %.2fs",
+                method, path, attempt, self.max_retries, delay,
+            )
+        sync_sleep(delay)
+
+    def close(self) -> None:
+        """Close the HTTP client, unless it was handed in (then its owner closes it)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> HttpxTransport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

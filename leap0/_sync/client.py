@@ -1,0 +1,92 @@
+# Generated from leap0/_async/client.py by `python setup_hooks.py` (unasync). Do not edit:
+# change the async source, then regenerate.
+"""``Leap0Client``: configuration, connections and the service clients in one object."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import httpx
+
+from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, TimeoutTypes
+from ._transport import HttpxTransport, Transport
+from .sandboxes import SandboxesClient
+from .ssh import SshClient
+
+__all__ = ["Leap0Client"]
+
+
+class Leap0Client:
+    """The Leap0 API client.
+
+    Example::
+
+        with Leap0Client() as client:
+            sandbox = client.sandboxes.create()
+            access = sandbox.ssh.create_access()
+            print(access.command)
+
+    Args:
+        api_key: The API key; else the ``LEAP0_API_KEY`` environment variable.
+        base_url: The API's base URL; else ``LEAP0_BASE_URL``, else
+            ``https://api.leap0.dev``. ``http://`` is accepted only for a
+            loopback host, so the key never travels in clear text.
+        timeout: Seconds, an ``httpx.Timeout``, or ``None`` for no limit
+            (default: 30 s, 5 s to connect). Each call's ``http_timeout``
+            overrides it for that call.
+        max_retries: How many times a failed request may be retried
+            (default 2). Requests that may have created something are never
+            repeated; see the README.
+        http_client: An ``httpx.Client`` you configured (proxies,
+            certificates, limits). It is used as is and left open on close.
+        transport: Any ``Transport``, used instead of HTTP (e.g. a fake in
+            tests); the arguments above must then be left out.
+    """
+
+    __slots__ = ("_transport", "sandboxes", "ssh")
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        transport: Transport | None = None,
+    ) -> None:
+        if transport is None:
+            transport = HttpxTransport(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                http_client=http_client,
+            )
+        elif api_key is not None or base_url is not None or http_client is not None:
+            raise TypeError("pass either transport or api_key/base_url/http_client, not both")
+        self._transport = transport
+        self.ssh = SshClient(transport)
+        self.sandboxes = SandboxesClient(transport, self.ssh)
+
+    @property
+    def transport(self) -> Transport:
+        return self._transport
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._transport!r})"
+
+    def close(self) -> None:
+        """Close the client's connections (a handed-in ``http_client`` stays open)."""
+        self._transport.close()
+
+    def __enter__(self) -> Leap0Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,124 @@
+"""The data leap0 returns: frozen attrs classes shared by the sync and async clients.
+
+Timestamps are timezone-aware :class:`datetime.datetime` objects in UTC.
+Fields the service adds later are ignored, so an older SDK keeps working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Literal
+
+import attrs
+
+__all__ = [
+    "SandboxInfo",
+    "SandboxPage",
+    "SandboxState",
+    "SandboxSummary",
+    "SshAccess",
+    "SshValidation",
+]
+
+SandboxState = Literal[
+    "starting",
+    "stopping",
+    "running",
+    "snapshotting",
+    "paused",
+    "unpausing",
+    "stopped",
+    "deleting",
+    "deleted",
+]
+"""The states a sandbox passes through (``SandboxInfo.state`` holds one of them as a str)."""
+
+
+@attrs.frozen
+class SshAccess:
+    """An SSH credential for a sandbox, as issued by ``create_access`` or ``regenerate_access``.
+
+    ``id`` is the SSH user name and ``password`` the password; ``ssh_command``
+    (also reachable as ``command``) is the whole command to connect. The
+    password is left out of ``repr()`` and ``str()``.
+    """
+
+    id: str
+    sandbox_id: str
+    password: str = attrs.field(repr=False)
+    ssh_command: str
+    expires_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def command(self) -> str:
+        """The full SSH command to connect (the wire field ``ssh_command``)."""
+        return self.ssh_command
+
+    @property
+    def username(self) -> str:
+        """The SSH user name: the access id."""
+        return self.id
+
+    @property
+    def expired(self) -> bool:
+        """Whether the credential's expiry time has passed (by this machine's clock)."""
+        return datetime.now(timezone.utc) >= self.expires_at
+
+
+@attrs.frozen
+class SshValidation:
+    """Whether an SSH credential pair is valid; wrong, expired and revoked give ``valid=False``."""
+
+    valid: bool
+    sandbox_id: str
+
+
+@attrs.frozen
+class SandboxInfo:
+    """A sandbox's data, as returned by create and get."""
+
+    id: str
+    template_id: str
+    vcpu: int
+    memory: int
+    """Memory in MiB."""
+    disk: int
+    """Writable disk in MiB."""
+    timeout: int
+    """Lifetime in seconds."""
+    state: str
+    """One of :data:`SandboxState`."""
+    auto_pause: bool
+    created_at: datetime
+
+
+@attrs.frozen
+class SandboxSummary:
+    """One sandbox in a list."""
+
+    id: str
+    template_id: str
+    pod_id: str
+    state: str
+    created_at: datetime
+    launch_time: datetime | None = None
+    state_change_time: datetime | None = None
+    timeout_at: int | None = None
+    """Unix time, in seconds, at which the sandbox times out."""
+
+
+@attrs.frozen
+class SandboxPage:
+    """One page of sandboxes: ``items`` and the ``total_items`` matching before paging."""
+
+    items: tuple[SandboxSummary, ...]
+    total_items: int
+
+    def __iter__(self) -> Iterator[SandboxSummary]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
