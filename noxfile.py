@@ -1,0 +1,57 @@
+"""Sessions: tests on every supported Python, lint, typecheck, the unasync check, bench, demo.
+
+A session whose Python is not installed is skipped, not failed.
+"""
+
+from __future__ import annotations
+
+import nox
+
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+
+nox.options.sessions = ["tests", "lint", "typecheck", "unasync"]
+nox.options.error_on_missing_interpreters = False
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The whole test suite, warnings as errors."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python="3.12")
+def lint(session: nox.Session) -> None:
+    """ruff over the package, tests, benchmarks, examples and hooks."""
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", ".")
+
+
+@nox.session(python="3.12")
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package."""
+    session.install("-e", ".[dev]")
+    session.run("mypy", "--strict", "leap0")
+
+
+@nox.session(python="3.12")
+def unasync(session: nox.Session) -> None:
+    """The generated sync files are exactly what setup_hooks.py writes."""
+    session.install("unasync>=0.6,<0.7", "tokenize-rt>=5", "setuptools>=77")
+    session.run("python", "setup_hooks.py", "--check")
+
+
+@nox.session(python=["3.11", "3.12"])
+def bench(session: nox.Session) -> None:
+    """Every benchmark, printing its figures and ratios against raw httpx."""
+    session.install("-e", ".[dev]")
+    session.run("python", "benchmarks/run_all.py", *session.posargs)
+
+
+@nox.session(python="3.12")
+def demo(session: nox.Session) -> None:
+    """The quickstart against a local emulator, sync then async."""
+    session.install("-e", ".[emulator]")
+    session.run("python", "examples/quickstart.py")
+    session.run("python", "examples/quickstart_async.py")

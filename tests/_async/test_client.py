@@ -1,0 +1,144 @@
+"""Client configuration: keys, URLs, timeouts, injected clients, closing."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from leap0 import AsyncHttpxTransport, AsyncLeap0Client, Leap0Error
+from tests._support import API_KEY, BASE_URL, SANDBOX_ID, access_json
+
+
+async def test_api_key_and_base_url_from_environment(
+    monkeypatch: pytest.MonkeyPatch, httpx_mock: HTTPXMock
+) -> None:
+    monkeypatch.setenv("LEAP0_API_KEY", "env-key")
+    monkeypatch.setenv("LEAP0_BASE_URL", "https://env.leap0.test/")
+    httpx_mock.add_response(
+        url=f"https://env.leap0.test/v1/sandbox/{SANDBOX_ID}/ssh/regen", json=access_json()
+    )
+    async with AsyncLeap0Client() as client:
+        await client.ssh.regenerate_access(SANDBOX_ID)
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers["authorization"] == "Bearer env-key"
+
+
+async def test_default_base_url_is_the_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEAP0_BASE_URL", raising=False)
+    async with AsyncHttpxTransport(api_key=API_KEY) as transport:
+        assert transport.base_url == "https://api.leap0.dev"
+
+
+async def test_missing_api_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEAP0_API_KEY", raising=False)
+    with pytest.raises(Leap0Error, match="LEAP0_API_KEY"):
+        AsyncLeap0Client()
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://api.leap0.dev", "http://10.0.0.5:8080", "ftp://x", "api.leap0.dev", "https://"],
+)
+async def test_unsafe_or_malformed_base_url_is_refused(base_url: str) -> None:
+    with pytest.raises(ValueError):
+        AsyncLeap0Client(api_key=API_KEY, base_url=base_url)
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "https://x.y"]
+)
+async def test_loopback_http_and_any_https_are_accepted(base_url: str) -> None:
+    async with AsyncLeap0Client(api_key=API_KEY, base_url=base_url):
+        pass
+
+
+async def test_repr_never_shows_the_key() -> None:
+    async with AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL) as client:
+        for obj in (client, client.ssh, client.sandboxes, client.transport):
+            assert API_KEY not in repr(obj)
+            assert API_KEY not in str(obj)
+
+
+async def test_injected_http_client_is_used_and_left_open(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(json=access_json())
+    async with httpx.AsyncClient(headers={"X-Team": "blue"}) as http_client:
+        async with AsyncLeap0Client(
+            api_key=API_KEY, base_url=BASE_URL, http_client=http_client
+        ) as client:
+            await client.ssh.regenerate_access(SANDBOX_ID)
+        assert not http_client.is_closed
+        request = httpx_mock.get_request()
+        assert request is not None
+        assert request.headers["x-team"] == "blue"
+        assert request.headers["authorization"] == f"Bearer {API_KEY}"
+
+
+async def test_own_http_client_is_closed() -> None:
+    client = AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL)
+    transport = client.transport
+    assert isinstance(transport, AsyncHttpxTransport)
+    await client.aclose()
+    await client.aclose()  # closing twice is harmless
+    assert transport._client.is_closed
+
+
+async def test_wrong_http_client_type_is_refused() -> None:
+    with pytest.raises(TypeError):
+        AsyncLeap0Client(api_key=API_KEY, http_client=object())  # type: ignore[arg-type]
+
+
+async def test_timeout_accepts_seconds_and_httpx_timeout(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(json=access_json())
+    httpx_mock.add_response(json=access_json())
+    async with AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL, timeout=3) as client:
+        await client.ssh.regenerate_access(SANDBOX_ID)
+    timeout = httpx.Timeout(10.0, connect=2.0)
+    async with AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL, timeout=timeout) as client:
+        await client.ssh.regenerate_access(SANDBOX_ID)
+    first, second = httpx_mock.get_requests()
+    assert first.extensions["timeout"]["read"] == 3.0
+    assert second.extensions["timeout"] == {"connect": 2.0, "read": 10.0, "write": 10.0, "pool": 10.0}
+
+
+@pytest.mark.parametrize(("value", "error"), [(-1, ValueError), ("3", TypeError), (0, ValueError)])
+async def test_bad_timeout_is_refused(value: object, error: type) -> None:
+    with pytest.raises(error):
+        AsyncLeap0Client(api_key=API_KEY, timeout=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("value", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError)])
+async def test_bad_max_retries_is_refused(value: object, error: type) -> None:
+    with pytest.raises(error):
+        AsyncLeap0Client(api_key=API_KEY, max_retries=value)  # type: ignore[arg-type]
+
+
+async def test_custom_transport_replaces_http() -> None:
+    calls: list[tuple[str, str]] = []
+
+    class FakeTransport:
+        async def request(self, method: str, path: str, **kwargs: object) -> object:
+            calls.append((method, path))
+            return access_json()
+
+        async def aclose(self) -> None:
+            pass
+
+    async with AsyncLeap0Client(transport=FakeTransport()) as client:  # type: ignore[arg-type]
+        access = await client.ssh.regenerate_access(SANDBOX_ID)
+    assert access.sandbox_id == SANDBOX_ID
+    assert calls == [("POST", f"/v1/sandbox/{SANDBOX_ID}/ssh/regen")]
+
+
+async def test_transport_and_http_settings_are_exclusive() -> None:
+    class FakeTransport:
+        async def request(self, method: str, path: str, **kwargs: object) -> object:
+            return None
+
+        async def aclose(self) -> None:
+            pass
+
+    with pytest.raises(TypeError):
+        AsyncLeap0Client(api_key="k", transport=FakeTransport())  # type: ignore[arg-type]
+

@@ -1,0 +1,214 @@
+# Generated from tests/_async/test_sandboxes.py by `python setup_hooks.py` (unasync). Do not edit:
+# change the async source, then regenerate.
+"""Sandboxes: create, get, list, delete and the handle (pytest-httpx)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from pytest_httpx import HTTPXMock
+
+from leap0 import (
+    Leap0Client,
+    Sandbox,
+    Leap0ConflictError,
+    Leap0NotFoundError,
+    SandboxInfo,
+    SandboxPage,
+)
+from tests._support import API_KEY, BASE_URL, SANDBOX_ID, sandbox_json, url
+
+SANDBOX = url(f"/v1/sandbox/{SANDBOX_ID}/")
+
+
+@pytest.fixture
+def client() -> Iterator[Leap0Client]:
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as c:
+        yield c
+
+
+def test_create_sends_defaults_and_returns_a_handle(
+    client: Leap0Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(
+        method="POST", url=url("/v1/sandbox/"), status_code=201, json=sandbox_json()
+    )
+
+    sandbox = client.sandboxes.create()
+
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert json.loads(request.content) == {"template_name": "system/debian:bookworm"}
+    assert isinstance(sandbox, Sandbox)
+    assert sandbox.id == SANDBOX_ID
+    assert sandbox.state == "running"
+    assert isinstance(sandbox.info, SandboxInfo)
+    assert sandbox.info.memory == 1024
+    assert sandbox.ssh.sandbox_id == SANDBOX_ID
+
+
+def test_create_sends_every_given_field(
+    client: Leap0Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", status_code=201, json=sandbox_json(vcpu=2))
+    client.sandboxes.create(
+        template_name="my-template",
+        vcpu=2,
+        memory=2048,
+        timeout=600,
+        env_vars={"A": "1"},
+        auto_pause=True,
+    )
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert json.loads(request.content) == {
+        "template_name": "my-template",
+        "vcpu": 2,
+        "memory": 2048,
+        "timeout": 600,
+        "env_vars": {"A": "1"},
+        "auto_pause": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"vcpu": 0}, ValueError),
+        ({"vcpu": 9}, ValueError),
+        ({"vcpu": "2"}, TypeError),
+        ({"vcpu": True}, TypeError),
+        ({"memory": 511}, ValueError),
+        ({"memory": 1025}, ValueError),
+        ({"memory": 8194}, ValueError),
+        ({"timeout": 0}, ValueError),
+        ({"timeout": 28801}, ValueError),
+        ({"template_name": ""}, ValueError),
+        ({"env_vars": {"A": 1}}, TypeError),
+        ({"env_vars": ["A"]}, TypeError),
+        ({"auto_pause": "yes"}, TypeError),
+    ],
+)
+def test_create_checks_limits_before_sending(
+    client: Leap0Client, httpx_mock: HTTPXMock, kwargs: dict[str, object], error: type
+) -> None:
+    with pytest.raises(error):
+        client.sandboxes.create(**kwargs)  # type: ignore[arg-type]
+    assert httpx_mock.get_requests() == []
+
+
+def test_create_beyond_the_limit_is_a_conflict(
+    client: Leap0Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(status_code=409, json={"message": "sandbox limit reached"})
+    with pytest.raises(Leap0ConflictError, match="sandbox limit reached"):
+        client.sandboxes.create()
+
+
+def test_get_refresh_and_delete(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(method="GET", url=SANDBOX, json=sandbox_json(state="starting"))
+    httpx_mock.add_response(method="GET", url=SANDBOX, json=sandbox_json(state="running"))
+    httpx_mock.add_response(method="DELETE", url=SANDBOX, status_code=204)
+
+    sandbox = client.sandboxes.get(SANDBOX_ID)
+    assert sandbox.state == "starting"
+    info = sandbox.refresh()
+    assert info.state == sandbox.state == "running"
+    sandbox.delete()
+    assert [r.method for r in httpx_mock.get_requests()] == ["GET", "GET", "DELETE"]
+
+
+def test_handle_as_context_manager_deletes_on_exit(
+    client: Leap0Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", status_code=201, json=sandbox_json())
+    httpx_mock.add_response(method="DELETE", url=SANDBOX, status_code=204)
+    with client.sandboxes.create() as sandbox:
+        assert sandbox.id == SANDBOX_ID
+    assert httpx_mock.get_requests()[-1].method == "DELETE"
+
+
+def test_handle_exit_tolerates_an_already_deleted_sandbox(
+    client: Leap0Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", status_code=201, json=sandbox_json())
+    httpx_mock.add_response(method="DELETE", url=SANDBOX, status_code=404, json={"message": "gone"})
+    with client.sandboxes.create():
+        pass
+
+
+def test_get_unknown_is_not_found(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(status_code=404, json={"message": "sandbox not found"})
+    with pytest.raises(Leap0NotFoundError):
+        client.sandboxes.get(SANDBOX_ID)
+
+
+def test_list_sends_query_and_parses_page(
+    client: Leap0Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(
+        json={
+            "items": [
+                {
+                    "id": SANDBOX_ID,
+                    "template_id": "t",
+                    "pod_id": "",
+                    "state": "running",
+                    "created_at": "2026-11-26T04:00:00Z",
+                    "timeout_at": 1795000000,
+                    "new_field": "ignored",
+                }
+            ],
+            "total_items": 5,
+        }
+    )
+    page = client.sandboxes.list(state="running", order="asc", page=2, page_size=1)
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.url.path == "/v1/sandboxes"
+    assert dict(request.url.params) == {
+        "state": "running",
+        "sort": "created_at",
+        "order-by": "asc",
+        "page": "2",
+        "page-size": "1",
+    }
+    assert isinstance(page, SandboxPage)
+    assert page.total_items == 5
+    assert len(page) == 1
+    assert [s.id for s in page] == [SANDBOX_ID]
+    assert page.items[0].timeout_at == 1795000000
+    assert page.items[0].launch_time is None
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"state": "deleted"},
+        {"state": "bogus"},
+        {"sort": "id"},
+        {"order": "up"},
+        {"page": 0},
+        {"page_size": 0},
+        {"page_size": 101},
+    ],
+)
+def test_list_checks_query_before_sending(
+    client: Leap0Client, httpx_mock: HTTPXMock, kwargs: dict[str, object]
+) -> None:
+    with pytest.raises(ValueError):
+        client.sandboxes.list(**kwargs)  # type: ignore[arg-type]
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize("bad", ["../x", "a/b", ".."])
+def test_bad_ids_never_reach_the_network(
+    client: Leap0Client, httpx_mock: HTTPXMock, bad: str
+) -> None:
+    with pytest.raises(ValueError):
+        client.sandboxes.get(bad)
+    with pytest.raises(ValueError):
+        client.sandboxes.delete(bad)
+    assert httpx_mock.get_requests() == []

@@ -1,0 +1,101 @@
+"""Models and wire conversion (pure)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import attrs
+import pytest
+
+from leap0 import Leap0ResponseError, SandboxInfo, SshAccess, SshValidation
+from leap0._convert import converter, format_datetime, parse_datetime, structure
+from tests._support import PASSWORD, access_json, sandbox_json
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-26T04:00:00Z", datetime(2026, 11, 26, 4, 0, tzinfo=UTC)),
+        ("2026-11-26T04:00:00z", datetime(2026, 11, 26, 4, 0, tzinfo=UTC)),
+        ("2026-11-26T04:00:00.5Z", datetime(2026, 11, 26, 4, 0, 0, 500000, tzinfo=UTC)),
+        ("2026-11-26T04:00:00.123456789Z", datetime(2026, 11, 26, 4, 0, 0, 123456, tzinfo=UTC)),
+        ("2026-11-26T04:00:00+00:00", datetime(2026, 11, 26, 4, 0, tzinfo=UTC)),
+        (
+            "2026-11-26T06:00:00+02:00",
+            datetime(2026, 11, 26, 6, 0, tzinfo=timezone(timedelta(hours=2))),
+        ),
+        ("2026-11-26T04:00:00", datetime(2026, 11, 26, 4, 0, tzinfo=UTC)),
+    ],
+)
+def test_timestamps_parse_aware_on_every_python(text: str, expected: datetime) -> None:
+    parsed = parse_datetime(text)
+    assert parsed == expected
+    assert parsed.tzinfo is not None
+
+
+def test_format_datetime_round_trips_with_z() -> None:
+    value = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
+    assert format_datetime(value) == "2026-11-26T04:00:00Z"
+    assert parse_datetime(format_datetime(value)) == value
+
+
+def test_unknown_fields_are_ignored() -> None:
+    access = structure(access_json(brand_new_field={"x": 1}), SshAccess)
+    assert access.id == "ssh-7f3a"
+
+
+def test_models_are_frozen() -> None:
+    access = structure(access_json(), SshAccess)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        access.password = "x"  # type: ignore[misc]
+
+
+def test_password_is_not_in_repr_or_str() -> None:
+    access = structure(access_json(), SshAccess)
+    assert PASSWORD not in repr(access)
+    assert PASSWORD not in str(access)
+    assert "password" not in repr(access)
+    assert access.password == PASSWORD
+
+
+def test_expired_compares_with_now() -> None:
+    past = structure(access_json(expires_at="2000-01-01T00:00:00Z"), SshAccess)
+    future = structure(access_json(expires_at="2999-01-01T00:00:00Z"), SshAccess)
+    assert past.expired is True
+    assert future.expired is False
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"sandbox_id": "s"}, "valid"),
+        ({"valid": "yes", "sandbox_id": "s"}, "valid"),
+        ({"valid": 1, "sandbox_id": "s"}, "valid"),
+        ({"valid": True, "sandbox_id": None}, "sandbox_id"),
+    ],
+)
+def test_missing_or_mistyped_field_names_it(body: dict[str, object], field: str) -> None:
+    with pytest.raises(Leap0ResponseError) as info:
+        structure(body, SshValidation)
+    assert info.value.field == field
+    assert field in str(info.value)
+
+
+@pytest.mark.parametrize("body", [[], "x", None, 3])
+def test_non_object_body_is_a_response_error(body: object) -> None:
+    with pytest.raises(Leap0ResponseError, match="JSON object"):
+        structure(body, SandboxInfo)
+
+
+def test_sandbox_info_strict_ints() -> None:
+    with pytest.raises(Leap0ResponseError, match="vcpu"):
+        structure(sandbox_json(vcpu="2"), SandboxInfo)
+    with pytest.raises(Leap0ResponseError, match="vcpu"):
+        structure(sandbox_json(vcpu=True), SandboxInfo)
+
+
+def test_unstructure_gives_wire_form() -> None:
+    access = structure(access_json(), SshAccess)
+    assert converter.unstructure(access) == access_json()
