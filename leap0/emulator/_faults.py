@@ -1,0 +1,152 @@
+"""Scripted faults for the emulator's HTTP routes.
+
+Light module: no third-party imports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["Fault", "normalize_method", "normalize_path"]
+
+_FIELDS = ("status", "body", "content_type", "retry_after", "headers", "delay", "drop")
+
+
+@dataclasses.dataclass(frozen=True)
+class Fault:
+    """One scripted answer for the next matching request.
+
+    The kinds, which may be combined:
+
+    * ``Fault(status=503, retry_after="1")``: answer this status instead of the
+      real handler. The body defaults to ``{"message": "injected fault"}``.
+    * ``Fault(body="<html>oops</html>", content_type="text/html")``: answer this
+      raw body (status 200 unless ``status`` is given) instead of the real
+      handler; for malformed, truncated or wrong-shape bodies.
+    * ``Fault(delay=2.5)``: wait this many seconds, then handle the request
+      normally (or answer ``status``/``body`` if also given).
+    * ``Fault(drop=True)``: start a response (status 200 unless ``status`` is
+      given) whose ``Content-Length`` is larger than what is sent, send part of
+      it, then close the connection.
+
+    ``headers`` adds response headers to an injected answer.
+    """
+
+    status: int | None = None
+    body: str | None = None
+    content_type: str | None = None
+    retry_after: str | None = None
+    headers: Mapping[str, str] | None = None
+    delay: float | None = None
+    drop: bool = False
+
+    def __post_init__(self) -> None:
+        if self.status is not None and (
+            isinstance(self.status, bool)
+            or not isinstance(self.status, int)
+            or not 100 <= self.status <= 599
+        ):
+            raise ValueError("status must be an integer between 100 and 599")
+        for name in ("body", "content_type", "retry_after"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{name} must be a string")
+        if self.headers is not None:
+            if not isinstance(self.headers, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in self.headers.items()
+            ):
+                raise ValueError("headers must map strings to strings")
+            object.__setattr__(self, "headers", dict(self.headers))
+        if self.delay is not None:
+            if (
+                isinstance(self.delay, bool)
+                or not isinstance(self.delay, (int, float))
+                or not math.isfinite(self.delay)
+                or self.delay < 0
+            ):
+                raise ValueError("delay must be a non-negative number of seconds")
+            object.__setattr__(self, "delay", float(self.delay))
+        if not isinstance(self.drop, bool):
+            raise ValueError("drop must be a boolean")
+        if (
+            self.status is None
+            and self.body is None
+            and self.delay is None
+            and not self.drop
+            and self.retry_after is None
+            and self.headers is None
+            and self.content_type is None
+        ):
+            raise ValueError("a fault needs at least one of status, body, delay or drop")
+
+    @property
+    def answers(self) -> bool:
+        """Whether this fault replaces the real handler's answer."""
+        return (
+            self.drop
+            or self.status is not None
+            or self.body is not None
+            or self.retry_after is not None
+            or self.headers is not None
+            or self.content_type is not None
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Fault:
+        """Build a fault from its JSON form; raises ValueError on bad input."""
+        if not isinstance(data, Mapping):
+            raise ValueError("a fault must be an object")
+        unknown = sorted(set(data) - set(_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown fault field(s): {', '.join(map(str, unknown))}")
+        values = {k: v for k, v in data.items() if v is not None}
+        if "retry_after" in values and isinstance(values["retry_after"], (int, float)):
+            if isinstance(values["retry_after"], bool):
+                raise ValueError("retry_after must be a string")
+            values["retry_after"] = _number_text(values["retry_after"])
+        if "drop" in values and not isinstance(values["drop"], bool):
+            raise ValueError("drop must be a boolean")
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form accepted by ``POST /_emulator/faults``."""
+        out: dict[str, Any] = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if name == "drop":
+                if value:
+                    out[name] = True
+            elif value is not None:
+                out[name] = dict(value) if name == "headers" else value
+        return out
+
+
+def _number_text(value: float) -> str:
+    if isinstance(value, int) or value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
+def coerce_fault(value: Fault | Mapping[str, Any]) -> Fault:
+    if isinstance(value, Fault):
+        return value
+    return Fault.from_dict(value)
+
+
+def normalize_method(method: str) -> str:
+    if not isinstance(method, str) or not method or not method.isalpha():
+        raise ValueError("method must be an HTTP method name such as 'POST'")
+    return method.upper()
+
+
+def normalize_path(path: str) -> str:
+    """The request path as faults and attempt counters key it."""
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ValueError("path must be an absolute request path such as '/v1/sandbox/'")
+    path = path.split("?", 1)[0]
+    while len(path) > 1 and path.endswith("/"):
+        path = path[:-1]
+    return path

@@ -1,0 +1,439 @@
+"""The emulator's in-memory state: sandboxes, SSH credentials, faults, counters.
+
+Pure Python, no web or SSH imports. Every method is synchronous and takes one
+lock, so the state can be used from the server's event loop and from the
+thread that owns the :class:`~leap0.emulator.Emulator` handle at the same time.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime
+import hashlib
+import hmac
+import itertools
+import math
+import os
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ._faults import Fault, normalize_method, normalize_path
+
+__all__ = [
+    "DEFAULT_DISK",
+    "DEFAULT_TEMPLATE",
+    "LIST_STATES",
+    "SANDBOX_STATES",
+    "Conflict",
+    "Credential",
+    "NotFound",
+    "Sandbox",
+    "SessionTarget",
+    "State",
+    "rfc3339",
+]
+
+DEFAULT_TEMPLATE = "system/debian:bookworm"
+DEFAULT_DISK = 10240
+SANDBOX_STATES = (
+    "starting",
+    "stopping",
+    "running",
+    "snapshotting",
+    "paused",
+    "unpausing",
+    "stopped",
+    "deleting",
+    "deleted",
+)
+LIST_STATES = tuple(s for s in SANDBOX_STATES if s != "deleted")
+_POD_ID = "pod-emulator-0"
+
+
+class NotFound(Exception):
+    """The addressed sandbox or credential does not exist (HTTP 404)."""
+
+
+class Conflict(Exception):
+    """The request conflicts with the current state (HTTP 409)."""
+
+
+def rfc3339(ts: float) -> str:
+    """RFC 3339 UTC timestamp with microseconds and a ``Z`` suffix."""
+    dt = datetime.datetime.fromtimestamp(ts, tz=datetime.timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclasses.dataclass
+class Sandbox:
+    id: str
+    template_id: str
+    vcpu: int
+    memory: int
+    disk: int
+    timeout: int
+    auto_pause: bool
+    env_vars: dict[str, str]
+    created_at: float
+    seq: int
+    workdir: str
+    state: str = "running"
+    pod_id: str = _POD_ID
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "template_id": self.template_id,
+            "vcpu": self.vcpu,
+            "memory": self.memory,
+            "disk": self.disk,
+            "timeout": self.timeout,
+            "state": self.state,
+            "auto_pause": self.auto_pause,
+            "created_at": rfc3339(self.created_at),
+        }
+
+    def to_list_item(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "template_id": self.template_id,
+            "pod_id": self.pod_id,
+            "state": self.state,
+            "launch_time": rfc3339(self.created_at),
+            "state_change_time": rfc3339(self.created_at),
+            "timeout_at": int(self.created_at) + self.timeout,
+            "created_at": rfc3339(self.created_at),
+        }
+
+
+@dataclasses.dataclass
+class Credential:
+    id: str
+    sandbox_id: str
+    salt: bytes
+    digest: bytes
+    created_at: float
+    updated_at: float
+    expires_at: float
+    expires_monotonic: float
+
+    def matches(self, password: str) -> bool:
+        candidate = _digest(self.salt, password)
+        return hmac.compare_digest(candidate, self.digest)
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self.expires_monotonic
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionTarget:
+    """What an authenticated SSH session needs to know about its sandbox."""
+
+    sandbox_id: str
+    workdir: str
+    env_vars: Mapping[str, str]
+
+
+def _digest(salt: bytes, password: str) -> bytes:
+    return hmac.new(salt, password.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(8)}"
+
+
+Listener = Callable[[str], None]
+
+
+class State:
+    """All mutable emulator state behind one lock."""
+
+    def __init__(self, *, root: str, ssh_lifetime: float, max_sandboxes: int) -> None:
+        _check_lifetime(ssh_lifetime)
+        _check_max(max_sandboxes)
+        self.root = root
+        self.ssh_host = "127.0.0.1"
+        self.ssh_port = 0
+        self._defaults = (float(ssh_lifetime), int(max_sandboxes))
+        self.ssh_lifetime = float(ssh_lifetime)
+        self.max_sandboxes = int(max_sandboxes)
+        self._lock = threading.RLock()
+        self._seq = itertools.count(1)
+        self._sandboxes: dict[str, Sandbox] = {}
+        self._creds_by_sandbox: dict[str, Credential] = {}
+        self._creds_by_id: dict[str, Credential] = {}
+        self._faults: dict[tuple[str, str], collections.deque[Fault]] = {}
+        self._attempts: collections.Counter[tuple[str, str]] = collections.Counter()
+        self._listeners: list[Listener] = []
+
+    # -- listeners -----------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(sandbox_id)`` whenever a sandbox's SSH access ends.
+
+        That is: its credential is deleted, or the sandbox is deleted or reset.
+        Called outside the lock, from whichever thread made the change.
+        """
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def _notify(self, sandbox_ids: Iterable[str]) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for sandbox_id in sandbox_ids:
+            for listener in listeners:
+                listener(sandbox_id)
+
+    # -- sandboxes -----------------------------------------------------------
+
+    def create_sandbox(
+        self,
+        *,
+        template_name: str = DEFAULT_TEMPLATE,
+        vcpu: int = 1,
+        memory: int = 1024,
+        timeout: int = 300,
+        env_vars: Mapping[str, str] | None = None,
+        auto_pause: bool = False,
+    ) -> dict[str, Any]:
+        with self._lock:
+            if len(self._sandboxes) >= self.max_sandboxes:
+                raise Conflict(
+                    f"sandbox limit reached: at most {self.max_sandboxes} sandboxes may exist"
+                )
+            sandbox_id = _new_id("sbx")
+            while sandbox_id in self._sandboxes:  # pragma: no cover - 64 random bits
+                sandbox_id = _new_id("sbx")
+            workdir = os.path.join(self.root, sandbox_id)
+            os.mkdir(workdir, 0o700)
+            sandbox = Sandbox(
+                id=sandbox_id,
+                template_id=template_name,
+                vcpu=vcpu,
+                memory=memory,
+                disk=DEFAULT_DISK,
+                timeout=timeout,
+                auto_pause=auto_pause,
+                env_vars=dict(env_vars or {}),
+                created_at=time.time(),
+                seq=next(self._seq),
+                workdir=workdir,
+            )
+            self._sandboxes[sandbox_id] = sandbox
+            return sandbox.to_json()
+
+    def get_sandbox(self, sandbox_id: str) -> dict[str, Any]:
+        with self._lock:
+            return self._sandbox(sandbox_id).to_json()
+
+    def delete_sandbox(self, sandbox_id: str) -> None:
+        with self._lock:
+            sandbox = self._sandbox(sandbox_id)
+            del self._sandboxes[sandbox_id]
+            cred = self._creds_by_sandbox.pop(sandbox_id, None)
+            if cred is not None:
+                self._creds_by_id.pop(cred.id, None)
+        self._notify([sandbox_id])
+        shutil.rmtree(sandbox.workdir, ignore_errors=True)
+
+    def list_sandboxes(
+        self,
+        *,
+        state: str | None = None,
+        sort: str = "created_at",
+        descending: bool = True,
+        page: int = 1,
+        page_size: int = 20,
+    ) -> tuple[list[dict[str, Any]], int]:
+        with self._lock:
+            found = [s for s in self._sandboxes.values() if state is None or s.state == state]
+            if sort == "state":
+                found.sort(key=lambda s: (s.state, s.seq), reverse=descending)
+            else:
+                found.sort(key=lambda s: s.seq, reverse=descending)
+            start = (page - 1) * page_size
+            return [s.to_list_item() for s in found[start : start + page_size]], len(found)
+
+    def _sandbox(self, sandbox_id: str) -> Sandbox:
+        sandbox = self._sandboxes.get(sandbox_id)
+        if sandbox is None:
+            raise NotFound(f"sandbox {sandbox_id!r} not found")
+        return sandbox
+
+    # -- SSH credentials -----------------------------------------------------
+
+    def _access_json(self, cred: Credential, password: str) -> dict[str, Any]:
+        return {
+            "id": cred.id,
+            "sandbox_id": cred.sandbox_id,
+            "password": password,
+            "expires_at": rfc3339(cred.expires_at),
+            "created_at": rfc3339(cred.created_at),
+            "updated_at": rfc3339(cred.updated_at),
+            "ssh_command": f"ssh -p {self.ssh_port} {cred.id}@{self.ssh_host}",
+        }
+
+    def _issue(self, cred: Credential) -> str:
+        """Give ``cred`` a fresh password and expiry; return the password."""
+        password = secrets.token_urlsafe(24)
+        now = time.time()
+        cred.salt = secrets.token_bytes(16)
+        cred.digest = _digest(cred.salt, password)
+        cred.updated_at = now
+        cred.expires_at = now + self.ssh_lifetime
+        cred.expires_monotonic = time.monotonic() + self.ssh_lifetime
+        return password
+
+    def create_access(self, sandbox_id: str) -> dict[str, Any]:
+        with self._lock:
+            self._sandbox(sandbox_id)
+            if sandbox_id in self._creds_by_sandbox:
+                raise Conflict(f"sandbox {sandbox_id!r} already has SSH access")
+            cred_id = _new_id("ssh")
+            while cred_id in self._creds_by_id:  # pragma: no cover - 64 random bits
+                cred_id = _new_id("ssh")
+            now = time.time()
+            cred = Credential(
+                id=cred_id,
+                sandbox_id=sandbox_id,
+                salt=b"",
+                digest=b"",
+                created_at=now,
+                updated_at=now,
+                expires_at=now,
+                expires_monotonic=0.0,
+            )
+            password = self._issue(cred)
+            cred.updated_at = cred.created_at
+            self._creds_by_sandbox[sandbox_id] = cred
+            self._creds_by_id[cred_id] = cred
+            return self._access_json(cred, password)
+
+    def _credential(self, sandbox_id: str, ssh_id: str | None) -> Credential:
+        self._sandbox(sandbox_id)
+        cred = self._creds_by_sandbox.get(sandbox_id)
+        if cred is None or (ssh_id is not None and cred.id != ssh_id):
+            what = "SSH access" if ssh_id is None else f"SSH access {ssh_id!r}"
+            raise NotFound(f"{what} not found for sandbox {sandbox_id!r}")
+        return cred
+
+    def delete_access(self, sandbox_id: str, ssh_id: str | None = None) -> None:
+        with self._lock:
+            cred = self._credential(sandbox_id, ssh_id)
+            del self._creds_by_sandbox[sandbox_id]
+            del self._creds_by_id[cred.id]
+        self._notify([sandbox_id])
+
+    def regen_access(self, sandbox_id: str, ssh_id: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            cred = self._credential(sandbox_id, ssh_id)
+            password = self._issue(cred)
+            return self._access_json(cred, password)
+
+    def validate_access(self, sandbox_id: str, ssh_id: str, password: str) -> bool:
+        with self._lock:
+            self._sandbox(sandbox_id)
+            cred = self._creds_by_sandbox.get(sandbox_id)
+            if cred is None or not hmac.compare_digest(cred.id.encode(), ssh_id.encode()):
+                return False
+            return cred.matches(password) and not cred.expired()
+
+    def authenticate(self, username: str, password: str) -> SessionTarget | None:
+        """The session target if ``username``/``password`` is a valid pair now."""
+        with self._lock:
+            cred = self._creds_by_id.get(username)
+            if cred is None or not cred.matches(password) or cred.expired():
+                return None
+            sandbox = self._sandboxes[cred.sandbox_id]
+            return SessionTarget(sandbox.id, sandbox.workdir, dict(sandbox.env_vars))
+
+    def sandbox_exists(self, sandbox_id: str) -> bool:
+        with self._lock:
+            return sandbox_id in self._sandboxes
+
+    # -- faults and counters -------------------------------------------------
+
+    def inject(self, method: str, path: str, faults: Iterable[Fault]) -> None:
+        key = (normalize_method(method), normalize_path(path))
+        items = list(faults)
+        with self._lock:
+            self._faults.setdefault(key, collections.deque()).extend(items)
+
+    def record_attempt(self, method: str, path: str) -> Fault | None:
+        """Count a request that arrived; return the next scripted fault for it."""
+        key = (method.upper(), normalize_path(path))
+        with self._lock:
+            self._attempts[key] += 1
+            queue = self._faults.get(key)
+            if not queue:
+                return None
+            fault = queue.popleft()
+            if not queue:
+                del self._faults[key]
+            return fault
+
+    def attempts(self, method: str, path: str) -> int:
+        key = (normalize_method(method), normalize_path(path))
+        with self._lock:
+            return self._attempts[key]
+
+    def pending_faults(self, method: str, path: str) -> int:
+        key = (normalize_method(method), normalize_path(path))
+        with self._lock:
+            return len(self._faults.get(key, ()))
+
+    def configure(
+        self, *, ssh_lifetime: float | None = None, max_sandboxes: int | None = None
+    ) -> None:
+        if ssh_lifetime is not None:
+            _check_lifetime(ssh_lifetime)
+        if max_sandboxes is not None:
+            _check_max(max_sandboxes)
+        with self._lock:
+            if ssh_lifetime is not None:
+                self.ssh_lifetime = float(ssh_lifetime)
+            if max_sandboxes is not None:
+                self.max_sandboxes = int(max_sandboxes)
+
+    def settings(self) -> dict[str, Any]:
+        with self._lock:
+            return {"ssh_lifetime": self.ssh_lifetime, "max_sandboxes": self.max_sandboxes}
+
+    def reset(self) -> None:
+        """Forget every sandbox, credential, fault and counter; restore settings."""
+        with self._lock:
+            sandboxes = list(self._sandboxes.values())
+            self._sandboxes.clear()
+            self._creds_by_sandbox.clear()
+            self._creds_by_id.clear()
+            self._faults.clear()
+            self._attempts.clear()
+            self.ssh_lifetime, self.max_sandboxes = self._defaults
+        self._notify(s.id for s in sandboxes)
+        for sandbox in sandboxes:
+            shutil.rmtree(sandbox.workdir, ignore_errors=True)
+
+
+def _check_lifetime(value: float) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError("ssh_lifetime must be a positive number of seconds")
+
+
+def _check_max(value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("max_sandboxes must be a non-negative integer")
