@@ -1,0 +1,470 @@
+"""The emulator's SSH server (asyncssh): password logins run commands locally.
+
+Imported only when an emulator starts: it needs the ``emulator`` extra.
+Each sandbox is a directory; a session runs ``/bin/sh -c COMMAND`` (or a shell)
+there as the current user. That is convenience, not isolation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import struct
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncssh
+
+from ._state import SessionTarget, State
+
+__all__ = ["SshService"]
+
+log = logging.getLogger("leap0.emulator")
+
+_CHUNK = 65536
+# Makes the pty the controlling terminal of the new session, then runs the shell.
+_CTTY_HELPER = (
+    "import fcntl, os, sys, termios\n"
+    "try:\n"
+    "    fcntl.ioctl(0, termios.TIOCSCTTY, 0)\n"
+    "except OSError:\n"
+    "    pass\n"
+    "os.execvp(sys.argv[1], sys.argv[1:])\n"
+)
+_CLIENT_ENV_PREFIXES = ("LC_",)
+_CLIENT_ENV_NAMES = ("LANG",)
+
+Process = asyncssh.SSHServerProcess[bytes]
+
+
+class _ConnectionHandler(asyncssh.SSHServer):
+    """Per-connection authentication: password only, checked against the state."""
+
+    def __init__(self, service: SshService) -> None:
+        self._service = service
+        self._conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._conn = conn
+        self._service._connections.add(conn)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._conn is not None:
+            self._service._forget(self._conn)
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def public_key_auth_supported(self) -> bool:
+        return False
+
+    def kbdint_auth_supported(self) -> bool:
+        return False
+
+    def host_based_auth_supported(self) -> bool:
+        return False
+
+    def validate_password(self, username: str, password: str) -> bool:
+        target = self._service.state.authenticate(username, password)
+        if target is None or self._conn is None:
+            return False
+        self._service._register(self._conn, target)
+        return True
+
+
+class SshService:
+    """asyncssh listener plus bookkeeping of live connections and sessions."""
+
+    def __init__(self, state: State, *, host: str, port: int) -> None:
+        self.state = state
+        self.host = host
+        self.requested_port = port
+        self.port = 0
+        self._acceptor: asyncssh.SSHAcceptor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._connections: set[asyncssh.SSHServerConnection] = set()
+        self._targets: dict[asyncssh.SSHServerConnection, SessionTarget] = {}
+        self._by_sandbox: dict[str, set[asyncssh.SSHServerConnection]] = {}
+        self._sessions: set[asyncio.Task[Any]] = set()
+        self._children: set[asyncio.subprocess.Process] = set()
+
+    async def start(self) -> int:
+        self._loop = asyncio.get_running_loop()
+        host_key = asyncssh.generate_private_key("ssh-ed25519")
+        self._acceptor = await asyncssh.listen(
+            self.host,
+            self.port or self.requested_port,
+            server_factory=lambda: _ConnectionHandler(self),
+            server_host_keys=[host_key],
+            process_factory=self._session,
+            encoding=None,
+            line_editor=False,
+            agent_forwarding=False,
+            x11_forwarding=False,
+            allow_scp=False,
+            reuse_address=True,
+            login_timeout=30,
+        )
+        self.port = self._acceptor.get_port()
+        self.state.add_listener(self._access_ended)
+        return self.port
+
+    async def close(self) -> None:
+        self.state.remove_listener(self._access_ended)
+        if self._acceptor is not None:
+            self._acceptor.close()
+        connections = list(self._connections)
+        for conn in connections:
+            conn.close()
+        for conn in connections:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.wait_closed(), timeout=2)
+        if self._sessions:
+            _, pending = await asyncio.wait(list(self._sessions), timeout=3)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=1)
+        for child in list(self._children):
+            _kill_group(child)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(child.wait(), timeout=2)
+        if self._acceptor is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._acceptor.wait_closed(), timeout=2)
+            self._acceptor = None
+
+    # -- connection bookkeeping ----------------------------------------------
+
+    def _register(self, conn: asyncssh.SSHServerConnection, target: SessionTarget) -> None:
+        self._targets[conn] = target
+        self._by_sandbox.setdefault(target.sandbox_id, set()).add(conn)
+
+    def _forget(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._connections.discard(conn)
+        target = self._targets.pop(conn, None)
+        if target is not None:
+            conns = self._by_sandbox.get(target.sandbox_id)
+            if conns is not None:
+                conns.discard(conn)
+                if not conns:
+                    del self._by_sandbox[target.sandbox_id]
+
+    def _access_ended(self, sandbox_id: str) -> None:
+        """State listener (any thread): close the sandbox's connections."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop stopped meanwhile
+            loop.call_soon_threadsafe(self._close_sandbox, sandbox_id)
+
+    def _close_sandbox(self, sandbox_id: str) -> None:
+        for conn in list(self._by_sandbox.get(sandbox_id, ())):
+            conn.close()
+
+    # -- sessions --------------------------------------------------------------
+
+    async def _session(self, process: Process) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._sessions.add(task)
+        try:
+            await self._run_session(process)
+        except Exception:
+            log.exception("SSH session failed")
+            _exit(process, 255)
+        finally:
+            if task is not None:
+                self._sessions.discard(task)
+
+    async def _run_session(self, process: Process) -> None:
+        conn = process.get_extra_info("connection")
+        target = self._targets.get(conn)
+        if target is None or not self.state.sandbox_exists(target.sandbox_id):
+            _exit(process, 255)
+            return
+        if process.subsystem is not None:
+            process.stderr.write(f"subsystem {process.subsystem!r} is not supported\r\n".encode())
+            _exit(process, 1)
+            return
+        if not os.path.isdir(target.workdir):
+            _exit(process, 255)
+            return
+        env = _environment(target, process)
+        if process.get_terminal_type() is not None:
+            await self._run_on_pty(process, target, env)
+        else:
+            await self._run_on_pipes(process, target, env)
+
+    async def _spawn(
+        self, argv: list[str], target: SessionTarget, env: dict[str, str], **stdio: Any
+    ) -> asyncio.subprocess.Process:
+        child = await asyncio.create_subprocess_exec(
+            *argv, cwd=target.workdir, env=env, start_new_session=True, **stdio
+        )
+        self._children.add(child)
+        return child
+
+    async def _finish(
+        self,
+        process: Process,
+        child: asyncio.subprocess.Process,
+        drain: Callable[[], Awaitable[Any]],
+    ) -> None:
+        """Wait for the child (or a closed channel), drain output, report status."""
+        waiter = asyncio.ensure_future(child.wait())
+        closed = asyncio.ensure_future(process.channel.wait_closed())
+        try:
+            await asyncio.wait({waiter, closed}, return_when=asyncio.FIRST_COMPLETED)
+            if not waiter.done():
+                _kill_group(child)
+                await waiter
+            else:
+                drained = asyncio.ensure_future(drain())
+                await asyncio.wait({drained, closed}, return_when=asyncio.FIRST_COMPLETED)
+                if not drained.done():
+                    drained.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await drained
+        finally:
+            for fut in (waiter, closed):
+                if not fut.done():
+                    fut.cancel()
+            _kill_group(child)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await waiter
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await closed
+            self._children.discard(child)
+        returncode = child.returncode
+        if returncode is None:  # pragma: no cover - waited above
+            returncode = 255
+        if returncode < 0:
+            try:
+                name = signal.Signals(-returncode).name[3:]
+            except ValueError:
+                name = "KILL"
+            with contextlib.suppress(Exception):
+                process.exit_with_signal(name)
+        else:
+            _exit(process, returncode)
+
+    async def _run_on_pipes(
+        self, process: Process, target: SessionTarget, env: dict[str, str]
+    ) -> None:
+        command = process.command
+        argv = ["/bin/sh", "-c", command] if command is not None else ["/bin/sh"]
+        pipe = asyncio.subprocess.PIPE
+        child = await self._spawn(argv, target, env, stdin=pipe, stdout=pipe, stderr=pipe)
+        assert child.stdin is not None
+        assert child.stdout is not None
+        assert child.stderr is not None
+        stdin_writer = child.stdin
+
+        async def feed() -> None:
+            try:
+                while True:
+                    try:
+                        data = await process.stdin.read(_CHUNK)
+                    except asyncssh.SignalReceived as exc:
+                        _signal_group(child.pid, exc.signal)
+                        continue
+                    except (asyncssh.TerminalSizeChanged, asyncssh.BreakReceived):
+                        continue
+                    if not data:
+                        break
+                    stdin_writer.write(data)
+                    await stdin_writer.drain()
+            except (OSError, asyncssh.Error):
+                pass
+            finally:
+                with contextlib.suppress(OSError):
+                    stdin_writer.close()
+
+        async def pump(reader: asyncio.StreamReader, writer: asyncssh.SSHWriter[bytes]) -> None:
+            broken = False
+            while True:
+                data = await reader.read(_CHUNK)
+                if not data:
+                    return
+                if broken:
+                    continue
+                try:
+                    writer.write(data)
+                    await writer.drain()
+                except (OSError, asyncssh.Error):
+                    broken = True
+
+        feeder = asyncio.ensure_future(feed())
+        pumps = asyncio.gather(
+            pump(child.stdout, process.stdout), pump(child.stderr, process.stderr)
+        )
+        try:
+            await self._finish(process, child, lambda: pumps)
+        finally:
+            feeder.cancel()
+            if not pumps.done():
+                pumps.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await feeder
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pumps
+            with contextlib.suppress(OSError):
+                stdin_writer.close()
+
+    async def _run_on_pty(
+        self, process: Process, target: SessionTarget, env: dict[str, str]
+    ) -> None:
+        import fcntl
+        import termios
+
+        loop = asyncio.get_running_loop()
+        command = process.command
+        term = process.get_terminal_type() or "xterm"
+        env["TERM"] = term
+        shell = env.get("SHELL") or "/bin/sh"
+        inner = ["/bin/sh", "-c", command] if command is not None else [shell, "-i"]
+        argv = [sys.executable, "-I", "-S", "-c", _CTTY_HELPER, *inner]
+
+        master, slave = os.openpty()
+        try:
+            _set_winsize(fcntl, termios, master, process.get_terminal_size())
+            child = await self._spawn(argv, target, env, stdin=slave, stdout=slave, stderr=slave)
+        except BaseException:
+            os.close(master)
+            raise
+        finally:
+            os.close(slave)
+        os.set_blocking(master, False)
+        eof: asyncio.Future[None] = loop.create_future()
+
+        def readable() -> None:
+            try:
+                data = os.read(master, _CHUNK)
+            except BlockingIOError:
+                return
+            except OSError:  # EIO once the last slave descriptor is closed
+                data = b""
+            if not data:
+                loop.remove_reader(master)
+                if not eof.done():
+                    eof.set_result(None)
+                return
+            with contextlib.suppress(Exception):
+                process.stdout.write(data)
+
+        async def write_master(data: bytes) -> None:
+            view = memoryview(data)
+            while view:
+                try:
+                    written = os.write(master, view)
+                except BlockingIOError:
+                    ready: asyncio.Future[None] = loop.create_future()
+                    loop.add_writer(master, _resolve_once, ready)
+                    try:
+                        await ready
+                    finally:
+                        loop.remove_writer(master)
+                    continue
+                view = view[written:]
+
+        async def feed() -> None:
+            try:
+                while True:
+                    try:
+                        data = await process.stdin.read(_CHUNK)
+                    except asyncssh.TerminalSizeChanged as exc:
+                        size = (exc.width, exc.height, exc.pixwidth, exc.pixheight)
+                        with contextlib.suppress(OSError):
+                            _set_winsize(fcntl, termios, master, size)
+                        continue
+                    except asyncssh.SignalReceived as exc:
+                        with contextlib.suppress(OSError):
+                            _signal_group(os.tcgetpgrp(master), exc.signal)
+                        continue
+                    except asyncssh.BreakReceived:
+                        continue
+                    if not data:
+                        break
+                    await write_master(data)
+            except (OSError, asyncssh.Error):
+                pass
+
+        async def drain() -> None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(eof), timeout=1)
+
+        loop.add_reader(master, readable)
+        feeder = asyncio.ensure_future(feed())
+        try:
+            await self._finish(process, child, drain)
+        finally:
+            feeder.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await feeder
+            loop.remove_reader(master)
+            loop.remove_writer(master)
+            os.close(master)
+            if not eof.done():
+                eof.cancel()
+
+
+def _resolve_once(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _environment(target: SessionTarget, process: Process) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH") or os.defpath,
+        "HOME": target.workdir,
+        "PWD": target.workdir,
+        "SHELL": _user_shell(),
+    }
+    for name in ("USER", "LOGNAME", "LANG", "TZ"):
+        value = os.environ.get(name)
+        if value:
+            env[name] = value
+    for name, value in process.env.items():
+        if name in _CLIENT_ENV_NAMES or name.startswith(_CLIENT_ENV_PREFIXES):
+            env[name] = value
+    env.update(target.env_vars)
+    return env
+
+
+def _user_shell() -> str:
+    shell = os.environ.get("SHELL")
+    if shell and os.path.isabs(shell) and os.access(shell, os.X_OK):
+        return shell
+    return "/bin/sh"
+
+
+def _set_winsize(fcntl: Any, termios: Any, fd: int, size: tuple[int, int, int, int]) -> None:
+    width, height, pixwidth, pixheight = size
+    if width and height:
+        packed = struct.pack("HHHH", height, width, pixwidth, pixheight)
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, packed)
+
+
+def _signal_group(pgid: int, name: str) -> None:
+    signum = getattr(signal, "SIG" + name.upper(), None)
+    if isinstance(signum, int) and pgid > 0:
+        with contextlib.suppress(OSError):
+            os.killpg(pgid, signum)
+
+
+def _kill_group(child: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(child.pid, signal.SIGKILL)
+
+
+def _exit(process: Process, status: int) -> None:
+    with contextlib.suppress(Exception):
+        process.exit(status)
