@@ -1,0 +1,117 @@
+"""A local Leap0 service for tests and offline development.
+
+The emulator answers the Leap0 HTTP routes the SDK uses (sandboxes and SSH
+access) from memory, and runs a real SSH server: logging in with an issued
+credential runs commands in a per-sandbox working directory on this machine.
+It needs the ``emulator`` extra: ``pip install "leap0[emulator]"``.
+
+.. warning::
+   SSH sessions run as the current user, on this machine, with no isolation.
+   A sandbox here is just a directory. By default both servers listen on
+   127.0.0.1 only.
+
+Starting it
+-----------
+
+From Python (``with`` or ``async with``; both servers run in one background
+thread with its own event loop)::
+
+    from leap0.emulator import serve
+
+    with serve() as emu:
+        emu.base_url   # "http://127.0.0.1:54321"
+        emu.api_key    # "emu_..." (random unless given)
+        emu.ssh_host, emu.ssh_port
+        emu.env()      # {"LEAP0_BASE_URL": ..., "LEAP0_API_KEY": ...}
+
+``serve(*, api_key=None, host="127.0.0.1", api_port=0, ssh_port=0,
+ssh_lifetime=3600.0, max_sandboxes=3, allow_remote=False)``: ports 0 pick free
+ports; ``ssh_lifetime`` is how long a credential stays valid after it is
+issued or regenerated; ``max_sandboxes`` is how many sandboxes may exist at
+once. A non-loopback ``host`` raises ``ValueError`` unless ``allow_remote=True``.
+
+From a shell, ``leap0 emulator`` (or ``python -m leap0.emulator``) runs it in
+the foreground and prints ``LEAP0_BASE_URL=...`` and ``LEAP0_API_KEY=...``
+lines to export; Ctrl-C stops it. Options: ``--host``, ``--api-port``,
+``--ssh-port``, ``--api-key``, ``--ssh-lifetime``, ``--max-sandboxes``,
+``--allow-remote``.
+
+In pytest, with leap0 installed the plugin gives two fixtures:
+``leap0_emulator_server`` (one emulator per session) and ``leap0_emulator``
+(the same one, reset before each test, so every test starts empty with the
+default settings).
+
+What it serves
+--------------
+
+Every request needs ``Authorization: Bearer <key>`` or
+``leap0-authorization: <key>`` (else 401). Every response has an
+``x-request-id`` header; errors are ``{"message": ...}``, and 400 validation
+errors add ``"errors": [{"field": ..., "error": ...}]``. Paths work with or
+without a trailing slash.
+
+* ``POST /v1/sandbox/`` (201; 400 bad body; 409 beyond ``max_sandboxes``),
+  ``GET /v1/sandbox/{id}/`` (200/404), ``DELETE /v1/sandbox/{id}/``
+  (204/404; also revokes its SSH credential, ends its SSH sessions and removes
+  its directory), ``GET /v1/sandboxes?state=&sort=&order-by=&page=&page-size=``.
+* ``POST /v1/sandbox/{id}/ssh/access`` (201; 409 if the sandbox already has
+  one; one credential per sandbox), ``DELETE .../ssh/access`` (204),
+  ``POST .../ssh/validate`` with ``{"id", "password"}`` (200
+  ``{"valid", "sandbox_id"}``), ``POST .../ssh/regen`` (200; same id, new
+  password, expiry reset; live sessions continue), and the per-credential
+  forms ``DELETE .../ssh/{ssh_id}``, ``POST .../ssh/{ssh_id}/validate`` with
+  ``{"password"}``, ``POST .../ssh/{ssh_id}/regen``.
+* Timestamps are RFC 3339 UTC with microseconds, e.g.
+  ``2026-11-26T04:00:00.123456Z``.
+
+The SSH server accepts only password logins with a currently valid credential
+(user name = access id). A session runs ``/bin/sh -c COMMAND`` in the
+sandbox's directory (a shell on a pty when a terminal is requested), with
+``HOME`` set to that directory and the sandbox's ``env_vars`` in the
+environment. Deleting the credential or the sandbox closes its sessions.
+
+Fault injection
+---------------
+
+To test retry and error handling, script the next answers of a route. Each
+request for that exact method and path (trailing slash ignored) consumes one
+fault, in order; after they run out, the route behaves normally. A fault is a
+:class:`Fault` or its JSON form, with these kinds (combinable):
+
+* ``{"status": 503, "retry_after": "1", "body": "...", "content_type": "..."}``:
+  answer this status instead of the real handler (body defaults to
+  ``{"message": "injected fault"}``; ``headers`` adds response headers);
+* ``{"body": "<html>oops</html>", "content_type": "text/html"}``: answer this
+  raw body, status 200 unless given (malformed, truncated, wrong-shape bodies);
+* ``{"delay": 2.5}``: wait, then handle the request normally (client timeouts);
+* ``{"drop": true}``: send the status line, headers with a ``Content-Length``
+  larger than the body sent, part of the body, then close the connection.
+
+From Python::
+
+    emu.inject("POST", f"/v1/sandbox/{sid}/ssh/access",
+               Fault(status=503, retry_after="0"), {"delay": 2.5})
+    emu.attempts("POST", f"/v1/sandbox/{sid}/ssh/access")  # requests seen
+    emu.configure(ssh_lifetime=1.0, max_sandboxes=5)        # until reset
+    emu.reset()                                            # empty state
+
+Over HTTP (same API key required):
+
+* ``POST /_emulator/faults`` with
+  ``{"method": "POST", "path": "/v1/...", "faults": [{...}, ...]}``
+  -> 200 ``{"method", "path", "pending"}``;
+* ``GET /_emulator/attempts?method=POST&path=/v1/...`` -> ``{"attempts": N}``,
+  counting every request for that method and path since the last reset,
+  faulted ones included;
+* ``POST /_emulator/reset`` -> 204: clears faults, counters, sandboxes and
+  credentials (closing SSH sessions) and restores the start-up settings;
+* ``GET``/``POST /_emulator/config`` with ``{"ssh_lifetime": 1.0,
+  "max_sandboxes": 3}`` -> the current settings.
+"""
+
+from __future__ import annotations
+
+from ._faults import Fault
+from ._server import Emulator, serve
+
+__all__ = ["Emulator", "Fault", "serve"]

@@ -1,0 +1,480 @@
+"""Run the emulator's HTTP API and SSH server in one background thread.
+
+This module is light: uvicorn, starlette and asyncssh are imported inside the
+server thread, only when an emulator starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import secrets
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import types
+from collections.abc import Mapping
+from typing import Any
+
+from ._faults import Fault, coerce_fault
+from ._state import State, _check_lifetime, _check_max
+
+__all__ = ["Emulator", "serve"]
+
+log = logging.getLogger("leap0.emulator")
+
+_START_TIMEOUT = 30.0
+_STOP_TIMEOUT = 15.0
+_filter_lock = threading.Lock()
+_filter_installed = False
+
+
+def serve(
+    *,
+    api_key: str | None = None,
+    host: str = "127.0.0.1",
+    api_port: int = 0,
+    ssh_port: int = 0,
+    ssh_lifetime: float = 3600.0,
+    max_sandboxes: int = 3,
+    allow_remote: bool = False,
+) -> Emulator:
+    """Prepare a local Leap0 emulator; start it with ``with`` or ``async with``.
+
+    Args:
+        api_key: The key clients must send. A random ``emu_...`` key if None.
+        host: Address both servers listen on. Loopback unless ``allow_remote``.
+        api_port: HTTP port; 0 picks a free one.
+        ssh_port: SSH port; 0 picks a free one.
+        ssh_lifetime: Seconds an SSH credential stays valid after (re)issue.
+        max_sandboxes: How many sandboxes may exist at once (409 beyond).
+        allow_remote: Permit a non-loopback ``host``. The emulator runs commands
+            as the current user with no isolation; a warning is printed.
+
+    Returns:
+        An :class:`Emulator`, not yet running. ``with serve() as emu:`` (or
+        ``async with``) starts it, and stops it on exit; ``start()``/``stop()``
+        work too.
+
+    Raises:
+        ValueError: Bad arguments, or a non-loopback host without ``allow_remote``.
+    """
+    return Emulator(
+        api_key=api_key,
+        host=host,
+        api_port=api_port,
+        ssh_port=ssh_port,
+        ssh_lifetime=ssh_lifetime,
+        max_sandboxes=max_sandboxes,
+        allow_remote=allow_remote,
+    )
+
+
+class Emulator:
+    """A local Leap0 service: HTTP API plus SSH server, run in a background thread.
+
+    Obtain one from :func:`serve`. While running it exposes ``base_url``,
+    ``api_key``, ``ssh_host`` and ``ssh_port``, and the test helpers
+    :meth:`inject`, :meth:`attempts`, :meth:`reset` and :meth:`configure`.
+    The helpers are thread-safe and may be called from any thread or event loop.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        host: str = "127.0.0.1",
+        api_port: int = 0,
+        ssh_port: int = 0,
+        ssh_lifetime: float = 3600.0,
+        max_sandboxes: int = 3,
+        allow_remote: bool = False,
+    ) -> None:
+        if api_key is None:
+            api_key = "emu_" + secrets.token_urlsafe(24)
+        if not isinstance(api_key, str) or not api_key or api_key != api_key.strip():
+            raise ValueError("api_key must be a non-empty string without surrounding spaces")
+        if any(ord(c) < 0x21 or ord(c) > 0x7E for c in api_key):
+            raise ValueError("api_key must consist of printable ASCII characters")
+        for name, port in (("api_port", api_port), ("ssh_port", ssh_port)):
+            if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+                raise ValueError(f"{name} must be an integer between 0 and 65535")
+        _check_lifetime(ssh_lifetime)
+        _check_max(max_sandboxes)
+        self._bind_host = _resolve(host)
+        address = ipaddress.ip_address(self._bind_host)
+        self._remote = not address.is_loopback
+        if self._remote and not allow_remote:
+            raise ValueError(
+                f"refusing to listen on non-loopback address {host!r}: the emulator runs "
+                "commands as the current user with no isolation; pass allow_remote=True "
+                "(--allow-remote) to do it anyway"
+            )
+        if address.is_unspecified:
+            self._local_host = "::1" if address.version == 6 else "127.0.0.1"
+        else:
+            self._local_host = self._bind_host
+        self._api_key = api_key
+        self._requested_ports = (api_port, ssh_port)
+        self._settings = (float(ssh_lifetime), int(max_sandboxes))
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_event: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._state: State | None = None
+        self._root: str | None = None
+        self._api_port = 0
+        self._ssh_port = 0
+
+    def __repr__(self) -> str:
+        if self.running:
+            return f"<Emulator {self.base_url} ssh={self.ssh_host}:{self.ssh_port}>"
+        return "<Emulator (stopped)>"
+
+    # -- addresses -------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._state is not None and self._thread is not None and self._thread.is_alive()
+
+    @property
+    def api_key(self) -> str:
+        """The API key clients must send."""
+        return self._api_key
+
+    @property
+    def base_url(self) -> str:
+        """The HTTP API's base URL, e.g. ``http://127.0.0.1:54321``."""
+        self._check_running()
+        return f"http://{_url_host(self._local_host)}:{self._api_port}"
+
+    @property
+    def api_port(self) -> int:
+        self._check_running()
+        return self._api_port
+
+    @property
+    def ssh_host(self) -> str:
+        """Host name for SSH clients (as in every ``ssh_command``)."""
+        self._check_running()
+        return self._local_host
+
+    @property
+    def ssh_port(self) -> int:
+        self._check_running()
+        return self._ssh_port
+
+    def env(self) -> dict[str, str]:
+        """``LEAP0_BASE_URL`` and ``LEAP0_API_KEY`` for this emulator."""
+        return {"LEAP0_BASE_URL": self.base_url, "LEAP0_API_KEY": self.api_key}
+
+    # -- test helpers ----------------------------------------------------------
+
+    def inject(self, method: str, path: str, *faults: Fault | Mapping[str, Any]) -> None:
+        """Script the next answers of ``method path``, one fault per request, in order.
+
+        ``path`` is the request path, e.g. ``/v1/sandbox/sbx-1/ssh/access``; a
+        trailing slash and any query string are ignored. Faults are
+        :class:`Fault` objects or their dict form (see ``Fault.from_dict``).
+        """
+        if not faults:
+            raise ValueError("inject needs at least one fault")
+        parsed = [coerce_fault(f) for f in faults]
+        self._running_state().inject(method, path, parsed)
+
+    def attempts(self, method: str, path: str) -> int:
+        """How many requests for ``method path`` arrived since the last reset."""
+        return self._running_state().attempts(method, path)
+
+    def reset(self) -> None:
+        """Forget all sandboxes, credentials, faults and counters; restore settings.
+
+        Live SSH sessions are closed and sandbox directories removed.
+        """
+        self._running_state().reset()
+
+    def configure(
+        self, *, ssh_lifetime: float | None = None, max_sandboxes: int | None = None
+    ) -> None:
+        """Change settings until the next :meth:`reset`."""
+        self._running_state().configure(ssh_lifetime=ssh_lifetime, max_sandboxes=max_sandboxes)
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        """Start both servers and wait until they listen. Returns ``self``."""
+        self._launch()
+        if not self._ready.wait(_START_TIMEOUT):
+            self.stop()
+            raise RuntimeError("the emulator did not start in time")
+        self._raise_start_error()
+        return self
+
+    async def astart(self) -> Emulator:
+        """Like :meth:`start`, without blocking the running event loop."""
+        self._launch()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _START_TIMEOUT
+        while not self._ready.is_set():
+            if loop.time() > deadline:
+                await self.astop()
+                raise RuntimeError("the emulator did not start in time")
+            await asyncio.sleep(0.005)
+        self._raise_start_error()
+        return self
+
+    def stop(self) -> None:
+        """Stop both servers, end SSH sessions, remove sandbox directories."""
+        thread = self._request_stop()
+        if thread is not None:
+            thread.join(_STOP_TIMEOUT)
+        self._cleanup()
+
+    async def astop(self) -> None:
+        """Like :meth:`stop`, without blocking the running event loop."""
+        thread = self._request_stop()
+        if thread is not None:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + _STOP_TIMEOUT
+            while thread.is_alive() and loop.time() < deadline:
+                await asyncio.sleep(0.005)
+            thread.join(0.1)
+        self._cleanup()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Emulator:
+        return await self.astart()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        await self.astop()
+
+    # -- internals -------------------------------------------------------------
+
+    def _check_running(self) -> None:
+        if self._state is None or not self._ready.is_set() or self._error is not None:
+            raise RuntimeError("the emulator is not running; use 'with serve() as emu:'")
+
+    def _running_state(self) -> State:
+        self._check_running()
+        assert self._state is not None
+        return self._state
+
+    def _raise_start_error(self) -> None:
+        error = self._error
+        if error is not None:
+            self.stop()
+            raise RuntimeError(f"the emulator failed to start: {error}") from error
+
+    def _launch(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                raise RuntimeError("the emulator is already running")
+            if self._remote:
+                sys.stderr.write(
+                    f"warning: the Leap0 emulator listens on {self._bind_host}, reachable "
+                    "from other machines. It runs SSH commands as the current user on this "
+                    "machine with NO isolation; anyone with the API key can run anything.\n"
+                )
+                sys.stderr.flush()
+            self._root = tempfile.mkdtemp(prefix="leap0-emulator-")
+            lifetime, max_sandboxes = self._settings
+            self._state = State(
+                root=self._root, ssh_lifetime=lifetime, max_sandboxes=max_sandboxes
+            )
+            self._ready.clear()
+            self._error = None
+            self._thread = threading.Thread(
+                target=self._thread_main, name="leap0-emulator", daemon=True
+            )
+            self._thread.start()
+
+    def _request_stop(self) -> threading.Thread | None:
+        with self._lock:
+            thread = self._thread
+            loop, event = self._loop, self._stop_event
+        if thread is None:
+            return None
+        if loop is not None and event is not None:
+            with contextlib.suppress(RuntimeError):  # loop already closed
+                loop.call_soon_threadsafe(event.set)
+        return thread
+
+    def _cleanup(self) -> None:
+        with self._lock:
+            thread = self._thread
+            if thread is not None and thread.is_alive():
+                log.warning("the emulator thread did not stop in time")
+                return
+            self._thread = None
+            self._loop = None
+            self._stop_event = None
+            self._state = None
+            root, self._root = self._root, None
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
+
+    def _thread_main(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:
+            if not self._ready.is_set():
+                self._error = exc
+            else:
+                log.exception("the emulator stopped with an error")
+        finally:
+            self._ready.set()
+
+    async def _main(self) -> None:
+        from ._api import EmulatorApp
+        from ._ssh import SshService
+
+        state = self._state
+        assert state is not None
+        stop_event = asyncio.Event()
+        with self._lock:
+            self._loop = asyncio.get_running_loop()
+            self._stop_event = stop_event
+        _install_drop_log_filter()
+        api_port, ssh_port = self._requested_ports
+        ssh = SshService(state, host=self._bind_host, port=ssh_port)
+        sock: socket.socket | None = None
+        api: _ApiServer | None = None
+        try:
+            self._ssh_port = await ssh.start()
+            state.ssh_host = self._local_host
+            state.ssh_port = self._ssh_port
+            sock = _bind(self._bind_host, api_port)
+            self._api_port = sock.getsockname()[1]
+            app = EmulatorApp(state, self._api_key, stopping=stop_event)
+            api = _ApiServer(app, sock)
+            await api.start()
+            if not stop_event.is_set():
+                self._ready.set()
+                await stop_event.wait()
+        finally:
+            stop_event.set()
+            if api is not None:
+                await api.stop()
+            await ssh.close()
+            if sock is not None:
+                sock.close()
+
+
+class _ApiServer:
+    """uvicorn serving one pre-bound socket, started and stopped in the current loop."""
+
+    def __init__(self, app: Any, sock: socket.socket) -> None:
+        import uvicorn
+
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            log_level=None,
+            access_log=True,
+            lifespan="off",
+            http="h11",
+            ws="none",
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(config)
+        self._sock = sock
+        self._task: asyncio.Future[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.ensure_future(self._server.serve(sockets=[self._sock]))
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()  # raises the startup error, if any
+                raise RuntimeError("the HTTP server exited during startup")
+            await asyncio.sleep(0.005)
+
+    async def stop(self) -> None:
+        task = self._task
+        if task is None:
+            return
+        self._server.should_exit = True
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=5)
+        except asyncio.TimeoutError:
+            self._server.force_exit = True
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        except BaseException:
+            log.debug("HTTP server stopped with an error", exc_info=True)
+
+
+def _resolve(host: str) -> str:
+    """The single IP address ``host`` names (the first one if several)."""
+    if not isinstance(host, str) or not host:
+        raise ValueError("host must be a non-empty string")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ValueError(f"cannot resolve host {host!r}: {exc}") from None
+    for family, _, _, _, address in infos:
+        if family in (socket.AF_INET, socket.AF_INET6):
+            return str(address[0])
+    raise ValueError(f"host {host!r} has no IP address")
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class _DropFilter(logging.Filter):
+    """Hide uvicorn's complaint about responses the emulator drops on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from ._api import DROPPING
+
+        return not (
+            DROPPING.get(False) and str(record.msg).startswith("ASGI callable returned without")
+        )
+
+
+def _install_drop_log_filter() -> None:
+    global _filter_installed
+    with _filter_lock:
+        if not _filter_installed:
+            logging.getLogger("uvicorn.error").addFilter(_DropFilter())
+            _filter_installed = True
