@@ -1,0 +1,113 @@
+"""``leap0 emulator``: run the local Leap0 emulator in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import shlex
+import signal
+import sys
+import threading
+import types
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leap0 emulator",
+        description=(
+            "Run a local Leap0 service (HTTP API and SSH server) until Ctrl-C. "
+            "Prints LEAP0_BASE_URL and LEAP0_API_KEY lines to export. SSH sessions run "
+            "commands as the current user on this machine, with no isolation."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--api-port", type=int, default=0, help="HTTP port (0: a free one)")
+    parser.add_argument("--ssh-port", type=int, default=0, help="SSH port (0: a free one)")
+    parser.add_argument("--api-key", default=None, help="API key to accept (default: random)")
+    parser.add_argument(
+        "--ssh-lifetime",
+        type=float,
+        default=3600.0,
+        help="seconds an SSH credential stays valid (default: 3600)",
+    )
+    parser.add_argument(
+        "--max-sandboxes", type=int, default=3, help="sandboxes that may exist at once"
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host (anyone with the key can run commands here)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["debug", "info", "warning", "error"],
+        help="log level on stderr (info shows each request)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``leap0 emulator``; returns the process exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from . import serve
+
+    try:
+        emulator = serve(
+            api_key=args.api_key,
+            host=args.host,
+            api_port=args.api_port,
+            ssh_port=args.ssh_port,
+            ssh_lifetime=args.ssh_lifetime,
+            max_sandboxes=args.max_sandboxes,
+            allow_remote=args.allow_remote,
+        )
+    except ValueError as exc:
+        print(f"leap0 emulator: error: {exc}", file=sys.stderr)
+        return 2
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: types.FrameType | None) -> None:
+        stop.set()
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, request_stop)
+    try:
+        try:
+            emulator.start()
+        except (RuntimeError, OSError) as exc:
+            print(f"leap0 emulator: error: {exc}", file=sys.stderr)
+            return 1
+        try:
+            with contextlib.suppress(BrokenPipeError):
+                print(f"LEAP0_BASE_URL={shlex.quote(emulator.base_url)}")
+                print(f"LEAP0_API_KEY={shlex.quote(emulator.api_key)}")
+                sys.stdout.flush()
+            print(
+                f"# Leap0 emulator: API {emulator.base_url}, "
+                f"SSH {emulator.ssh_host} port {emulator.ssh_port}. Ctrl-C stops it.",
+                file=sys.stderr,
+                flush=True,
+            )
+            while not stop.wait(0.25):
+                if not emulator.running:
+                    print("leap0 emulator: error: the server stopped", file=sys.stderr)
+                    return 1
+        finally:
+            emulator.stop()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return 0
