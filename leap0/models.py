@@ -6,6 +6,7 @@ Fields the service adds later are ignored, so an older SDK keeps working.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Literal
@@ -63,9 +64,42 @@ class SshAccess:
         return self.id
 
     @property
+    def host(self) -> str:
+        """The SSH server's host, read from ``ssh_command``."""
+        return _ssh_target(self.ssh_command)[0]
+
+    @property
+    def port(self) -> int:
+        """The SSH server's port, read from ``ssh_command`` (22 when it names none)."""
+        return _ssh_target(self.ssh_command)[1]
+
+    @property
     def expired(self) -> bool:
         """Whether the credential's expiry time has passed (by this machine's clock)."""
         return datetime.now(timezone.utc) >= self.expires_at
+
+
+def _ssh_target(command: str) -> tuple[str, int]:
+    """(host, port) of an ``ssh [-p PORT] [options] user@host`` command."""
+    words = shlex.split(command)
+    host, port = "", 22
+    i = 1 if words and words[0].endswith("ssh") else 0
+    while i < len(words):
+        word = words[i]
+        if word == "-p" and i + 1 < len(words):
+            port = int(words[i + 1])
+            i += 2
+            continue
+        if word.startswith("-p") and word[2:].isdigit():
+            port = int(word[2:])
+        elif word in ("-o", "-i", "-l", "-J", "-F") and i + 1 < len(words):
+            i += 1
+        elif not word.startswith("-") and not host:
+            host = word.rpartition("@")[2]
+        i += 1
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host, port
 
 
 @attrs.frozen

@@ -99,3 +99,17 @@ def test_sandbox_info_strict_ints() -> None:
 def test_unstructure_gives_wire_form() -> None:
     access = structure(access_json(), SshAccess)
     assert converter.unstructure(access) == access_json()
+
+
+@pytest.mark.parametrize(
+    ("command", "host", "port"),
+    [
+        ("ssh -p 2222 ssh-1@127.0.0.1", "127.0.0.1", 2222),
+        ("ssh ssh-1@ssh.leap0.dev", "ssh.leap0.dev", 22),
+        ("ssh -o StrictHostKeyChecking=no -p2200 u@h", "h", 2200),
+        ("ssh -p 22 u@[::1]", "::1", 22),
+    ],
+)
+def test_host_and_port_from_the_command(command: str, host: str, port: int) -> None:
+    access = structure(access_json(ssh_command=command), SshAccess)
+    assert (access.host, access.port) == (host, port)
