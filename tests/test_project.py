@@ -1,0 +1,52 @@
+"""Project hygiene: the README's commands, CI, the public names, a light import."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import leap0
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```sh\n(.+?)\n```", text)
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    test_command = _readme_commands()[1]
+    assert "pytest" in test_command
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert test_command in ci
+
+
+def test_readme_first_command_runs_the_quickstart() -> None:
+    first = _readme_commands()[0]
+    assert "examples/quickstart.py" in first
+    assert (ROOT / "examples" / "quickstart.py").exists()
+
+
+def test_public_names() -> None:
+    for name in leap0.__all__:
+        assert hasattr(leap0, name), name
+    assert leap0.SshClient.__module__ == "leap0._sync.ssh"
+    assert leap0.AsyncSshClient.__module__ == "leap0._async.ssh"
+    for name in dir(leap0):
+        if name.isidentifier() and not name.startswith("_"):
+            assert name in leap0.__all__ or name in {"errors", "models", "emulator"}, name
+
+
+def test_import_is_light() -> None:
+    code = (
+        "import sys, leap0; heavy = {'uvicorn', 'starlette', 'asyncssh'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_py_typed_is_shipped() -> None:
+    assert (ROOT / "leap0" / "py.typed").exists()
