@@ -52,7 +52,7 @@ class AsyncTransport(Protocol):
         params: Mapping[str, str | int] | None = None,
         timeout: TimeoutTypes = None,
     ) -> Any:
-        """Send one API request; return the decoded JSON, or ``None`` for ``204``.
+        """Send one API request; return the decoded JSON, or ``None`` when ``204`` is expected.
 
         ``path`` starts with ``/`` and holds only validated segments.
         ``idempotent`` says whether the operation is safe to repeat after it
@@ -153,8 +153,9 @@ class AsyncHttpxTransport:
             status = response.status_code
             if debug:
                 logger.debug("leap0 %s %s attempt %d -> %d", method, path, attempt, status)
-            if status == expected_status:
-                if status == 204:
+            if 200 <= status < 300:
+                # Any success counts; an operation that expects 204 reads no body.
+                if expected_status == 204:
                     return None
                 return decode_json(response.content, status)
             if attempt <= self.max_retries and status_is_retryable(status, idempotent):

@@ -54,7 +54,7 @@ class Transport(Protocol):
         params: Mapping[str, str | int] | None = None,
         timeout: TimeoutTypes = None,
     ) -> Any:
-        """Send one API request; return the decoded JSON, or ``None`` for ``204``.
+        """Send one API request; return the decoded JSON, or ``None`` when ``204`` is expected.
 
         ``path`` starts with ``/`` and holds only validated segments.
         ``idempotent`` says whether the operation is safe to repeat after it
@@ -155,8 +155,9 @@ class HttpxTransport:
             status = response.status_code
             if debug:
                 logger.debug("leap0 %s %s attempt %d -> %d", method, path, attempt, status)
-            if status == expected_status:
-                if status == 204:
+            if 200 <= status < 300:
+                # Any success counts; an operation that expects 204 reads no body.
+                if expected_status == 204:
                     return None
                 return decode_json(response.content, status)
             if attempt <= self.max_retries and status_is_retryable(status, idempotent):
