@@ -1,0 +1,57 @@
+"""Helpers shared by the emulator tests."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from leap0.emulator import Emulator
+
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z")
+SAFE_ID = re.compile(r"[a-z0-9-]+")
+
+
+def auth_headers(emu: Emulator) -> dict[str, str]:
+    return {"Authorization": f"Bearer {emu.api_key}"}
+
+
+def make_client(emu: Emulator, **kwargs: Any) -> httpx.Client:
+    kwargs.setdefault("timeout", 10.0)
+    return httpx.Client(
+        base_url=emu.base_url, headers=auth_headers(emu), trust_env=False, **kwargs
+    )
+
+
+def make_async_client(emu: Emulator, **kwargs: Any) -> httpx.AsyncClient:
+    kwargs.setdefault("timeout", 10.0)
+    return httpx.AsyncClient(
+        base_url=emu.base_url, headers=auth_headers(emu), trust_env=False, **kwargs
+    )
+
+
+def create_sandbox(api: httpx.Client, **body: Any) -> dict[str, Any]:
+    response = api.post("/v1/sandbox/", json=body)
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def create_access(api: httpx.Client, sandbox_id: str) -> dict[str, Any]:
+    response = api.post(f"/v1/sandbox/{sandbox_id}/ssh/access")
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def field_errors(response: httpx.Response) -> set[str]:
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert isinstance(body["message"], str)
+    assert body["message"]
+    for item in body["errors"]:
+        assert set(item) == {"field", "error"}
+        assert isinstance(item["error"], str)
+        assert item["error"]
+    return {item["field"] for item in body["errors"]}

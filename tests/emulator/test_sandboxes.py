@@ -1,0 +1,305 @@
+"""Sandbox routes, authentication and generic HTTP behaviour of the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+
+from leap0.emulator import Emulator
+
+from ._helpers import (
+    SAFE_ID,
+    TIMESTAMP,
+    create_sandbox,
+    field_errors,
+    make_async_client,
+)
+
+SANDBOX_FIELDS = {
+    "id",
+    "template_id",
+    "vcpu",
+    "memory",
+    "disk",
+    "timeout",
+    "state",
+    "auto_pause",
+    "created_at",
+}
+
+
+# -- authentication and generic behaviour ---------------------------------------
+
+
+def test_bearer_and_raw_key_headers_are_accepted(emu: Emulator, anon: httpx.Client) -> None:
+    bearer = anon.get("/v1/sandboxes", headers={"Authorization": f"Bearer {emu.api_key}"})
+    raw = anon.get("/v1/sandboxes", headers={"leap0-authorization": emu.api_key})
+    lower_scheme = anon.get("/v1/sandboxes", headers={"Authorization": f"bearer {emu.api_key}"})
+    assert (bearer.status_code, raw.status_code, lower_scheme.status_code) == (200, 200, 200)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": "Bearer"},
+        {"leap0-authorization": "wrong"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+    ],
+    ids=["missing", "wrong-bearer", "empty-bearer", "wrong-raw", "basic"],
+)
+def test_bad_or_missing_key_is_401(anon: httpx.Client, headers: dict[str, str]) -> None:
+    for method, path in [
+        ("GET", "/v1/sandboxes"),
+        ("POST", "/v1/sandbox/"),
+        ("POST", "/v1/sandbox/sbx-1/ssh/access"),
+        ("GET", "/_emulator/attempts?method=GET&path=/v1/sandboxes"),
+        ("POST", "/_emulator/reset"),
+    ]:
+        response = anon.request(method, path, headers=headers, json={})
+        assert response.status_code == 401, (method, path)
+        assert set(response.json()) == {"message"}
+        assert response.headers["x-request-id"].startswith("req_")
+
+
+def test_wrong_key_with_bearer_key_wrong_in_other_header_still_ok(
+    emu: Emulator, anon: httpx.Client
+) -> None:
+    response = anon.get(
+        "/v1/sandboxes",
+        headers={"Authorization": f"Bearer {emu.api_key}", "leap0-authorization": "nope"},
+    )
+    assert response.status_code == 200
+
+
+def test_every_response_has_a_distinct_request_id(api: httpx.Client) -> None:
+    ids = {api.get("/v1/sandboxes").headers["x-request-id"] for _ in range(5)}
+    ids.add(api.get("/v1/sandbox/sbx-missing").headers["x-request-id"])
+    assert len(ids) == 6
+    assert all(i.startswith("req_") for i in ids)
+
+
+def test_unknown_route_is_404_json(api: httpx.Client) -> None:
+    response = api.get("/v2/whatever")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")
+    assert set(response.json()) == {"message"}
+
+
+def test_wrong_method_is_405_json_with_allow(api: httpx.Client) -> None:
+    response = api.put("/v1/sandbox/")
+    assert response.status_code == 405
+    assert set(response.json()) == {"message"}
+    assert response.headers["allow"] == "POST"
+    response = api.get("/v1/sandbox/sbx-1/ssh/access")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, POST"
+
+
+def test_unexpected_exception_is_500_without_details(
+    emu: Emulator, api: httpx.Client, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    def boom(sandbox_id: str) -> dict[str, Any]:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(emu._state, "get_sandbox", boom)
+    with caplog.at_level("ERROR", logger="leap0.emulator"):
+        response = api.get("/v1/sandbox/sbx-1")
+    assert response.status_code == 500
+    assert response.json() == {"message": "internal error"}
+    assert "secret internals" not in response.text
+    assert response.headers["x-request-id"].startswith("req_")
+    assert "internal error" in caplog.text
+
+
+# -- create ------------------------------------------------------------------------
+
+
+def test_create_with_defaults(api: httpx.Client) -> None:
+    response = api.post("/v1/sandbox/", json={})
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == SANDBOX_FIELDS
+    assert body["id"].startswith("sbx-")
+    assert SAFE_ID.fullmatch(body["id"])
+    assert body["template_id"] == "system/debian:bookworm"
+    assert (body["vcpu"], body["memory"], body["disk"], body["timeout"]) == (1, 1024, 10240, 300)
+    assert body["state"] == "running"
+    assert body["auto_pause"] is False
+    assert TIMESTAMP.fullmatch(body["created_at"])
+
+
+def test_create_with_every_field_and_unknown_fields_ignored(api: httpx.Client) -> None:
+    body = create_sandbox(
+        api,
+        template_name="my-template",
+        vcpu=8,
+        memory=8192,
+        timeout=28800,
+        env_vars={"A": "1"},
+        auto_pause=True,
+        mounts=[],
+        network_policy=None,
+        surprise={"x": 1},
+    )
+    assert body["template_id"] == "my-template"
+    assert (body["vcpu"], body["memory"], body["timeout"]) == (8, 8192, 28800)
+    assert body["auto_pause"] is True
+
+
+def test_create_without_trailing_slash(api: httpx.Client) -> None:
+    assert api.post("/v1/sandbox", json={"vcpu": 2}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"vcpu": 0}, {"vcpu"}),
+        ({"vcpu": 9}, {"vcpu"}),
+        ({"vcpu": "2"}, {"vcpu"}),
+        ({"vcpu": 1.5}, {"vcpu"}),
+        ({"vcpu": True}, {"vcpu"}),
+        ({"memory": 511}, {"memory"}),
+        ({"memory": 8194}, {"memory"}),
+        ({"memory": 1025}, {"memory"}),
+        ({"timeout": 0}, {"timeout"}),
+        ({"timeout": 28801}, {"timeout"}),
+        ({"template_name": ""}, {"template_name"}),
+        ({"template_name": 5}, {"template_name"}),
+        ({"env_vars": ["A=1"]}, {"env_vars"}),
+        ({"env_vars": {"A": 1}}, {"env_vars.A"}),
+        ({"auto_pause": "yes"}, {"auto_pause"}),
+        ({"vcpu": 0, "memory": 3, "timeout": -1}, {"vcpu", "memory", "timeout"}),
+    ],
+)
+def test_create_validation_errors(
+    api: httpx.Client, body: dict[str, Any], fields: set[str]
+) -> None:
+    response = api.post("/v1/sandbox/", json=body)
+    assert field_errors(response) == fields
+    assert api.get("/v1/sandboxes").json()["total_items"] == 0
+
+
+@pytest.mark.parametrize("content", [b"", b"not json", b"[1, 2]", b'"text"', b"{", b"NaN"])
+def test_create_with_a_non_object_body_is_400(api: httpx.Client, content: bytes) -> None:
+    response = api.post(
+        "/v1/sandbox/", content=content, headers={"content-type": "application/json"}
+    )
+    assert field_errors(response) == {"body"}
+
+
+def test_sandbox_limit_is_409_and_frees_up_on_delete(api: httpx.Client) -> None:
+    ids = [create_sandbox(api)["id"] for _ in range(3)]
+    response = api.post("/v1/sandbox/", json={})
+    assert response.status_code == 409
+    assert set(response.json()) == {"message"}
+    assert api.delete(f"/v1/sandbox/{ids[0]}/").status_code == 204
+    create_sandbox(api)
+
+
+def test_configure_changes_the_limit_until_reset(emu: Emulator, api: httpx.Client) -> None:
+    emu.configure(max_sandboxes=1)
+    create_sandbox(api)
+    assert api.post("/v1/sandbox/", json={}).status_code == 409
+    emu.reset()
+    for _ in range(3):
+        create_sandbox(api)
+
+
+async def test_concurrent_creates_respect_the_limit(emu: Emulator) -> None:
+    async with make_async_client(emu, limits=httpx.Limits(max_connections=20)) as client:
+        responses = await asyncio.gather(
+            *(client.post("/v1/sandbox/", json={}) for _ in range(20))
+        )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] * 3 + [409] * 17
+
+
+# -- get / delete --------------------------------------------------------------------
+
+
+def test_get_with_and_without_trailing_slash(api: httpx.Client, sandbox: dict[str, Any]) -> None:
+    for path in (f"/v1/sandbox/{sandbox['id']}/", f"/v1/sandbox/{sandbox['id']}"):
+        response = api.get(path)
+        assert response.status_code == 200
+        assert response.json() == sandbox
+
+
+def test_get_and_delete_unknown_are_404(api: httpx.Client) -> None:
+    for method in ("GET", "DELETE"):
+        response = api.request(method, "/v1/sandbox/sbx-0000/")
+        assert response.status_code == 404
+        assert set(response.json()) == {"message"}
+
+
+def test_delete_removes_the_sandbox(api: httpx.Client, sandbox: dict[str, Any]) -> None:
+    response = api.delete(f"/v1/sandbox/{sandbox['id']}")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert api.get(f"/v1/sandbox/{sandbox['id']}/").status_code == 404
+    assert api.delete(f"/v1/sandbox/{sandbox['id']}/").status_code == 404
+
+
+# -- list ------------------------------------------------------------------------------
+
+
+def test_list_shape_and_default_order(emu: Emulator, api: httpx.Client) -> None:
+    emu.configure(max_sandboxes=10)
+    ids = [create_sandbox(api)["id"] for _ in range(4)]
+    response = api.get("/v1/sandboxes")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["total_items"] == 4
+    assert [item["id"] for item in body["items"]] == ids[::-1]  # newest first
+    for item in body["items"]:
+        assert {"id", "template_id", "pod_id", "state", "created_at"} <= set(item)
+        assert item["state"] == "running"
+        assert isinstance(item["pod_id"], str)
+        assert TIMESTAMP.fullmatch(item["created_at"])
+        assert isinstance(item["timeout_at"], int)
+
+
+def test_list_filters_sorts_and_pages(emu: Emulator, api: httpx.Client) -> None:
+    emu.configure(max_sandboxes=10)
+    ids = [create_sandbox(api)["id"] for _ in range(5)]
+
+    def listed(**params: Any) -> tuple[list[str], int]:
+        response = api.get("/v1/sandboxes", params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return [item["id"] for item in body["items"]], body["total_items"]
+
+    assert listed(**{"order-by": "asc"}) == (ids, 5)
+    assert listed(sort="created_at", **{"order-by": "desc"}) == (ids[::-1], 5)
+    assert listed(**{"order-by": "asc", "page": 2, "page-size": 2}) == (ids[2:4], 5)
+    assert listed(**{"order-by": "asc", "page": 3, "page-size": 2}) == (ids[4:], 5)
+    assert listed(**{"page": 9, "page-size": 100}) == ([], 5)
+    assert listed(state="running", sort="state")[1] == 5
+    assert listed(state="")[1] == 5
+    assert listed(state="stopped") == ([], 0)
+    assert listed(state="paused", **{"page-size": 1}) == ([], 0)
+
+
+@pytest.mark.parametrize(
+    ("params", "fields"),
+    [
+        ({"state": "deleted"}, {"state"}),
+        ({"state": "exploded"}, {"state"}),
+        ({"sort": "id"}, {"sort"}),
+        ({"order-by": "sideways"}, {"order-by"}),
+        ({"page": "0"}, {"page"}),
+        ({"page": "x"}, {"page"}),
+        ({"page-size": "0"}, {"page-size"}),
+        ({"page-size": "101"}, {"page-size"}),
+        ({"page-size": "1_0"}, {"page-size"}),
+        ({"page": "-1", "page-size": "500", "sort": "nope"}, {"page", "page-size", "sort"}),
+    ],
+)
+def test_list_rejects_bad_query(
+    api: httpx.Client, params: dict[str, str], fields: set[str]
+) -> None:
+    assert field_errors(api.get("/v1/sandboxes", params=params)) == fields
