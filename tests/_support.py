@@ -43,3 +43,84 @@ def sandbox_json(**overrides: Any) -> dict[str, Any]:
 
 def url(path: str) -> str:
     return BASE_URL + path
+
+
+class SshLoginRefused(Exception):
+    pass
+
+
+def ssh_run(host: str, port: int, username: str, password: str, command: str) -> tuple[int, str]:
+    """Log in with asyncssh and run ``command``: (exit status, stdout). Usable from any thread."""
+    import asyncio
+    import concurrent.futures
+
+    import asyncssh
+
+    async def run() -> tuple[int, str]:
+        try:
+            conn = await asyncio.wait_for(
+                asyncssh.connect(
+                    host,
+                    port,
+                    username=username,
+                    password=password,
+                    known_hosts=None,
+                    client_keys=None,
+                    agent_path=None,
+                    preferred_auth="password",
+                ),
+                timeout=15,
+            )
+        except asyncssh.PermissionDenied as exc:
+            raise SshLoginRefused(str(exc)) from None
+        async with conn:
+            result = await asyncio.wait_for(conn.run(command), timeout=15)
+            return int(result.exit_status or 0), str(result.stdout)
+
+    # A thread of its own, so this works inside a running event loop as well.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result(timeout=40)
+
+
+def openssh_run(ssh_command: str, password: str, command: str) -> tuple[int, str, str]:
+    """Run ``ssh_command`` (as issued, e.g. ``ssh -p PORT user@host``) with OpenSSH.
+
+    The password is handed over through SSH_ASKPASS, never on the command line.
+    """
+    import os
+    import shlex
+    import stat
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        askpass = os.path.join(tmp, "askpass")
+        with open(askpass, "w") as fh:
+            fh.write('#!/bin/sh\nprintf "%s\\n" "$LEAP0_TEST_SSH_PASSWORD"\n')
+        os.chmod(askpass, stat.S_IRWXU)
+        env = dict(os.environ)
+        env.update(
+            SSH_ASKPASS=askpass,
+            SSH_ASKPASS_REQUIRE="force",
+            DISPLAY=env.get("DISPLAY", ":0"),
+            LEAP0_TEST_SSH_PASSWORD=password,
+        )
+        issued = shlex.split(ssh_command)
+        assert issued[0] == "ssh"
+        argv = [
+            "ssh",
+            "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "LogLevel=ERROR",
+            "-o", "PreferredAuthentications=password",
+            "-o", "PubkeyAuthentication=no",
+            "-o", "NumberOfPasswordPrompts=1",
+            "-o", "ConnectTimeout=10",
+            *issued[1:],
+            command,
+        ]
+        assert password not in argv
+        proc = subprocess.run(
+            argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+        )
+        return proc.returncode, proc.stdout, proc.stderr
