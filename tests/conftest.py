@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 import leap0._async._transport as async_transport
@@ -11,7 +9,7 @@ import leap0._sync._transport as sync_transport
 
 
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Retries wait no time; the delays they asked for are recorded here."""
     delays: list[float] = []
 
@@ -23,4 +21,4 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
 
     monkeypatch.setattr(sync_transport, "sync_sleep", record)
     monkeypatch.setattr(async_transport, "async_sleep", record_async)
-    yield delays
+    return delays

@@ -82,7 +82,7 @@ def _sync_calls(value: Any, access_id: Any, seen: list[bytes]) -> list[tuple[str
                 outcomes.append((name, None))
             except (ValueError, TypeError) as exc:
                 outcomes.append((name, type(exc)))
-            except Exception:  # noqa: BLE001 - e.g. a ResponseError for "get" is fine here
+            except Exception:  # e.g. a ResponseError for "get" is fine here
                 outcomes.append((name, "sent"))
     return outcomes
 
@@ -103,7 +103,7 @@ async def _async_calls(value: Any, access_id: Any, seen: list[bytes]) -> list[tu
                 outcomes.append((name, None))
             except (ValueError, TypeError) as exc:
                 outcomes.append((name, type(exc)))
-            except Exception:  # noqa: BLE001
+            except Exception:
                 outcomes.append((name, "sent"))
     return outcomes
 
