@@ -39,7 +39,7 @@ class Fault:
     body: str | None = None
     content_type: str | None = None
     retry_after: str | None = None
-    headers: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = dataclasses.field(default=None, hash=False)
     delay: float | None = None
     drop: bool = False
 
