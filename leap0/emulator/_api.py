@@ -165,7 +165,8 @@ class EmulatorApp:
             body = b'{"message":"injected fault"}'
         headers = [
             (b"content-type", (fault.content_type or "application/json").encode("latin-1")),
-            (b"content-length", str(max(len(body), 2)).encode()),
+            # A dropped answer promises more than it sends.
+            (b"content-length", str(len(body) + (64 if fault.drop else 0)).encode()),
         ]
         if fault.retry_after is not None:
             headers.append((b"retry-after", fault.retry_after.encode("latin-1")))
