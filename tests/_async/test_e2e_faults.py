@@ -76,7 +76,7 @@ async def _prepare(client: AsyncLeap0Client, method: str) -> tuple[str, str, str
     if method != "create":
         access = await sandbox.ssh.create_access()
         access_id, password = access.id, access.password
-    verb, leaf = HTTP[method]
+    leaf = HTTP[method][1]
     return sandbox.id, access_id, password, f"/v1/sandbox/{sandbox.id}/ssh/{leaf}"
 
 

@@ -78,7 +78,7 @@ def _prepare(client: Leap0Client, method: str) -> tuple[str, str, str, str]:
     if method != "create":
         access = sandbox.ssh.create_access()
         access_id, password = access.id, access.password
-    verb, leaf = HTTP[method]
+    leaf = HTTP[method][1]
     return sandbox.id, access_id, password, f"/v1/sandbox/{sandbox.id}/ssh/{leaf}"
 
 
