@@ -1,0 +1,76 @@
+"""The whole SSH flow with the blocking client: sandbox, access, login, rotate, revoke.
+
+    python examples/quickstart.py
+
+With LEAP0_API_KEY unset it starts a local emulator (pip install "leap0[emulator]");
+with it set, it runs against that service (LEAP0_BASE_URL, else the production API).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from leap0 import Leap0Client
+from ssh_login import LoginRefused, run_command
+
+
+def step(text: str) -> None:
+    print(f"\n== {text}")
+
+
+def main() -> None:
+    with contextlib.ExitStack() as stack:
+        if os.environ.get("LEAP0_API_KEY"):
+            client = stack.enter_context(Leap0Client())
+            print("Using the Leap0 service from LEAP0_API_KEY / LEAP0_BASE_URL.")
+        else:
+            from leap0.emulator import serve
+
+            emu = stack.enter_context(serve())
+            print(f"LEAP0_API_KEY is not set: started a local emulator at {emu.base_url}")
+            client = stack.enter_context(Leap0Client(api_key=emu.api_key, base_url=emu.base_url))
+
+        step("Create a sandbox")
+        sandbox = stack.enter_context(client.sandboxes.create())  # deleted when we leave
+        print(f"sandbox {sandbox.id}: {sandbox.state}, {sandbox.info.vcpu} vCPU, "
+              f"{sandbox.info.memory} MiB")
+
+        step("Create SSH access")
+        access = sandbox.ssh.create_access()
+        print(f"user name: {access.id}")
+        print(f"command:   {access.command}")
+        print(f"expires:   {access.expires_at:%Y-%m-%d %H:%M:%S} UTC")
+        print("(the password is in access.password; it is shown only once, so keep it safe)")
+
+        step("Log in over SSH with the issued credentials and run a command")
+        print(f"$ {access.command} 'echo hello from $(hostname) in $PWD'")
+        print(run_command(access, "echo hello from $(hostname) in $PWD"), end="")
+
+        step("Validate the credential")
+        check = sandbox.ssh.validate_access(access_id=access.id, password=access.password)
+        print(f"valid: {check.valid}")
+
+        step("Regenerate: a new password, the old one stops working")
+        renewed = sandbox.ssh.regenerate_access()
+        old = sandbox.ssh.validate_access(access_id=access.id, password=access.password)
+        print(f"old password valid: {old.valid}")
+        try:
+            run_command(access, "true")
+            print("old password logged in: unexpected!")
+        except LoginRefused:
+            print("old password refused by the SSH server")
+        print(run_command(renewed, "echo the new password works"), end="")
+
+        step("Delete SSH access")
+        sandbox.ssh.delete_access()
+        gone = sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)
+        print(f"revoked credential valid: {gone.valid}")
+
+        step("Delete the sandbox")
+        sandbox.delete()
+        print(f"sandbox {sandbox.id} deleted. Done.")
+
+
+if __name__ == "__main__":
+    main()
