@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 
-from leap0 import Leap0Client
 from ssh_login import LoginRefused, run_command
+
+from leap0 import Leap0Client
 
 
 def step(text: str) -> None:

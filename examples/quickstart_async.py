@@ -12,8 +12,9 @@ import asyncio
 import contextlib
 import os
 
-from leap0 import AsyncLeap0Client
 from ssh_login import LoginRefused, run_command_async
+
+from leap0 import AsyncLeap0Client
 
 
 async def main() -> None:
