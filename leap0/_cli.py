@@ -577,6 +577,7 @@ def _ssh_validate(client: Leap0Client, args: argparse.Namespace) -> int:
 
 
 def _ssh_connect(client: Leap0Client, args: argparse.Namespace) -> int:
+    _cli_ssh.check_ssh_options(args.ssh_option)  # before a credential is issued
     ssh = shutil.which("ssh")
     if ssh is None:
         _note(
@@ -584,7 +585,6 @@ def _ssh_connect(client: Leap0Client, args: argparse.Namespace) -> int:
             "(e.g. the openssh-client package) and try again"
         )
         return EXIT_FAILURE
-    _cli_ssh.check_ssh_options(args.ssh_option)  # before a credential is issued
     try:
         access = client.ssh.create_access(args.id)
     except Leap0ConflictError:
@@ -606,7 +606,11 @@ def _ssh_connect(client: Leap0Client, args: argparse.Namespace) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     with _cli_ssh.askpass_script(access.password) as script:
-        return _cli_ssh.run_ssh(argv, _cli_ssh.askpass_env(os.environ, script))
+        try:
+            return _cli_ssh.run_ssh(argv, _cli_ssh.askpass_env(os.environ, script))
+        except OSError as exc:
+            _note(f"ssh connect {_clean(args.id)}: could not run {ssh}: {_clean(exc)}")
+            return EXIT_FAILURE
 
 
 # -- errors -------------------------------------------------------------------

@@ -1,0 +1,1005 @@
+"""The ``leap0`` command line, end to end against the local emulator.
+
+Most tests call ``main([...])`` in this process and read its output with
+``capsys``; a few run the installed console script in a subprocess to see the
+real exit status and that no traceback is printed. ``ssh connect`` is tested
+both with a stand-in for ``subprocess.Popen`` (to see the exact argv and
+environment ``ssh`` would get) and with the real OpenSSH client.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import leap0
+from leap0 import _cli_ssh
+from leap0._cli import main
+from leap0._cli_ssh import askpass_env, askpass_script, build_ssh_argv, parse_ssh_command
+from leap0._convert import structure
+from leap0.emulator import Emulator
+from leap0.models import SshAccess
+
+from ._support import access_json
+
+REAL_POPEN = subprocess.Popen
+HAVE_SSH = shutil.which("ssh") is not None
+needs_ssh = pytest.mark.skipif(not HAVE_SSH, reason="the OpenSSH client is not installed")
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def emu(leap0_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """The emulator, with ``LEAP0_API_KEY`` and ``LEAP0_BASE_URL`` pointing at it."""
+    monkeypatch.setenv("LEAP0_API_KEY", leap0_emulator.api_key)
+    monkeypatch.setenv("LEAP0_BASE_URL", leap0_emulator.base_url)
+    return leap0_emulator
+
+
+@pytest.fixture
+def cli(emu: Emulator, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """``cli("sandbox", "list", stdin=...)``: run ``main`` and collect its exit status and output.
+
+    Output is captured at the file descriptors, so what ``ssh`` prints is included.
+    """
+
+    def run(*argv: str, stdin: str | None = None) -> Result:
+        capfd.readouterr()
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(list(argv))
+        captured = capfd.readouterr()
+        assert "Traceback" not in captured.err
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def sandbox_id(cli: Run) -> str:
+    result = cli("--json", "sandbox", "create")
+    assert result.code == 0, result.err
+    ident: str = result.json()["id"]
+    return ident
+
+
+def fields(text: str) -> dict[str, str]:
+    """``key  value`` lines as a dict."""
+    out = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        out[key] = value.strip()
+    return out
+
+
+def one_line(text: str) -> str:
+    lines = text.splitlines()
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+# -- help, version, usage -------------------------------------------------------
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"leap0 {leap0.__version__}"
+
+
+def test_top_level_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: leap0")
+    for word in ("sandbox", "ssh", "emulator", "examples:", "LEAP0_API_KEY", "exit status"):
+        assert word in out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sandbox"],
+        ["sandbox", "create"],
+        ["sandbox", "get"],
+        ["sandbox", "list"],
+        ["sandbox", "delete"],
+        ["ssh"],
+        ["ssh", "create"],
+        ["ssh", "validate"],
+        ["ssh", "regen"],
+        ["ssh", "delete"],
+        ["ssh", "connect"],
+    ],
+)
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    assert main([*command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: leap0 {' '.join(command)}")
+    assert "--json" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["sandbox"],
+        ["nope"],
+        ["sandbox", "get"],
+        ["sandbox", "create", "--vcpu", "two"],
+        ["sandbox", "create", "--env", "NO_EQUALS_SIGN"],
+        ["sandbox", "list", "--order", "sideways"],
+        ["sandbox", "list", "--state", "asleep"],
+        ["ssh", "validate", "sbx-1", "--access-id", "ssh-1"],
+        ["ssh", "validate", "sbx-1", "--password-stdin"],
+        ["ssh", "validate", "sbx-1", "--access-id", "ssh-1", "--password", "x"],
+        ["sandbox", "get", "sbx-1", "--jso"],
+    ],
+)
+def test_bad_usage_exits_2_before_any_request(cli: Run, emu: Emulator, argv: list[str]) -> None:
+    result = cli(*argv)
+    assert result.code == 2
+    assert result.out == ""
+    assert "usage: leap0" in result.err
+    assert emu.attempts("GET", "/v1/sandboxes") == 0
+    assert emu.attempts("POST", "/v1/sandbox") == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["sandbox", "create", "--vcpu", "99"], "vcpu must be between 1 and 8"),
+        (["sandbox", "create", "--memory", "1025"], "memory must be an even number"),
+        (["sandbox", "list", "--page-size", "500"], "page_size must be between 1 and 100"),
+        (["sandbox", "get", "../etc"], "sandbox must be 1 to 128"),
+        (["ssh", "create", "a/b"], "sandbox must be 1 to 128"),
+        (["ssh", "connect", "sbx-1", "--ssh-option=-oProxyCommand=x"], "bad ssh option"),
+    ],
+)
+def test_arguments_the_sdk_refuses_exit_2(
+    cli: Run, emu: Emulator, argv: list[str], message: str
+) -> None:
+    result = cli(*argv)
+    assert result.code == 2
+    line = one_line(result.err)
+    assert line.startswith(f"leap0: {argv[0]} {argv[1]}")
+    assert message in line
+    assert emu.attempts("POST", "/v1/sandbox") == 0
+
+
+def test_missing_api_key_exits_2_naming_the_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LEAP0_API_KEY", raising=False)
+    assert main(["sandbox", "list"]) == 2
+    assert "LEAP0_API_KEY" in one_line(capsys.readouterr().err)
+
+
+def test_plain_http_to_a_remote_host_exits_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEAP0_API_KEY", "key-123")
+    code = main(["--base-url", "http://api.example.com", "sandbox", "list"])
+    assert code == 2
+    err = one_line(capsys.readouterr().err)
+    assert "https://" in err
+    assert "key-123" not in err
+
+
+# -- configuration --------------------------------------------------------------
+
+
+def test_flags_instead_of_the_environment(
+    leap0_emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LEAP0_API_KEY", raising=False)
+    monkeypatch.setenv("LEAP0_BASE_URL", "https://unused.invalid")
+    emu = leap0_emulator
+    before = ["--api-key", emu.api_key, "--base-url", emu.base_url, "sandbox", "list"]
+    after = ["sandbox", "list", f"--api-key={emu.api_key}", "--base-url", emu.base_url]
+    for argv in (before, after):
+        assert main(argv) == 0
+        captured = capsys.readouterr()
+        assert captured.out.strip() == "no sandboxes"
+        assert emu.api_key not in captured.out + captured.err
+
+
+def test_wrong_api_key_is_a_401_and_is_never_printed(
+    leap0_emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEAP0_API_KEY", "wrong-key-0123456789")
+    monkeypatch.setenv("LEAP0_BASE_URL", leap0_emulator.base_url)
+    assert main(["sandbox", "list"]) == 1
+    captured = capsys.readouterr()
+    line = one_line(captured.err)
+    assert line.startswith("leap0: sandbox list failed: 401 Unauthorized: ")
+    assert "LEAP0_API_KEY" in line
+    assert "wrong-key-0123456789" not in captured.out + captured.err
+
+
+def test_unreachable_service_exits_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("LEAP0_API_KEY", "key-123")
+    assert main(["--base-url", f"http://127.0.0.1:{port}", "sandbox", "get", "sbx-1"]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith("leap0: sandbox get sbx-1 failed: ")
+    assert "could not connect" in line
+    assert f"127.0.0.1:{port}" in line
+
+
+# -- sandbox --------------------------------------------------------------------
+
+
+def test_sandbox_create_text(cli: Run) -> None:
+    result = cli("sandbox", "create")
+    assert result.code == 0
+    assert result.err == ""
+    info = fields(result.out)
+    assert list(info) == [
+        "id",
+        "template_id",
+        "state",
+        "vcpu",
+        "memory",
+        "disk",
+        "timeout",
+        "auto_pause",
+        "created_at",
+    ]
+    assert info["id"].startswith("sbx-")
+    assert info["template_id"] == "system/debian:bookworm"
+    assert info["state"] == "running"
+    assert info["memory"] == "1024 MiB"
+    assert info["timeout"] == "300 s"
+    assert info["auto_pause"] == "false"
+    # values line up in one column
+    lines = result.out.splitlines()
+    columns = {line.index(value) for line, value in zip(lines, info.values(), strict=True)}
+    assert len(columns) == 1
+
+
+def test_sandbox_create_with_options_json(cli: Run) -> None:
+    result = cli(
+        "sandbox",
+        "create",
+        "--template",
+        "system/alpine:3",
+        "--vcpu",
+        "2",
+        "--memory",
+        "2048",
+        "--timeout",
+        "600",
+        "--env",
+        "A=1",
+        "--env",
+        "B=x=y",
+        "--auto-pause",
+        "--json",
+    )
+    assert result.code == 0, result.err
+    data = result.json()
+    assert data["template_id"] == "system/alpine:3"
+    assert (data["vcpu"], data["memory"], data["timeout"], data["auto_pause"]) == (
+        2,
+        2048,
+        600,
+        True,
+    )
+    assert data["created_at"].endswith("Z")
+    assert set(data) == {
+        "id",
+        "template_id",
+        "vcpu",
+        "memory",
+        "disk",
+        "timeout",
+        "state",
+        "auto_pause",
+        "created_at",
+    }
+
+
+@needs_ssh
+def test_sandbox_env_reaches_the_sandbox(cli: Run) -> None:
+    created = cli("--json", "sandbox", "create", "--env", "GREETING=hello there")
+    result = cli("ssh", "connect", created.json()["id"], "--", 'echo "$GREETING"')
+    assert (result.code, result.out) == (0, "hello there\n"), result.err
+
+
+def test_sandbox_limit_is_a_409(cli: Run, emu: Emulator) -> None:
+    emu.configure(max_sandboxes=1)
+    assert cli("sandbox", "create").code == 0
+    result = cli("sandbox", "create")
+    assert result.code == 1
+    assert result.out == ""
+    assert one_line(result.err).startswith("leap0: sandbox create failed: 409 Conflict: ")
+
+
+def test_sandbox_get_text_and_json(cli: Run, sandbox_id: str) -> None:
+    text = cli("sandbox", "get", sandbox_id)
+    assert text.code == 0
+    assert fields(text.out)["id"] == sandbox_id
+    before = cli("--json", "sandbox", "get", sandbox_id)
+    after = cli("sandbox", "get", sandbox_id, "--json")
+    assert before.code == after.code == 0
+    assert before.out == after.out
+    assert before.json()["id"] == sandbox_id
+    assert before.json()["state"] == "running"
+
+
+def test_sandbox_get_unknown_is_a_404(cli: Run) -> None:
+    result = cli("sandbox", "get", "sbx-missing")
+    assert result.code == 1
+    assert result.out == ""
+    line = one_line(result.err)
+    assert line.startswith("leap0: sandbox get sbx-missing failed: 404 Not Found: ")
+    assert "(request id req_" in line
+
+
+def test_an_id_starting_with_a_dash_after_double_dash(cli: Run) -> None:
+    result = cli("sandbox", "get", "--", "-odd-id")
+    assert result.code == 1
+    assert "sandbox get -odd-id failed: 404 Not Found" in result.err
+
+
+def test_sandbox_list_text_and_json(cli: Run) -> None:
+    empty = cli("sandbox", "list")
+    assert (empty.code, empty.out) == (0, "no sandboxes\n")
+    assert cli("--json", "sandbox", "list").json() == {
+        "items": [],
+        "total_items": 0,
+        "page": 1,
+        "page_size": 20,
+    }
+
+    ids = [cli("--json", "sandbox", "create").json()["id"] for _ in range(3)]
+    table = cli("sandbox", "list", "--order", "asc")
+    assert table.code == 0
+    lines = table.out.splitlines()
+    assert lines[0].split() == ["ID", "TEMPLATE", "STATE", "CREATED_AT", "TIMEOUT_AT"]
+    assert [line.split()[0] for line in lines[1:]] == ids
+    assert all(line.split()[2] == "running" for line in lines[1:])
+    assert table.err == ""
+
+    data = cli("sandbox", "list", "--json", "--order", "desc").json()
+    assert data["total_items"] == 3
+    assert [item["id"] for item in data["items"]] == ids[::-1]
+
+
+def test_sandbox_list_pages_and_filters(cli: Run) -> None:
+    for _ in range(3):
+        cli("sandbox", "create")
+    page = cli("sandbox", "list", "--page", "2", "--page-size", "2")
+    assert page.code == 0
+    assert len(page.out.splitlines()) == 2  # header and one sandbox
+    assert one_line(page.err) == "leap0: page 2: sandboxes 3-3 of 3"
+    data = cli("--json", "sandbox", "list", "--page", "2", "--page-size", "2").json()
+    assert (len(data["items"]), data["total_items"], data["page"]) == (1, 3, 2)
+    paused = cli("--json", "sandbox", "list", "--state", "paused").json()
+    assert paused["items"] == []
+
+
+def test_sandbox_delete_text_and_json(cli: Run) -> None:
+    first = cli("--json", "sandbox", "create").json()["id"]
+    second = cli("--json", "sandbox", "create").json()["id"]
+    text = cli("sandbox", "delete", first)
+    assert (text.code, text.out, text.err) == (0, f"deleted sandbox {first}\n", "")
+    data = cli("sandbox", "delete", second, "--json")
+    assert data.code == 0
+    assert data.json() == {"deleted": True, "id": second}
+    again = cli("sandbox", "delete", first)
+    assert again.code == 1
+    assert "sandbox delete" in one_line(again.err)
+    assert cli("sandbox", "get", first).code == 1
+
+
+# -- ssh access -------------------------------------------------------------------
+
+
+def test_ssh_create_text_prints_the_password_once(cli: Run, sandbox_id: str) -> None:
+    result = cli("ssh", "create", sandbox_id)
+    assert result.code == 0
+    access = fields(result.out)
+    assert list(access) == [
+        "id",
+        "sandbox_id",
+        "password",
+        "ssh_command",
+        "expires_at",
+        "created_at",
+        "updated_at",
+    ]
+    assert access["sandbox_id"] == sandbox_id
+    assert access["ssh_command"].startswith("ssh -p ")
+    assert access["password"]
+    hint = one_line(result.err)
+    assert "save the password now" in hint
+    assert access["password"] not in result.err
+    # nothing else shows it again
+    shown = cli("sandbox", "get", sandbox_id)
+    assert access["password"] not in shown.out + shown.err
+
+
+def test_ssh_create_json(cli: Run, sandbox_id: str) -> None:
+    result = cli("--json", "ssh", "create", sandbox_id)
+    assert result.code == 0
+    data = result.json()
+    assert set(data) == {
+        "id",
+        "sandbox_id",
+        "password",
+        "ssh_command",
+        "expires_at",
+        "created_at",
+        "updated_at",
+    }
+    assert data["sandbox_id"] == sandbox_id
+    assert "save the password now" in result.err
+
+
+def test_ssh_create_twice_is_a_409_on_one_line(cli: Run, sandbox_id: str) -> None:
+    assert cli("ssh", "create", sandbox_id).code == 0
+    result = cli("ssh", "create", sandbox_id)
+    assert result.code == 1
+    assert result.out == ""
+    line = one_line(result.err)
+    assert line.startswith(f"leap0: ssh create {sandbox_id} failed: 409 Conflict: ")
+    assert "already has SSH access" in line
+    assert "(request id req_" in line
+
+
+def test_ssh_validate_reads_the_password_from_stdin(cli: Run, sandbox_id: str) -> None:
+    access = cli("--json", "ssh", "create", sandbox_id).json()
+    argv = ["ssh", "validate", sandbox_id, "--access-id", access["id"], "--password-stdin"]
+
+    good = cli(*argv, stdin=access["password"] + "\n")
+    assert good.code == 0
+    assert fields(good.out) == {"valid": "true", "sandbox_id": sandbox_id}
+    assert access["password"] not in good.out + good.err
+
+    crlf = cli("--json", *argv, stdin=access["password"] + "\r\n")
+    assert crlf.json() == {"valid": True, "sandbox_id": sandbox_id}
+
+    no_newline = cli(*argv, "--json", stdin=access["password"])
+    assert no_newline.json()["valid"] is True
+
+    wrong = cli(*argv, "--json", stdin="not-the-password\n")
+    assert wrong.code == 0
+    assert wrong.json() == {"valid": False, "sandbox_id": sandbox_id}
+
+
+def test_ssh_validate_without_a_password_exits_2(cli: Run, emu: Emulator, sandbox_id: str) -> None:
+    argv = ["ssh", "validate", sandbox_id, "--access-id", "ssh-1", "--password-stdin"]
+    for stdin in ("", "\n"):
+        result = cli(*argv, stdin=stdin)
+        assert result.code == 2
+        assert "no password on standard input" in one_line(result.err)
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/validate") == 0
+
+
+def test_ssh_regen_text_and_json(cli: Run, sandbox_id: str) -> None:
+    first = cli("--json", "ssh", "create", sandbox_id).json()
+    text = cli("ssh", "regen", sandbox_id)
+    assert text.code == 0
+    second = fields(text.out)
+    assert second["id"] == first["id"]
+    assert second["password"] != first["password"]
+    assert "save the password now" in one_line(text.err)
+    third = cli("ssh", "regen", sandbox_id, "--json").json()
+    assert third["password"] not in (first["password"], second["password"])
+
+    validate = ["ssh", "validate", sandbox_id, "--access-id", first["id"], "--password-stdin"]
+    assert cli("--json", *validate, stdin=second["password"]).json()["valid"] is False
+    assert cli("--json", *validate, stdin=third["password"]).json()["valid"] is True
+
+
+def test_ssh_regen_without_access_is_a_404(cli: Run, sandbox_id: str) -> None:
+    result = cli("ssh", "regen", sandbox_id)
+    assert result.code == 1
+    assert one_line(result.err).startswith(f"leap0: ssh regen {sandbox_id} failed: 404 Not Found")
+
+
+def test_ssh_delete_text_and_json(cli: Run, sandbox_id: str) -> None:
+    access = cli("--json", "ssh", "create", sandbox_id).json()
+    text = cli("ssh", "delete", sandbox_id)
+    assert (text.code, text.out, text.err) == (
+        0,
+        f"revoked SSH access to sandbox {sandbox_id}\n",
+        "",
+    )
+    validate = ["ssh", "validate", sandbox_id, "--access-id", access["id"], "--password-stdin"]
+    assert cli("--json", *validate, stdin=access["password"]).json()["valid"] is False
+    again = cli("ssh", "delete", sandbox_id)
+    assert again.code == 1
+    assert "404 Not Found" in one_line(again.err)
+
+    cli("ssh", "create", sandbox_id)
+    data = cli("--json", "ssh", "delete", sandbox_id)
+    assert data.json() == {"deleted": True, "sandbox_id": sandbox_id}
+
+
+def test_server_errors_are_one_line_with_the_status(
+    cli: Run, emu: Emulator, sandbox_id: str
+) -> None:
+    emu.inject("GET", f"/v1/sandbox/{sandbox_id}", *[{"status": 503, "retry_after": "0"}] * 3)
+    result = cli("sandbox", "get", sandbox_id)
+    assert result.code == 1
+    assert "503 Service Unavailable: injected fault" in one_line(result.err)
+
+
+def test_ctrl_c_exits_130_without_a_traceback(cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(leap0.SandboxesClient, "list", interrupted)
+    result = cli("sandbox", "list")
+    assert result.code == 130
+    assert result.out == ""
+
+
+# -- ssh connect: the ssh command line ----------------------------------------------
+
+
+def make_access(command: str = "ssh -p 2222 ssh-7f3a@127.0.0.1") -> SshAccess:
+    return structure(access_json(ssh_command=command), SshAccess)
+
+
+def options(argv: list[str]) -> list[str]:
+    return [argv[i + 1] for i, word in enumerate(argv) if word == "-o"]
+
+
+def test_argv_for_the_local_emulator() -> None:
+    access = make_access()
+    argv = build_ssh_argv(access, ["echo", "hi"], [], ssh="/usr/bin/ssh")
+    assert argv == [
+        "/usr/bin/ssh",
+        "-o",
+        "PreferredAuthentications=password,keyboard-interactive",
+        "-o",
+        "PubkeyAuthentication=no",
+        "-o",
+        "NumberOfPasswordPrompts=1",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        "-T",
+        "-p",
+        "2222",
+        "ssh-7f3a@127.0.0.1",
+        "--",
+        "echo hi",
+    ]
+    assert not any(access.password in word for word in argv)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.1.2.3", "localhost", "[::1]"])
+def test_loopback_hosts_are_not_pinned(host: str) -> None:
+    argv = build_ssh_argv(make_access(f"ssh -p 2222 u@{host}"))
+    assert "StrictHostKeyChecking=no" in options(argv)
+    assert "UserKnownHostsFile=/dev/null" in options(argv)
+
+
+def test_remote_hosts_accept_new_keys_only() -> None:
+    argv = build_ssh_argv(make_access("ssh -p 22 ssh-7f3a@ssh.leap0.dev"), tty=True)
+    opts = options(argv)
+    assert "StrictHostKeyChecking=accept-new" in opts
+    assert "StrictHostKeyChecking=no" not in opts
+    assert "UserKnownHostsFile=/dev/null" not in opts
+    assert argv[-4:] == ["-t", "-p", "22", "ssh-7f3a@ssh.leap0.dev"]
+
+
+def test_no_tty_flag_without_a_terminal_or_command() -> None:
+    argv = build_ssh_argv(make_access(), None, (), tty=False)
+    assert "-t" not in argv
+    assert "-T" not in argv
+    assert "--" not in argv
+
+
+def test_user_ssh_options_come_first_so_they_win() -> None:
+    argv = build_ssh_argv(
+        make_access(), ["true"], ["ServerAliveInterval=30", "StrictHostKeyChecking yes"]
+    )
+    opts = options(argv)
+    assert opts[:2] == ["ServerAliveInterval=30", "StrictHostKeyChecking yes"]
+    assert argv.index("-o") == 1
+
+
+def test_request_tty_option_replaces_t_flags() -> None:
+    argv = build_ssh_argv(make_access(), ["top"], ["RequestTTY=force"], tty=True)
+    assert "-T" not in argv
+    assert "-t" not in argv
+
+
+def test_several_command_words_are_quoted() -> None:
+    assert build_ssh_argv(make_access(), ["sh", "-c", "exit 3"])[-1] == "sh -c 'exit 3'"
+    assert build_ssh_argv(make_access(), ["echo $HOME | wc"])[-1] == "echo $HOME | wc"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "ssh -o ProxyCommand=touch\\ /tmp/x -p 22 u@h",
+        "ssh -oLocalCommand=x u@h",
+        "ssh -i key u@h",
+        "ssh u@h extra-destination",
+        "ssh -p 22",
+        "ssh -p nope u@h",
+        "scp u@h",
+        "ssh -- -oProxyCommand=x",
+        "ssh 'u@h bad'",
+        "ssh u@-oProxyCommand=x",
+        "",
+    ],
+)
+def test_unexpected_service_commands_are_refused(command: str) -> None:
+    with pytest.raises(ValueError):
+        build_ssh_argv(make_access(command))
+
+
+@pytest.mark.parametrize(
+    ("command", "host"),
+    [
+        ("ssh -p 2222 ssh-1@127.0.0.1", "127.0.0.1"),
+        ("ssh -p2200 -l u h.example", "h.example"),
+        ("ssh -o Port=22 -o StrictHostKeyChecking=yes u@h", "h"),
+        ("ssh ssh://u@[::1]:2222", "::1"),
+        ("/usr/bin/ssh u@h", "h"),
+    ],
+)
+def test_accepted_service_commands(command: str, host: str) -> None:
+    assert parse_ssh_command(command)[1] == host
+
+
+def test_askpass_env() -> None:
+    env = askpass_env(
+        {"PATH": "/bin", "LEAP0_API_KEY": "secret-key", "HOME": "/root"}, "/tmp/x/askpass"
+    )
+    assert env == {
+        "PATH": "/bin",
+        "HOME": "/root",
+        "SSH_ASKPASS": "/tmp/x/askpass",
+        "SSH_ASKPASS_REQUIRE": "force",
+        "DISPLAY": ":0",
+    }
+    assert askpass_env({"DISPLAY": "host:1"}, "/a")["DISPLAY"] == "host:1"
+
+
+def _ask(script: str, prompt: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([script, prompt], capture_output=True, text=True, check=False)
+
+
+def test_askpass_script_answers_only_password_prompts() -> None:
+    with askpass_script("pa$$ 'word'") as script:
+        directory = os.path.dirname(script)
+        assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+        assert stat.S_IMODE(os.stat(script).st_mode) == 0o700
+        secret = os.path.join(directory, "password")
+        assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
+        assert "pa$$" not in Path(script).read_text()
+
+        assert _ask(script, "ssh-1@127.0.0.1's password: ").stdout == "pa$$ 'word'\n"
+        assert _ask(script, "Password: ").stdout == "pa$$ 'word'\n"
+        confirm = _ask(script, "Are you sure you want to continue connecting (yes/no)? ")
+        assert (confirm.returncode, confirm.stdout) == (1, "")
+        passphrase = _ask(script, "Enter passphrase for key '/root/.ssh/id_ed25519': ")
+        assert (passphrase.returncode, passphrase.stdout) == (1, "")
+    assert not os.path.exists(directory)
+
+
+def test_askpass_directory_is_removed_on_error() -> None:
+    with pytest.raises(RuntimeError), askpass_script("pw") as script:
+        raise RuntimeError("boom")
+    assert not os.path.exists(os.path.dirname(script))
+
+
+# -- ssh connect: what is run -------------------------------------------------------------
+
+
+class FakePopen:
+    """Stands in for ``subprocess.Popen``: records what ssh would get, answers as the askpass."""
+
+    calls: list[FakePopen]
+    returncode_to_give = 0
+
+    def __init__(self, argv: list[str], env: dict[str, str], **kwargs: Any) -> None:
+        self.argv = argv
+        self.env = env
+        self.kwargs = kwargs
+        askpass = env["SSH_ASKPASS"]
+        self.askpass = askpass
+        self.askpass_mode = stat.S_IMODE(os.stat(askpass).st_mode)
+        self.dir_mode = stat.S_IMODE(os.stat(os.path.dirname(askpass)).st_mode)
+        with REAL_POPEN(
+            [askpass, "u@h's password: "], stdout=subprocess.PIPE, text=True
+        ) as process:
+            self.answer = process.communicate()[0]
+        FakePopen.calls.append(self)
+
+    def send_signal(self, signum: int) -> None:
+        pass
+
+    def wait(self) -> int:
+        return FakePopen.returncode_to_give
+
+
+@pytest.fixture
+def fake_ssh(monkeypatch: pytest.MonkeyPatch) -> type[FakePopen]:
+    FakePopen.calls = []
+    FakePopen.returncode_to_give = 0
+    monkeypatch.setattr(subprocess, "Popen", FakePopen)
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/ssh")
+    return FakePopen
+
+
+def test_connect_hands_the_password_over_through_askpass_only(
+    cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen]
+) -> None:
+    fake_ssh.returncode_to_give = 7
+    result = cli("ssh", "connect", sandbox_id, "--ssh-option", "ConnectTimeout=5", "--", "ls", "-l")
+    assert result.code == 7
+    (call,) = fake_ssh.calls
+    password = call.answer.rstrip("\n")
+    assert password
+    assert not any(password in word for word in call.argv)
+    assert not any(password in value for value in call.env.values())
+    assert call.argv[0] == "/usr/bin/ssh"
+    assert call.argv[-2:] == ["--", "ls -l"]
+    assert "ConnectTimeout=5" in options(call.argv)
+    assert call.env["SSH_ASKPASS_REQUIRE"] == "force"
+    assert call.env["DISPLAY"]
+    assert "LEAP0_API_KEY" not in call.env
+    assert (call.askpass_mode, call.dir_mode) == (0o700, 0o700)
+    assert not os.path.exists(os.path.dirname(call.askpass))  # removed afterwards
+    assert password not in result.out + result.err
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+
+    # the credential ssh was given is the sandbox's valid one
+    validate = ["ssh", "validate", sandbox_id, "--password-stdin", "--json"]
+    user = call.argv[-3].partition("@")[0]
+    assert cli(*validate, "--access-id", user, stdin=password).json()["valid"] is True
+
+
+def test_connect_replaces_an_existing_credential(
+    cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen]
+) -> None:
+    old = cli("--json", "ssh", "create", sandbox_id).json()
+    result = cli("ssh", "connect", sandbox_id)
+    assert result.code == 0
+    assert "already had SSH access" in one_line(result.err)
+    (call,) = fake_ssh.calls
+    assert call.answer.rstrip("\n") != old["password"]
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/regen") == 1
+
+
+def test_connect_signal_status_is_128_plus_the_signal(
+    cli: Run, sandbox_id: str, fake_ssh: type[FakePopen]
+) -> None:
+    fake_ssh.returncode_to_give = -signal.SIGTERM
+    assert cli("ssh", "connect", sandbox_id, "--", "true").code == 128 + signal.SIGTERM
+
+
+def test_connect_without_ssh_exits_1_before_any_request(
+    cli: Run, emu: Emulator, sandbox_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    result = cli("ssh", "connect", sandbox_id, "--", "true")
+    assert result.code == 1
+    line = one_line(result.err)
+    assert "OpenSSH" in line
+    assert "install" in line
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/access") == 0
+
+
+def test_connect_when_ssh_cannot_start(
+    cli: Run, sandbox_id: str, fake_ssh: type[FakePopen], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    def broken(argv: list[str], env: dict[str, str]) -> None:
+        seen.append(os.path.dirname(env["SSH_ASKPASS"]))
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(subprocess, "Popen", broken)
+    result = cli("ssh", "connect", sandbox_id, "--", "true")
+    assert result.code == 1
+    assert "could not run" in one_line(result.err)
+    assert seen
+    assert not os.path.exists(seen[0])
+
+
+def test_connect_to_an_unknown_sandbox(cli: Run, fake_ssh: type[FakePopen]) -> None:
+    result = cli("ssh", "connect", "sbx-missing", "--", "true")
+    assert result.code == 1
+    assert one_line(result.err).startswith("leap0: ssh connect sbx-missing failed: 404 Not Found")
+    assert fake_ssh.calls == []
+
+
+def test_run_ssh_passes_signals_on_and_reports_them(tmp_path: Path) -> None:
+    started = tmp_path / "started"
+    child = f"import pathlib, sys, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(30)\n"
+
+    def interrupt_when_started() -> None:
+        deadline = time.monotonic() + 20
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if started.exists():
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    previous = signal.getsignal(signal.SIGTERM)
+    killer = threading.Thread(target=interrupt_when_started)
+    killer.start()
+    try:
+        status = _cli_ssh.run_ssh([sys.executable, "-c", child], dict(os.environ))
+    finally:
+        killer.join()
+    assert status == 128 + signal.SIGTERM  # the child got it; this process carried on
+    assert signal.getsignal(signal.SIGTERM) is previous
+
+
+# -- ssh connect: real OpenSSH -----------------------------------------------------------
+
+
+@needs_ssh
+def test_connect_runs_a_command_through_openssh(cli: Run, sandbox_id: str) -> None:
+    result = cli("ssh", "connect", sandbox_id, "--", "echo", "hi")
+    assert (result.code, result.out) == (0, "hi\n"), result.err
+
+
+@needs_ssh
+def test_connect_exits_with_the_remote_status(cli: Run, sandbox_id: str) -> None:
+    result = cli("ssh", "connect", sandbox_id, "--", "sh", "-c", "exit 3")
+    assert result.code == 3, result.err
+    # a second connect replaces the credential and still works
+    result = cli("ssh", "connect", sandbox_id, "--", "echo $((6 * 7)) | tr 4 x")
+    assert (result.code, result.out) == (0, "x2\n"), result.err
+    assert "already had SSH access" in result.err
+
+
+@needs_ssh
+def test_connect_with_a_password_that_no_longer_works(
+    cli: Run, sandbox_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_create = leap0.SshClient.create_access
+    real_regen = leap0.SshClient.regenerate_access
+
+    def create_then_rotate(self: leap0.SshClient, sandbox: str, **kwargs: Any) -> SshAccess:
+        access = real_create(self, sandbox, **kwargs)
+        real_regen(self, sandbox)
+        return access
+
+    monkeypatch.setattr(leap0.SshClient, "create_access", create_then_rotate)
+    result = cli("ssh", "connect", sandbox_id, "--", "echo", "hi")
+    assert result.code == 255  # ssh's own failure status
+    assert result.out == ""
+    assert "Permission denied" in result.err
+
+
+# -- the console script ---------------------------------------------------------------------
+
+
+def _console(*argv: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "leap0._cli", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_console_script_exit_statuses(emu: Emulator) -> None:
+    env = {**os.environ, **emu.env()}
+    created = _console("--json", "sandbox", "create", env=env)
+    assert created.returncode == 0, created.stderr
+    ident = json.loads(created.stdout)["id"]
+
+    first = _console("ssh", "create", ident, env=env)
+    assert first.returncode == 0
+    second = _console("ssh", "create", ident, env=env)
+    assert second.returncode == 1
+    assert second.stdout == ""
+    assert one_line(second.stderr).startswith(f"leap0: ssh create {ident} failed: 409 Conflict")
+
+    usage = _console("sandbox", "frobnicate", env=env)
+    assert usage.returncode == 2
+    assert "Traceback" not in usage.stderr
+
+
+def test_installed_leap0_command(emu: Emulator) -> None:
+    script = shutil.which("leap0", path=os.path.dirname(sys.executable)) or shutil.which("leap0")
+    if script is None:
+        pytest.skip("the leap0 console script is not installed")
+    env = {**os.environ, **emu.env()}
+    version = subprocess.run(
+        [script, "--version"], capture_output=True, text=True, env=env, check=False
+    )
+    assert (version.returncode, version.stdout) == (0, f"leap0 {leap0.__version__}\n")
+    missing = subprocess.run(
+        [script, "sandbox", "get", "sbx-missing"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert "Traceback" not in missing.stderr
+    assert one_line(missing.stderr).startswith("leap0: sandbox get sbx-missing failed: 404")
+
+
+# -- leap0 emulator ---------------------------------------------------------------------------
+
+
+def test_emulator_gets_every_remaining_argument(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import leap0.emulator._cli as emulator_cli
+
+    seen: list[list[str]] = []
+
+    def fake_main(argv: list[str]) -> int:
+        seen.append(argv)
+        return 5
+
+    monkeypatch.setattr(emulator_cli, "main", fake_main)
+    assert main(["emulator", "--api-port", "0", "--help"]) == 5
+    assert main(["--json", "emulator"]) == 5
+    assert seen == [["--api-port", "0", "--help"], []]
+
+
+def test_emulator_missing_suggests_the_extra(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "leap0.emulator._cli", None)
+    assert main(["emulator"]) == 1
+    assert 'pip install "leap0[emulator]"' in one_line(capsys.readouterr().err)
+
+
+def test_emulator_without_its_dependencies(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import leap0.emulator._cli as emulator_cli
+
+    def fake_main(argv: list[str]) -> int:
+        raise ModuleNotFoundError("No module named 'asyncssh'", name="asyncssh")
+
+    monkeypatch.setattr(emulator_cli, "main", fake_main)
+    assert main(["emulator"]) == 1
+    assert 'pip install "leap0[emulator]"' in one_line(capsys.readouterr().err)
