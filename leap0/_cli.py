@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import http
+import importlib
 import json
 import os
 import shutil
@@ -135,12 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{_PROG} {__version__}")
     commands = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
 
-    commands.add_parser(
+    emulator = commands.add_parser(
         "emulator",
         help="run a local Leap0 service (see leap0 emulator --help)",
         description="Run a local Leap0 service; all arguments go to it.",
         add_help=False,
     )
+    # Normally dispatched before parsing (see _emulator_args); this covers the rest.
+    emulator.add_argument("emulator_args", nargs=argparse.REMAINDER)
 
     # sandbox ...
     sandbox = commands.add_parser(
@@ -287,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
             "one (whose password then stops working), and hands the password to ssh "
             "through SSH_ASKPASS: it never appears on the command line or the terminal. "
             "One COMMAND word is run by the remote shell as a command line, like ssh; "
-            "several words are quoted, so they arrive as typed."
+            "several words are quoted, so they arrive as typed. --json has no effect here."
         ),
         epilog=(
             "examples:\n"
@@ -577,6 +580,9 @@ def _ssh_validate(client: Leap0Client, args: argparse.Namespace) -> int:
 
 
 def _ssh_connect(client: Leap0Client, args: argparse.Namespace) -> int:
+    if not _cli_ssh.SUPPORTED:
+        _note("ssh connect: not supported on this system yet (it needs a POSIX shell for ssh)")
+        return EXIT_FAILURE
     _cli_ssh.check_ssh_options(args.ssh_option)  # before a credential is issued
     ssh = shutil.which("ssh")
     if ssh is None:
@@ -675,9 +681,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _run_emulator(rest: list[str]) -> int:
     try:
-        from .emulator._cli import main as emulator_main
+        # Imported by name: the emulator is optional, and type-checked on its own.
+        module = importlib.import_module("leap0.emulator._cli")
     except ImportError as exc:
         return _emulator_missing(exc)
+    emulator_main: Callable[[list[str]], int] = module.main
     try:
         return emulator_main(rest)
     except ModuleNotFoundError as exc:
@@ -725,6 +733,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = build_parser().parse_args(head)
         except SystemExit as exc:
             return _exit_status(exc.code)
+        if args.group == "emulator":
+            return _run_emulator(args.emulator_args)
         if remote_command is not None:
             args.remote_command = remote_command
         return _run(args)

@@ -28,6 +28,7 @@ from ._config import API_KEY_ENV, is_loopback
 from .models import SshAccess
 
 __all__ = [
+    "SUPPORTED",
     "askpass_env",
     "askpass_script",
     "build_ssh_argv",
@@ -35,6 +36,9 @@ __all__ = [
     "parse_ssh_command",
     "run_ssh",
 ]
+
+SUPPORTED = os.name == "posix"
+"""Whether ``ssh connect`` works here: the askpass helper is a ``/bin/sh`` script."""
 
 # ``-o`` options the service's ``ssh_command`` may carry. Anything else (for
 # example ``ProxyCommand`` or ``LocalCommand``, which run local programs) is

@@ -826,6 +826,35 @@ def test_connect_without_ssh_exits_1_before_any_request(
     assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/access") == 0
 
 
+def test_connect_where_it_is_not_supported(
+    cli: Run, emu: Emulator, sandbox_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_cli_ssh, "SUPPORTED", False)
+    result = cli("ssh", "connect", sandbox_id)
+    assert result.code == 1
+    assert "not supported" in one_line(result.err)
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/access") == 0
+
+
+def test_a_closed_stdout_is_not_a_traceback(emu: Emulator) -> None:
+    env = {**os.environ, **emu.env()}
+    for _ in range(3):
+        _console("sandbox", "create", env=env)
+    with REAL_POPEN(
+        [sys.executable, "-m", "leap0._cli", "sandbox", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        process.stdout.close()  # the reader is gone before anything is written
+        err = process.stderr.read()
+        status = process.wait(timeout=60)
+    assert status == 1
+    assert b"Traceback" not in err
+
+
 def test_connect_when_ssh_cannot_start(
     cli: Run, sandbox_id: str, fake_ssh: type[FakePopen], monkeypatch: pytest.MonkeyPatch
 ) -> None:
