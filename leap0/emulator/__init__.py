@@ -22,6 +22,7 @@ thread with its own event loop)::
         emu.base_url   # "http://127.0.0.1:54321"
         emu.api_key    # "emu_..." (random unless given)
         emu.ssh_host, emu.ssh_port
+        emu.ssh_known_hosts  # "[127.0.0.1]:PORT ssh-ed25519 AAAA..." (new key each start)
         emu.env()      # {"LEAP0_BASE_URL": ..., "LEAP0_API_KEY": ...}
 
 ``serve(*, api_key=None, host="127.0.0.1", api_port=0, ssh_port=0,
@@ -60,7 +61,10 @@ without a trailing slash.
   ``{"valid", "sandbox_id"}``), ``POST .../ssh/regen`` (200; same id, new
   password, expiry reset; live sessions continue), and the per-credential
   forms ``DELETE .../ssh/{ssh_id}``, ``POST .../ssh/{ssh_id}/validate`` with
-  ``{"password"}``, ``POST .../ssh/{ssh_id}/regen``.
+  ``{"password"}`` (an unknown ``ssh_id`` is ``valid: false``),
+  ``POST .../ssh/{ssh_id}/regen`` (404 for an unknown ``ssh_id``).
+* Sandboxes are always ``running`` and never time out here; ``timeout`` is
+  only reported back.
 * Timestamps are RFC 3339 UTC with microseconds, e.g.
   ``2026-11-26T04:00:00.123456Z``.
 
@@ -68,7 +72,9 @@ The SSH server accepts only password logins with a currently valid credential
 (user name = access id). A session runs ``/bin/sh -c COMMAND`` in the
 sandbox's directory (a shell on a pty when a terminal is requested), with
 ``HOME`` set to that directory and the sandbox's ``env_vars`` in the
-environment. Deleting the credential or the sandbox closes its sessions.
+environment. SFTP (and so ``scp``) works too, with the sandbox's directory as
+``/``. Deleting the credential or the sandbox, a reset, or stopping the
+emulator closes its sessions and kills their processes.
 
 Fault injection
 ---------------

@@ -7,6 +7,7 @@ server thread, only when an emulator starts.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import ipaddress
 import logging
@@ -131,6 +132,7 @@ class Emulator:
         self._root: str | None = None
         self._api_port = 0
         self._ssh_port = 0
+        self._ssh_host_key = ""
 
     def __repr__(self) -> str:
         if self.running:
@@ -169,6 +171,18 @@ class Emulator:
     def ssh_port(self) -> int:
         self._check_running()
         return self._ssh_port
+
+    @property
+    def ssh_host_key(self) -> str:
+        """The SSH server's public host key (``ssh-ed25519 AAAA...``), new at each start."""
+        self._check_running()
+        return self._ssh_host_key
+
+    @property
+    def ssh_known_hosts(self) -> str:
+        """A ``known_hosts`` line for the SSH server, for strict host key checking."""
+        host = self.ssh_host if self.ssh_port == 22 else f"[{self.ssh_host}]:{self.ssh_port}"
+        return f"{host} {self.ssh_host_key}"
 
     def env(self) -> dict[str, str]:
         """``LEAP0_BASE_URL`` and ``LEAP0_API_KEY`` for this emulator."""
@@ -308,6 +322,7 @@ class Emulator:
                 target=self._thread_main, name="leap0-emulator", daemon=True
             )
             self._thread.start()
+            atexit.register(self.stop)
 
     def _request_stop(self) -> threading.Thread | None:
         with self._lock:
@@ -326,6 +341,8 @@ class Emulator:
             if thread is not None and thread.is_alive():
                 log.warning("the emulator thread did not stop in time")
                 return
+            if thread is not None:
+                atexit.unregister(self.stop)
             self._thread = None
             self._loop = None
             self._stop_event = None
@@ -362,6 +379,7 @@ class Emulator:
         api: _ApiServer | None = None
         try:
             self._ssh_port = await ssh.start()
+            self._ssh_host_key = ssh.host_public_key
             state.ssh_host = self._local_host
             state.ssh_port = self._ssh_port
             sock = _bind(self._bind_host, api_port)

@@ -15,7 +15,7 @@ import signal
 import struct
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import asyncssh
 
@@ -79,6 +79,13 @@ class _ConnectionHandler(asyncssh.SSHServer):
         return True
 
 
+class _SandboxSftp(asyncssh.SFTPServer):
+    def exit(self) -> None:
+        # Report success like OpenSSH's sftp-server: scp in SFTP mode checks it.
+        with contextlib.suppress(Exception):
+            self.channel.exit(0)
+
+
 class SshService:
     """asyncssh listener plus bookkeeping of live connections and sessions."""
 
@@ -94,21 +101,24 @@ class SshService:
         self._by_sandbox: dict[str, set[asyncssh.SSHServerConnection]] = {}
         self._sessions: set[asyncio.Task[Any]] = set()
         self._children: set[asyncio.subprocess.Process] = set()
+        self.host_public_key = ""
 
     async def start(self) -> int:
         self._loop = asyncio.get_running_loop()
         host_key = asyncssh.generate_private_key("ssh-ed25519")
+        self.host_public_key = host_key.export_public_key("openssh").decode("ascii").strip()
         self._acceptor = await asyncssh.listen(
             self.host,
             self.port or self.requested_port,
             server_factory=lambda: _ConnectionHandler(self),
             server_host_keys=[host_key],
             process_factory=self._session,
+            sftp_factory=self._sftp_server,
             encoding=None,
             line_editor=False,
             agent_forwarding=False,
             x11_forwarding=False,
-            allow_scp=False,
+            allow_scp=True,
             reuse_address=True,
             login_timeout=30,
         )
@@ -170,6 +180,16 @@ class SshService:
             conn.close()
 
     # -- sessions --------------------------------------------------------------
+
+    def _sftp_server(self, chan: asyncssh.SSHServerChannel[bytes]) -> asyncssh.SFTPServer:
+        """SFTP (and scp) confined to the sandbox's directory, which appears as ``/``."""
+        conn = cast(asyncssh.SSHServerConnection, chan.get_connection())
+        target = self._targets.get(conn)
+        if target is None or not os.path.isdir(target.workdir):
+            raise asyncssh.ChannelOpenError(
+                asyncssh.OPEN_CONNECT_FAILED, "the sandbox is gone"
+            )
+        return _SandboxSftp(chan, chroot=os.fsencode(target.workdir))
 
     async def _session(self, process: Process) -> None:
         task = asyncio.current_task()

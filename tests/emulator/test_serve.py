@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,54 @@ def test_start_and_stop_explicitly_and_restart() -> None:
     emu.stop()  # idempotent
     with emu, make_client(emu) as api:  # a stopped emulator can start again, empty
         assert api.get("/v1/sandboxes").json()["total_items"] == 0
+
+
+def test_stop_does_not_wait_for_delayed_requests() -> None:
+    with serve() as emu:
+        emu.inject("GET", "/v1/sandboxes", {"delay": 30})
+        with make_client(emu, timeout=0.2) as api, pytest.raises(httpx.ReadTimeout):
+            api.get("/v1/sandboxes")
+        started = time.monotonic()
+    assert time.monotonic() - started < 3
+
+
+def test_stop_ends_ssh_sessions_and_their_processes() -> None:
+    code = """
+import asyncio, asyncssh, httpx
+from leap0.emulator import serve
+
+async def main():
+    with serve() as emu:
+        with httpx.Client(base_url=emu.base_url, headers={"leap0-authorization": emu.api_key}) as c:
+            sid = c.post("/v1/sandbox/", json={}).json()["id"]
+            acc = c.post(f"/v1/sandbox/{sid}/ssh/access").json()
+        conn = await asyncssh.connect(emu.ssh_host, emu.ssh_port, username=acc["id"],
+            password=acc["password"], known_hosts=None, client_keys=None, agent_path=None,
+            config=None)
+        proc = await conn.create_process("echo $$; exec sleep 60")
+        print(int(await proc.stdout.readline()), emu._root, flush=True)
+    await asyncio.wait_for(conn.wait_closed(), 10)
+
+asyncio.run(main())
+"""
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    pid, root = result.stdout.split()
+    assert not os.path.exists(root)
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid), 0)
+
+
+def test_exit_without_stop_still_cleans_up() -> None:
+    code = "from leap0.emulator import serve\nemu = serve().start()\nprint(emu._root)\n"
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert not os.path.exists(result.stdout.strip())
 
 
 def test_two_emulators_side_by_side() -> None:

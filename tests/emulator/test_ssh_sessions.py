@@ -219,6 +219,30 @@ async def test_regen_keeps_live_sessions(
         assert result.stdout == "still here\n"
 
 
+async def test_sftp_is_confined_to_the_sandbox(
+    emu: Emulator, sandbox: dict[str, Any], access: dict[str, Any]
+) -> None:
+    async with await connect(emu, access["id"], access["password"]) as conn:
+        async with conn.start_sftp_client() as sftp:
+            async with sftp.open("/hello.txt", "w") as handle:
+                await handle.write("from sftp\n")
+            assert await sftp.realpath("..") == "/"
+            assert "hello.txt" in await sftp.listdir("/")
+        result = await asyncio.wait_for(conn.run("cat hello.txt"), TIMEOUT)
+    assert result.stdout == "from sftp\n"
+
+
+async def test_strict_host_key_checking_with_the_advertised_key(
+    emu: Emulator, access: dict[str, Any]
+) -> None:
+    known_hosts = asyncssh.import_known_hosts(emu.ssh_known_hosts + "\n")
+    async with await connect(
+        emu, access["id"], access["password"], known_hosts=known_hosts
+    ) as conn:
+        assert (await asyncio.wait_for(conn.run("echo ok"), TIMEOUT)).stdout == "ok\n"
+    assert emu.ssh_host_key.startswith("ssh-ed25519 ")
+
+
 # -- OpenSSH ---------------------------------------------------------------------------
 
 SSH = shutil.which("ssh")
@@ -226,8 +250,17 @@ needs_openssh = pytest.mark.skipif(SSH is None, reason="OpenSSH client not insta
 
 
 def _openssh(
-    emu: Emulator, access: dict[str, Any], password: str, tmp_path: Path, command: str
+    emu: Emulator,
+    access: dict[str, Any],
+    password: str,
+    tmp_path: Path,
+    command: str,
+    *,
+    program: str | None = None,
+    extra: list[str] | None = None,
+    target: list[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """Run OpenSSH ``ssh`` (or ``scp``), the password handed over by an askpass script."""
     assert SSH is not None
     askpass = tmp_path / "askpass.sh"
     askpass.write_text('#!/bin/sh\nprintf "%s\\n" "$LEAP0_TEST_SSH_PASSWORD"\n')
@@ -239,19 +272,19 @@ def _openssh(
         DISPLAY=":0",
         LEAP0_TEST_SSH_PASSWORD=password,
     )
+    scp = program is not None and program != SSH
+    options = extra or ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
     argv = [
-        SSH,
+        program or SSH,
         "-F", "/dev/null",
-        "-o", "StrictHostKeyChecking=no",
-        "-o", "UserKnownHostsFile=/dev/null",
+        *options,
         "-o", "LogLevel=ERROR",
         "-o", "PreferredAuthentications=password",
         "-o", "PubkeyAuthentication=no",
         "-o", "NumberOfPasswordPrompts=1",
         "-o", "ConnectTimeout=10",
-        "-p", str(emu.ssh_port),
-        f"{access['id']}@{emu.ssh_host}",
-        command,
+        "-P" if scp else "-p", str(emu.ssh_port),
+        *(target or [f"{access['id']}@{emu.ssh_host}", command]),
     ]  # fmt: skip
     return subprocess.run(
         argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20
@@ -265,6 +298,32 @@ def test_openssh_login(emu: Emulator, access: dict[str, Any], tmp_path: Path) ->
     assert result.returncode == 4
     # The printed ssh_command is what one would type, minus the options above.
     assert access["ssh_command"].split()[:3] == ["ssh", "-p", str(emu.ssh_port)]
+
+
+@needs_openssh
+def test_openssh_scp_and_known_hosts(
+    emu: Emulator, access: dict[str, Any], tmp_path: Path
+) -> None:
+    scp = shutil.which("scp")
+    if scp is None:
+        pytest.skip("scp not installed")
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(emu.ssh_known_hosts + "\n")
+    source = tmp_path / "payload.txt"
+    source.write_text("copied\n")
+    result = _openssh(
+        emu,
+        access,
+        access["password"],
+        tmp_path,
+        "",
+        program=scp,
+        extra=["-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={known_hosts}"],
+        target=[str(source), f"{access['id']}@{emu.ssh_host}:payload.txt"],
+    )
+    assert result.returncode == 0, result.stderr
+    check = _openssh(emu, access, access["password"], tmp_path, "cat payload.txt")
+    assert check.stdout == "copied\n"
 
 
 @needs_openssh
