@@ -81,12 +81,21 @@ class _UsageError(Exception):
 # -- parser -------------------------------------------------------------------
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Wraps one-paragraph descriptions; keeps text with line breaks (epilogs) as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 class _Parser(argparse.ArgumentParser):
-    """``ArgumentParser`` with this CLI's defaults (no abbreviations, raw epilogs)."""
+    """``ArgumentParser`` with this CLI's defaults (no abbreviations, examples as written)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
-        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(**kwargs)
 
 
