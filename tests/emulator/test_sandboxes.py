@@ -192,6 +192,12 @@ def test_create_with_a_non_object_body_is_400(api: httpx.Client, content: bytes)
     assert field_errors(response) == {"body"}
 
 
+def test_oversized_body_is_413(api: httpx.Client) -> None:
+    response = api.post("/v1/sandbox/", json={"template_name": "x" * (1 << 20)})
+    assert response.status_code == 413
+    assert set(response.json()) == {"message"}
+
+
 def test_sandbox_limit_is_409_and_frees_up_on_delete(api: httpx.Client) -> None:
     ids = [create_sandbox(api)["id"] for _ in range(3)]
     response = api.post("/v1/sandbox/", json={})

@@ -84,10 +84,18 @@ async def test_shell_without_command_reads_stdin(emu: Emulator, access: dict[str
 
 
 async def test_env_vars(emu: Emulator, api: httpx.Client) -> None:
-    sandbox = create_sandbox(api, env_vars={"GREETING": "hello world", "HOME": "/ignored"})
+    sandbox = create_sandbox(api, env_vars={"GREETING": "hello world", "EDITOR": "ed"})
     access = create_access(api, sandbox["id"])
-    result = await run(emu, access, 'printf "%s|%s" "$GREETING" "$LANG"', env={"LANG": "C"})
-    assert result.stdout == "hello world|C"
+    result = await run(
+        emu, access, 'printf "%s|%s|%s" "$GREETING" "$EDITOR" "$LANG"', env={"LANG": "C"}
+    )
+    assert result.stdout == "hello world|ed|C"
+    # A sandbox's env_vars are applied last, so they may even set HOME.
+    custom = create_sandbox(api, env_vars={"HOME": "/custom-home"})
+    result = await run(emu, create_access(api, custom["id"]), 'echo "$HOME"; pwd')
+    home, cwd = result.stdout.splitlines()
+    assert home == "/custom-home"
+    assert Path(cwd).name == custom["id"]
 
 
 async def test_files_persist_within_a_sandbox_only(emu: Emulator, api: httpx.Client) -> None:
