@@ -313,9 +313,7 @@ class Emulator:
                 sys.stderr.flush()
             self._root = tempfile.mkdtemp(prefix="leap0-emulator-")
             lifetime, max_sandboxes = self._settings
-            self._state = State(
-                root=self._root, ssh_lifetime=lifetime, max_sandboxes=max_sandboxes
-            )
+            self._state = State(root=self._root, ssh_lifetime=lifetime, max_sandboxes=max_sandboxes)
             self._ready.clear()
             self._error = None
             self._thread = threading.Thread(

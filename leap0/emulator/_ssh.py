@@ -186,9 +186,7 @@ class SshService:
         conn = cast(asyncssh.SSHServerConnection, chan.get_connection())
         target = self._targets.get(conn)
         if target is None or not os.path.isdir(target.workdir):
-            raise asyncssh.ChannelOpenError(
-                asyncssh.OPEN_CONNECT_FAILED, "the sandbox is gone"
-            )
+            raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, "the sandbox is gone")
         return _SandboxSftp(chan, chroot=os.fsencode(target.workdir))
 
     async def _session(self, process: Process) -> None:

@@ -19,9 +19,7 @@ def auth_headers(emu: Emulator) -> dict[str, str]:
 
 def make_client(emu: Emulator, **kwargs: Any) -> httpx.Client:
     kwargs.setdefault("timeout", 10.0)
-    return httpx.Client(
-        base_url=emu.base_url, headers=auth_headers(emu), trust_env=False, **kwargs
-    )
+    return httpx.Client(base_url=emu.base_url, headers=auth_headers(emu), trust_env=False, **kwargs)
 
 
 def make_async_client(emu: Emulator, **kwargs: Any) -> httpx.AsyncClient:

@@ -218,9 +218,7 @@ def test_configure_changes_the_limit_until_reset(emu: Emulator, api: httpx.Clien
 
 async def test_concurrent_creates_respect_the_limit(emu: Emulator) -> None:
     async with make_async_client(emu, limits=httpx.Limits(max_connections=20)) as client:
-        responses = await asyncio.gather(
-            *(client.post("/v1/sandbox/", json={}) for _ in range(20))
-        )
+        responses = await asyncio.gather(*(client.post("/v1/sandbox/", json={}) for _ in range(20)))
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] * 3 + [409] * 17
 

@@ -127,9 +127,7 @@ async def test_pty_command_and_interactive_shell(emu: Emulator, access: dict[str
         assert process.exit_status == 5
 
 
-async def test_wrong_passwords_and_users_are_refused(
-    emu: Emulator, access: dict[str, Any]
-) -> None:
+async def test_wrong_passwords_and_users_are_refused(emu: Emulator, access: dict[str, Any]) -> None:
     with pytest.raises(asyncssh.PermissionDenied):
         await connect(emu, access["id"], access["password"] + "x")
     with pytest.raises(asyncssh.PermissionDenied):
@@ -309,9 +307,7 @@ def test_openssh_login(emu: Emulator, access: dict[str, Any], tmp_path: Path) ->
 
 
 @needs_openssh
-def test_openssh_scp_and_known_hosts(
-    emu: Emulator, access: dict[str, Any], tmp_path: Path
-) -> None:
+def test_openssh_scp_and_known_hosts(emu: Emulator, access: dict[str, Any], tmp_path: Path) -> None:
     scp = shutil.which("scp")
     if scp is None:
         pytest.skip("scp not installed")
