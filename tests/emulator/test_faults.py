@@ -82,6 +82,15 @@ def test_wrong_shape_body_with_success_status(
     assert (wrong.status_code, wrong.json()) == (201, {"unexpected": True})
 
 
+def test_empty_body_fault(emu: Emulator, api: httpx.Client) -> None:
+    emu.inject("GET", LIST, Fault(body="", status=200), Fault(body="", drop=True))
+    empty = api.get(LIST)
+    assert (empty.status_code, empty.content) == (200, b"")
+    assert empty.headers["content-length"] == "0"
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.get(LIST)
+
+
 def test_delay_triggers_client_timeout_then_handles(emu: Emulator) -> None:
     emu.inject("GET", LIST, Fault(delay=1.0))
     with make_client(emu, timeout=0.2) as impatient:
