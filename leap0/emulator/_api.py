@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
@@ -115,6 +115,9 @@ class EmulatorApp:
 
         try:
             await self._handle(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # The client gave up (e.g. its timeout) before sending the whole body.
+            log.debug("client went away during %s %s", scope.get("method"), scope.get("path"))
         except Exception:
             log.exception(
                 "internal error answering %s %s (request %s)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -283,3 +284,23 @@ def test_fault_round_trip() -> None:
     with pytest.raises(ValueError):
         Fault(delay=float("nan"))
     assert len({Fault(status=500, headers={"a": "b"}), Fault(status=500)}) == 2  # hashable
+
+
+def test_client_giving_up_mid_body_is_not_an_internal_error(
+    leap0_emulator_server: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    import socket
+
+    emu = leap0_emulator_server
+    emu.reset()
+    host, port = emu.base_url.removeprefix("http://").rsplit(":", 1)
+    head = (
+        "POST /v1/sandbox/ HTTP/1.1\r\n"
+        f"Host: {host}\r\nAuthorization: Bearer {emu.api_key}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+    )
+    with caplog.at_level(logging.ERROR, logger="leap0.emulator"):
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(head.encode())
+        time.sleep(0.2)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
