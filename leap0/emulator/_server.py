@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 import types
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from ._faults import Fault, coerce_fault
@@ -351,7 +351,7 @@ class Emulator:
 
     def _thread_main(self) -> None:
         try:
-            asyncio.run(self._main())
+            _run_loop(self._main())
         except BaseException as exc:
             if not self._ready.is_set():
                 self._error = exc
@@ -495,3 +495,27 @@ def _install_drop_log_filter() -> None:
         if not _filter_installed:
             logging.getLogger("uvicorn.error").addFilter(_DropFilter())
             _filter_installed = True
+
+
+def _run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """``asyncio.run`` that also works while the interpreter shuts down.
+
+    At exit (an emulator never stopped) Python 3.12+ refuses new threads, and
+    ``asyncio.run`` starts one to shut its default executor down; here that step
+    is skipped when it cannot run.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main)
+    finally:
+        try:
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            with contextlib.suppress(RuntimeError):  # no new threads at interpreter exit
+                loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()
