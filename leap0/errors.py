@@ -62,6 +62,17 @@ class Leap0Error(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors do not survive pickle's default; keep every attribute.
+        return (_restore, (type(self), self.message, dict(self.__dict__)))
+
+
+def _restore(cls: type[Leap0Error], message: str, state: dict[str, Any]) -> Leap0Error:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
 
 @attrs.frozen
 class FieldError:

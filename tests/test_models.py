@@ -113,3 +113,30 @@ def test_unstructure_gives_wire_form() -> None:
 def test_host_and_port_from_the_command(command: str, host: str, port: int) -> None:
     access = structure(access_json(ssh_command=command), SshAccess)
     assert (access.host, access.port) == (host, port)
+
+
+def test_errors_survive_pickling() -> None:
+    import pickle
+
+    import httpx
+
+    from leap0 import Leap0BadRequestError, Leap0RateLimitError, Leap0TimeoutError
+
+    bad = Leap0BadRequestError(
+        "Invalid request",
+        status_code=400,
+        method="POST",
+        path="/v1/sandbox/",
+        body={"message": "Invalid request", "errors": [{"field": "vcpu", "error": "too big"}]},
+        headers=httpx.Headers({"X-Request-Id": "req_1"}),
+        request_id="req_1",
+    )
+    limited = Leap0RateLimitError(
+        "slow", status_code=429, method="GET", path="/v1/sandboxes", retry_after=2.0
+    )
+    for error in (bad, limited, Leap0TimeoutError("timed out"), Leap0ResponseError("x", field="id")):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error)
+        assert str(copy) == str(error)
+        assert copy.__dict__ == error.__dict__
+    assert pickle.loads(pickle.dumps(bad)).headers["X-Request-ID"] == "req_1"
