@@ -1,0 +1,105 @@
+"""Run every benchmark and print its figures, ratios and verdicts, then a summary.
+
+Each benchmark runs in its own interpreter (``sys.executable``), one after the
+other, so none disturbs another's figures:
+
+* ``bench_calls.py``: per-call overhead, SDK/raw httpx, sync and async;
+* ``bench_import.py``: ``import leap0`` against ``import httpx, attrs, cattrs``;
+* ``bench_fanout.py``: throughput against the emulator in another process;
+* ``bench_memory.py``: traced memory growth over 20,000 calls.
+
+    python benchmarks/run_all.py [--quick] [--only calls,import,fanout,memory]
+
+``--quick`` uses tiny counts (to check that everything runs; its figures mean
+little). The exit status is 1 when a budget is missed (not with ``--quick``),
+2 when a benchmark fails to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _common import machine
+
+HERE = Path(__file__).resolve().parent
+
+BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
+    # name: (script, default arguments, --quick arguments)
+    "calls": ("bench_calls.py", [], ["--calls", "5", "--repeats", "2", "--warmup", "1"]),
+    "import": ("bench_import.py", [], ["--runs", "2", "--warmup", "1"]),
+    "fanout": (
+        "bench_fanout.py",
+        [],
+        ["--fanout", "20", "--sync-calls", "20", "--rounds", "1", "--sync-rounds", "2"],
+    ),
+    "memory": ("bench_memory.py", [], ["--calls", "300", "--warmup", "30"]),
+}
+
+
+def emulator_available() -> bool:
+    return all(importlib.util.find_spec(name) is not None for name in ("uvicorn", "starlette"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny counts: check, don't measure")
+    parser.add_argument(
+        "--only",
+        default=",".join(BENCHMARKS),
+        help=f"comma-separated subset of {', '.join(BENCHMARKS)}",
+    )
+    args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
+
+    print(machine())
+    print(flush=True)
+    verdicts: list[str] = []
+    broken: list[str] = []
+    for name in chosen:
+        script, normal, quick = BENCHMARKS[name]
+        if name == "fanout" and not emulator_available():
+            line = "fan-out SKIPPED: the emulator extra is not installed (leap0[emulator])"
+            print(line)
+            verdicts.append(line)
+            continue
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, str(HERE / script), *(quick if args.quick else normal)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=HERE.parent,
+        )
+        print(proc.stdout, end="")
+        print(f"({script}: {time.perf_counter() - started:.1f} s)\n", flush=True)
+        if proc.returncode != 0:
+            broken.append(f"{script} exited with status {proc.returncode}")
+        verdicts += [line for line in proc.stdout.splitlines() if line.endswith(("PASS", "FAIL"))]
+
+    print("== summary" + (" (--quick: tiny counts, figures not meaningful)" if args.quick else ""))
+    print(machine())
+    for line in verdicts:
+        print(line)
+    failed = [line for line in verdicts if line.endswith("FAIL")]
+    for problem in broken:
+        print(f"ERROR {problem}")
+    print(
+        f"budgets: {len(verdicts) - len(failed)} of {len(verdicts)} lines PASS"
+        + (f", {len(failed)} FAIL" if failed else "")
+    )
+    if broken:
+        return 2
+    if failed and not args.quick:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
