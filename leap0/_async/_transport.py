@@ -36,6 +36,9 @@ __all__ = ["AsyncHttpxTransport", "AsyncTransport"]
 logger = logging.getLogger("leap0")
 _DEBUG = logging.DEBUG
 
+_URL_CACHE_SIZE = 256
+"""How many parsed request URLs a transport keeps (a few per sandbox in use)."""
+
 
 @runtime_checkable
 class AsyncTransport(Protocol):
@@ -97,7 +100,10 @@ class AsyncHttpxTransport:
             raise TypeError(
                 f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}"
             )
-        self._headers = build_headers(key)
+        # Built once: httpx parses a str URL and normalises a dict of headers on
+        # every request, which costs more than the rest of the SDK's own work.
+        self._headers = httpx.Headers(build_headers(key))
+        self._urls: dict[str, httpx.URL] = {}
         self._owns_client = http_client is None
         self._client = http_client if http_client is not None else httpx.AsyncClient()
         self._closed = False
@@ -120,7 +126,9 @@ class AsyncHttpxTransport:
         timeout: TimeoutTypes = None,
     ) -> Any:
         call_timeout = resolve_call_timeout(timeout) or self.timeout
-        url = self.base_url + path
+        url = self._urls.get(path)
+        if url is None:
+            url = self._url(path)
         debug = logger.isEnabledFor(_DEBUG)
         attempt = 0
         while True:
@@ -170,6 +178,13 @@ class AsyncHttpxTransport:
                 method,
                 path,
             )
+
+    def _url(self, path: str) -> httpx.URL:
+        urls = self._urls
+        if len(urls) >= _URL_CACHE_SIZE:
+            urls.clear()
+        url = urls[path] = httpx.URL(self.base_url + path)
+        return url
 
     async def _wait(
         self, method: str, path: str, attempt: int, retry_after: float | None, debug: bool

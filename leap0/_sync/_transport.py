@@ -38,6 +38,9 @@ __all__ = ["HttpxTransport", "Transport"]
 logger = logging.getLogger("leap0")
 _DEBUG = logging.DEBUG
 
+_URL_CACHE_SIZE = 256
+"""How many parsed request URLs a transport keeps (a few per sandbox in use)."""
+
 
 @runtime_checkable
 class Transport(Protocol):
@@ -99,7 +102,10 @@ class HttpxTransport:
             raise TypeError(
                 f"http_client must be an httpx.Client, not {type(http_client).__name__}"
             )
-        self._headers = build_headers(key)
+        # Built once: httpx parses a str URL and normalises a dict of headers on
+        # every request, which costs more than the rest of the SDK's own work.
+        self._headers = httpx.Headers(build_headers(key))
+        self._urls: dict[str, httpx.URL] = {}
         self._owns_client = http_client is None
         self._client = http_client if http_client is not None else httpx.Client()
         self._closed = False
@@ -122,7 +128,9 @@ class HttpxTransport:
         timeout: TimeoutTypes = None,
     ) -> Any:
         call_timeout = resolve_call_timeout(timeout) or self.timeout
-        url = self.base_url + path
+        url = self._urls.get(path)
+        if url is None:
+            url = self._url(path)
         debug = logger.isEnabledFor(_DEBUG)
         attempt = 0
         while True:
@@ -172,6 +180,13 @@ class HttpxTransport:
                 method,
                 path,
             )
+
+    def _url(self, path: str) -> httpx.URL:
+        urls = self._urls
+        if len(urls) >= _URL_CACHE_SIZE:
+            urls.clear()
+        url = urls[path] = httpx.URL(self.base_url + path)
+        return url
 
     def _wait(
         self, method: str, path: str, attempt: int, retry_after: float | None, debug: bool
