@@ -6,7 +6,8 @@ Any failure becomes :class:`~leap0.errors.Leap0ResponseError` naming the field.
 
 Two converters share the same hooks: a fast one without detailed validation
 serves every call; only when it fails does the detailed one run again, to say
-which field was wrong.
+which field was wrong. The detailed one is built then, on the first failure,
+so that ``import leap0`` does not pay for it.
 """
 
 from __future__ import annotations
@@ -117,7 +118,14 @@ def _make(detailed: bool) -> cattrs.Converter:
 converter = _make(detailed=False)
 """The converter used for every response (and for ``unstructure`` to JSON-ready dicts)."""
 
-_detailed = _make(detailed=True)
+_detailed: cattrs.Converter | None = None
+
+
+def _detailed_converter() -> cattrs.Converter:
+    global _detailed
+    if _detailed is None:
+        _detailed = _make(detailed=True)
+    return _detailed
 
 
 def structure(data: Any, cls: type[T]) -> T:
@@ -136,7 +144,7 @@ def structure(data: Any, cls: type[T]) -> T:
 def _explain(data: Any, cls: type[T]) -> T:
     try:
         # Run again with detailed validation, only to say what was wrong.
-        return _detailed.structure(data, cls)
+        return _detailed_converter().structure(data, cls)
     except cattrs.BaseValidationError as exc:
         messages = cattrs.transform_error(exc, path="$")
         first = messages[0] if messages else "invalid value"

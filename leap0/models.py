@@ -6,7 +6,6 @@ Fields the service adds later are ignored, so an older SDK keeps working.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Literal
@@ -81,6 +80,8 @@ class SshAccess:
 
 def _ssh_target(command: str) -> tuple[str, int]:
     """(host, port) of an ``ssh [-p PORT] [options] user@host`` command."""
+    import shlex  # only here, to keep `import leap0` light
+
     words = shlex.split(command)
     host, port = "", 22
     i = 1 if words and words[0].endswith("ssh") else 0
