@@ -7,9 +7,15 @@ method, URL, headers, body and timeout) through the same ``httpx.Client`` /
 answer with ``json.loads`` and checks the status, as the SDK does. The SDK also
 builds its attrs model from the JSON; that is part of its cost.
 
-Batches of ``--calls`` calls alternate SDK and raw (which goes first alternates
-too) for ``--repeats`` rounds; each side's figure is the median time per call,
-and the ratio is the median over rounds of SDK/raw for the same round.
+Batches of ``--calls`` calls alternate SDK and raw (which goes first rotates)
+for ``--repeats`` rounds; each side's figure is the median time per call, and
+the ratio is the median over rounds of SDK/raw for the same round.
+
+A third side, with no budget, is the floor: raw httpx given an ``httpx.URL``
+and ``httpx.Headers`` built once instead of a str and a dict each call (httpx
+parses those on every request). The SDK does that too, so SDK/raw-prebuilt is
+what the SDK's own work (path and argument checks, retries bookkeeping, model
+building) costs.
 
     python benchmarks/bench_calls.py [--calls 200] [--repeats 60]
 """
@@ -56,6 +62,8 @@ class UnexpectedStatus(Exception):
 
 
 def raw_sync(client: httpx.Client) -> dict[str, Callable[[], Any]]:
+    """Raw httpx as one would write it: a str URL and a dict of headers on each call."""
+
     def create_access() -> Any:
         response = client.request(
             "POST",
@@ -143,6 +151,60 @@ def raw_async(client: httpx.AsyncClient) -> dict[str, Callable[[], Awaitable[Any
     }
 
 
+# The floor: raw httpx with the URLs and headers parsed once, as the SDK does.
+URLS = {
+    "create_access": httpx.URL(f"{BASE_URL}/v1/sandbox/{SANDBOX_ID}/ssh/access"),
+    "validate_access": httpx.URL(f"{BASE_URL}/v1/sandbox/{SANDBOX_ID}/ssh/validate"),
+    "regenerate_access": httpx.URL(f"{BASE_URL}/v1/sandbox/{SANDBOX_ID}/ssh/regen"),
+}
+PARSED_HEADERS = httpx.Headers(HEADERS)
+STATUS = {"create_access": 201, "validate_access": 200, "regenerate_access": 200}
+
+
+def floor_sync(client: httpx.Client) -> dict[str, Callable[[], Any]]:
+    def make(method: str) -> Callable[[], Any]:
+        url, status = URLS[method], STATUS[method]
+        with_body = method == "validate_access"
+
+        def call() -> Any:
+            response = client.request(
+                "POST",
+                url,
+                json={"id": ACCESS_ID, "password": PASSWORD} if with_body else None,
+                headers=PARSED_HEADERS,
+                timeout=TIMEOUT,
+            )
+            if response.status_code != status:
+                raise UnexpectedStatus(response.status_code)
+            return json.loads(response.content)
+
+        return call
+
+    return {method: make(method) for method in METHODS}
+
+
+def floor_async(client: httpx.AsyncClient) -> dict[str, Callable[[], Awaitable[Any]]]:
+    def make(method: str) -> Callable[[], Awaitable[Any]]:
+        url, status = URLS[method], STATUS[method]
+        with_body = method == "validate_access"
+
+        async def call() -> Any:
+            response = await client.request(
+                "POST",
+                url,
+                json={"id": ACCESS_ID, "password": PASSWORD} if with_body else None,
+                headers=PARSED_HEADERS,
+                timeout=TIMEOUT,
+            )
+            if response.status_code != status:
+                raise UnexpectedStatus(response.status_code)
+            return json.loads(response.content)
+
+        return call
+
+    return {method: make(method) for method in METHODS}
+
+
 def sdk_sync(client: leap0.Leap0Client) -> dict[str, Callable[[], Any]]:
     ssh = client.ssh
     return {
@@ -208,16 +270,26 @@ def main(argv: list[str] | None = None) -> int:
     sync_sdk = leap0.Leap0Client(api_key=API_KEY, base_url=BASE_URL, http_client=sync_http)
     async_sdk = leap0.AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL, http_client=async_http)
 
-    sides_sync = {"sdk": sdk_sync(sync_sdk), "raw": raw_sync(sync_http)}
-    sides_async = {"sdk": sdk_async(async_sdk), "raw": raw_async(async_http)}
+    sides_sync = {
+        "sdk": sdk_sync(sync_sdk),
+        "raw": raw_sync(sync_http),
+        "floor": floor_sync(sync_http),
+    }
+    sides_async = {
+        "sdk": sdk_async(async_sdk),
+        "raw": raw_async(async_http),
+        "floor": floor_async(async_http),
+    }
     check_same_answers(sides_sync["sdk"], sides_sync["raw"])
+    check_same_answers(sides_sync["sdk"], sides_sync["floor"])
 
     loop = asyncio.new_event_loop()
     per_call: dict[tuple[str, str, str], list[float]] = {}
-    ratios: dict[tuple[str, str], list[float]] = {}
+    ratios: dict[tuple[str, str, str], list[float]] = {}
+    orders = (("sdk", "raw", "floor"), ("floor", "raw", "sdk"), ("raw", "sdk", "floor"))
 
     def one_round(rnd: int, record: bool) -> None:
-        order = ("sdk", "raw") if rnd % 2 == 0 else ("raw", "sdk")
+        order = orders[rnd % len(orders)]
         for mode in ("sync", "async"):
             for method in METHODS:
                 got = {}
@@ -230,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
                 if record:
                     for side, seconds in got.items():
                         per_call.setdefault((mode, method, side), []).append(seconds)
-                    ratios.setdefault((mode, method), []).append(got["sdk"] / got["raw"])
+                    for base in ("raw", "floor"):
+                        ratios.setdefault((mode, method, base), []).append(got["sdk"] / got[base])
 
     try:
         for rnd in range(args.warmup):
@@ -249,13 +322,22 @@ def main(argv: list[str] | None = None) -> int:
         for method in METHODS:
             sdk_us = median(per_call[(mode, method, "sdk")]) * 1e6
             raw_us = median(per_call[(mode, method, "raw")]) * 1e6
-            ratio = median(ratios[(mode, method)])
+            ratio = median(ratios[(mode, method, "raw")])
             worst = max(worst, ratio)
             print(
                 f"per-call {mode:<5} {method:<17} sdk {sdk_us:7.1f} us  raw {raw_us:7.1f} us  "
                 f"sdk/raw {ratio:.3f}  budget <= {BUDGET:.2f}  {verdict(ratio <= BUDGET)}"
             )
     print(f"per-call worst sdk/raw {worst:.3f}  budget <= {BUDGET:.2f}  {verdict(worst <= BUDGET)}")
+    print("per-call floor: raw httpx with URL and headers parsed once (no budget)")
+    for mode in ("sync", "async"):
+        for method in METHODS:
+            floor_us = median(per_call[(mode, method, "floor")]) * 1e6
+            ratio = median(ratios[(mode, method, "floor")])
+            print(
+                f"per-call floor {mode:<5} {method:<17} raw-prebuilt {floor_us:7.1f} us  "
+                f"sdk/raw-prebuilt {ratio:.3f}"
+            )
     return 0
 
 
