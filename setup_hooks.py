@@ -27,9 +27,17 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import tokenize_rt
-import unasync
-from setuptools.command.build_py import build_py as _build_py
+try:
+    import tokenize_rt
+    import unasync
+    from setuptools.command.build_py import build_py as _build_py
+except ImportError as exc:  # pragma: no cover - only without the dev tools
+    if __name__ != "__main__":
+        raise
+    sys.exit(
+        f"setup_hooks.py needs unasync, tokenize-rt and setuptools ({exc}); "
+        'install them with: python -m pip install -e ".[dev]"'
+    )
 
 ROOT = Path(__file__).resolve().parent
 
