@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._ids import access_id_of
+from .models import SANDBOX_STATES
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -17,16 +18,8 @@ __all__ = [
 ]
 
 DEFAULT_TEMPLATE = "system/debian:bookworm"
-LIST_STATES = (
-    "starting",
-    "stopping",
-    "snapshotting",
-    "running",
-    "paused",
-    "unpausing",
-    "stopped",
-    "deleting",
-)
+LIST_STATES = tuple(state for state in SANDBOX_STATES if state != "deleted")
+"""The states a list can filter on (a deleted sandbox is not listed)."""
 LIST_SORT_FIELDS = ("created_at", "state")
 LIST_ORDERS = ("asc", "desc")
 

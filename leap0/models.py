@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Literal, get_args
 
 import attrs
 
 __all__ = [
+    "SANDBOX_STATES",
     "SandboxInfo",
     "SandboxPage",
     "SandboxState",
@@ -33,6 +34,8 @@ SandboxState = Literal[
     "deleted",
 ]
 """The states a sandbox passes through (``SandboxInfo.state`` holds one of them as a str)."""
+
+SANDBOX_STATES: tuple[str, ...] = get_args(SandboxState)
 
 
 @attrs.frozen

@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from .._requests import DEFAULT_TEMPLATE, LIST_STATES
+from ..models import SANDBOX_STATES
 from ._faults import Fault, normalize_method, normalize_path
 
 __all__ = [
@@ -38,20 +40,7 @@ __all__ = [
     "rfc3339",
 ]
 
-DEFAULT_TEMPLATE = "system/debian:bookworm"
 DEFAULT_DISK = 10240
-SANDBOX_STATES = (
-    "starting",
-    "stopping",
-    "running",
-    "snapshotting",
-    "paused",
-    "unpausing",
-    "stopped",
-    "deleting",
-    "deleted",
-)
-LIST_STATES = tuple(s for s in SANDBOX_STATES if s != "deleted")
 _POD_ID = "pod-emulator-0"
 
 
