@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import logging
 import os
 import re
 import sys
@@ -57,24 +58,13 @@ REPLACEMENTS = {
     "AsyncSandboxSsh": "SandboxSsh",
     "AsyncTransport": "Transport",
     "AsyncHttpxTransport": "HttpxTransport",
-    # httpx's clients and transports.
+    # httpx's client, and its close method (unasync knows neither).
     "AsyncClient": "Client",
-    "AsyncBaseTransport": "BaseTransport",
-    "AsyncHTTPTransport": "HTTPTransport",
-    "AsyncByteStream": "SyncByteStream",
     "aclose": "close",
-    "aread": "read",
-    "aiter_bytes": "iter_bytes",
-    "aiter_lines": "iter_lines",
-    "handle_async_request": "handle_request",
-    # Sleeping between retries.
+    # Sleeping between retries: anyio's sleep becomes time.sleep.
     "async_sleep": "sync_sleep",
-    # The package and test trees.
+    # Imports of the package and test trees.
     "_async": "_sync",
-    # Test helpers.
-    "AsyncIterator": "Iterator",
-    "async_client": "sync_client",
-    "AsyncEmulator": "Emulator",
 }
 
 HEADER = (
@@ -215,7 +205,7 @@ class BuildPyWithUnasync(_build_py):  # type: ignore[misc]
             target.write_text(generate(source.read_text(encoding="utf-8"), name), "utf-8")
             written.append(str(target))
         if written:
-            self.announce(f"unasync: wrote {len(written)} files into {dst_dir}", level=2)
+            self.announce(f"unasync: wrote {len(written)} files into {dst_dir}", level=logging.INFO)
             if not self.dry_run:
                 self.byte_compile(written)
 
