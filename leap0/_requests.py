@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._ids import access_id_of
 from .models import SANDBOX_STATES
 
 __all__ = [
@@ -14,7 +13,6 @@ __all__ = [
     "LIST_STATES",
     "sandbox_create_body",
     "sandbox_list_params",
-    "ssh_validate_body",
 ]
 
 DEFAULT_TEMPLATE = "system/debian:bookworm"
@@ -91,11 +89,3 @@ def sandbox_list_params(
     params["page"] = _int_in("page", page, 1, 2**31 - 1)
     params["page-size"] = _int_in("page_size", page_size, 1, 100)
     return params
-
-
-def ssh_validate_body(access_id: object, password: object) -> dict[str, str]:
-    """The JSON body of ``POST .../ssh/validate``."""
-    checked_id = access_id_of(access_id)
-    if not isinstance(password, str):
-        raise TypeError(f"password must be a str, not {type(password).__name__}")
-    return {"id": checked_id, "password": password}

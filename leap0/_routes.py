@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from ._ids import sandbox_id_of
+from ._ids import access_id_of, sandbox_id_of
 
 __all__ = [
     "SANDBOXES",
     "SANDBOX_LIST",
     "sandbox",
     "ssh_access",
+    "ssh_credential",
     "ssh_regen",
     "ssh_validate",
 ]
@@ -31,3 +32,8 @@ def ssh_validate(ref: object) -> str:
 
 def ssh_regen(ref: object) -> str:
     return f"/v1/sandbox/{sandbox_id_of(ref)}/ssh/regen"
+
+
+def ssh_credential(ref: object, access_id: object) -> str:
+    """``.../ssh/{access_id}``: one credential, in the per-credential routes."""
+    return f"/v1/sandbox/{sandbox_id_of(ref)}/ssh/{access_id_of(access_id)}"

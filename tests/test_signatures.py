@@ -1,4 +1,4 @@
-"""The SSH clients' methods have exactly the signatures of the seed specification."""
+"""The SSH clients keep the seed's signatures; what was added since is keyword-only and optional."""
 
 from __future__ import annotations
 
@@ -22,6 +22,15 @@ SEED = {
     ),
 }
 
+# Added for the per-credential SSH routes (ssh_api="per-credential"): name -> default.
+ADDED = {
+    "__init__": {"ssh_api": "single"},
+    "create_access": {},
+    "delete_access": {"access_id": None},
+    "validate_access": {},
+    "regenerate_access": {"access_id": None},
+}
+
 
 def _text(func: object) -> str:
     # Annotations are kept as written (PEP 563), so they read as in the source.
@@ -29,15 +38,53 @@ def _text(func: object) -> str:
     return str(sig).replace("'", "")
 
 
-@pytest.mark.parametrize("name", sorted(SEED))
-def test_async_signature_matches_seed(name: str) -> None:
-    assert _text(getattr(AsyncSshClient, name)) == SEED[name]
+def _seed_part(func: object, seed: str) -> str:
+    """``func``'s signature as text, without the parameters added since the seed."""
+    sig = inspect.signature(func)  # type: ignore[arg-type]
+    names = set(inspect.signature(_from_text(seed)).parameters)
+    kept = [p for p in sig.parameters.values() if p.name in names]
+    return str(sig.replace(parameters=kept)).replace("'", "")
+
+
+def _from_text(text: str) -> object:
+    namespace: dict[str, object] = {}
+    exec(f"def f{text}: pass", {"__builtins__": {}}, namespace)  # annotations stay strings
+    return namespace["f"]
+
+
+def _check(func: object, seed: str, added: dict[str, object]) -> None:
+    # The seed's parameters, in order, with the seed's annotations and defaults.
+    assert _seed_part(func, seed) == seed
+    params = list(inspect.signature(func).parameters.values())  # type: ignore[arg-type]
+    seed_names = list(inspect.signature(_from_text(seed)).parameters)
+    # Nothing new comes before or between them: the seed's come first.
+    assert [p.name for p in params[: len(seed_names)]] == seed_names
+    new = {p.name: p for p in params[len(seed_names) :]}
+    assert set(new) == set(added)
+    for name, default in added.items():
+        assert new[name].kind is inspect.Parameter.KEYWORD_ONLY
+        assert new[name].default == default
 
 
 @pytest.mark.parametrize("name", sorted(SEED))
-def test_sync_signature_matches_seed(name: str) -> None:
-    expected = SEED[name].replace("AsyncTransport", "Transport")
-    assert _text(getattr(SshClient, name)) == expected
+def test_async_signature_keeps_the_seed(name: str) -> None:
+    _check(getattr(AsyncSshClient, name), SEED[name], ADDED[name])
+
+
+@pytest.mark.parametrize("name", sorted(SEED))
+def test_sync_signature_keeps_the_seed(name: str) -> None:
+    seed = SEED[name].replace("AsyncTransport", "Transport")
+    _check(getattr(SshClient, name), seed, ADDED[name])
+
+
+def test_added_parameters_read_as_documented() -> None:
+    assert _text(AsyncSshClient.delete_access) == (
+        "(self, sandbox: SandboxRef, http_timeout: float | None = None, *, "
+        "access_id: str | None = None) -> None"
+    )
+    assert _text(AsyncSshClient.__init__) == (
+        "(self, transport: AsyncTransport, *, ssh_api: SshApi = single) -> None"
+    )
 
 
 @pytest.mark.parametrize("cls", [AsyncSshClient, SshClient])
@@ -50,11 +97,9 @@ def test_methods_are_async_exactly_in_the_async_client(cls: type) -> None:
 
 
 @pytest.mark.parametrize("cls", [AsyncSandboxSsh, SandboxSsh])
-def test_bound_methods_drop_only_the_sandbox(cls: type) -> None:
-    for name, text in SEED.items():
-        if name == "__init__":
-            continue
-        expected = text.replace("sandbox: SandboxRef, *, ", "*, ").replace(
-            "sandbox: SandboxRef, ", ""
-        )
-        assert _text(getattr(cls, name)) == expected
+@pytest.mark.parametrize("name", sorted(set(SEED) - {"__init__"}))
+def test_bound_methods_drop_only_the_sandbox(cls: type, name: str) -> None:
+    seed = (
+        SEED[name].replace("sandbox: SandboxRef, *, ", "*, ").replace("sandbox: SandboxRef, ", "")
+    )
+    _check(getattr(cls, name), seed, ADDED[name])

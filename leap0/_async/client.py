@@ -7,6 +7,7 @@ from types import TracebackType
 import httpx
 
 from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, TimeoutTypes
+from .._ssh_api import SshApi, resolve_ssh_api
 from ._transport import AsyncHttpxTransport, AsyncTransport
 from .sandboxes import AsyncSandboxesClient
 from .ssh import AsyncSshClient
@@ -39,6 +40,12 @@ class AsyncLeap0Client:
             certificates, limits). It is used as is and left open on close.
         transport: Any ``AsyncTransport``, used instead of HTTP (e.g. a fake in
             tests); the arguments above must then be left out.
+        ssh_api: Which revision of the SSH routes the service serves:
+            ``"single"`` (one credential per sandbox, the original routes) or
+            ``"per-credential"`` (several per sandbox, the routes of the public
+            OpenAPI description); else the ``LEAP0_SSH_API`` environment
+            variable, else ``"single"``. ``.ssh`` and every sandbox handle's
+            ``.ssh`` follow it.
     """
 
     __slots__ = ("_transport", "sandboxes", "ssh")
@@ -52,7 +59,9 @@ class AsyncLeap0Client:
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
         transport: AsyncTransport | None = None,
+        ssh_api: SshApi | None = None,
     ) -> None:
+        checked_ssh_api = resolve_ssh_api(ssh_api, env=True)
         if transport is None:
             transport = AsyncHttpxTransport(
                 api_key=api_key,
@@ -64,15 +73,20 @@ class AsyncLeap0Client:
         elif api_key is not None or base_url is not None or http_client is not None:
             raise TypeError("pass either transport or api_key/base_url/http_client, not both")
         self._transport = transport
-        self.ssh = AsyncSshClient(transport)
+        self.ssh = AsyncSshClient(transport, ssh_api=checked_ssh_api)
         self.sandboxes = AsyncSandboxesClient(transport, self.ssh)
 
     @property
     def transport(self) -> AsyncTransport:
         return self._transport
 
+    @property
+    def ssh_api(self) -> SshApi:
+        """Which SSH routes ``.ssh`` calls: ``"single"`` or ``"per-credential"``."""
+        return self.ssh.ssh_api
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._transport!r})"
+        return f"{type(self).__name__}({self._transport!r}, ssh_api={self.ssh.ssh_api!r})"
 
     async def aclose(self) -> None:
         """Close the client's connections (a handed-in ``http_client`` stays open)."""

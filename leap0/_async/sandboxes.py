@@ -34,9 +34,13 @@ class AsyncSandboxSsh:
         """Generate SSH credentials for this sandbox (see :meth:`AsyncSshClient.create_access`)."""
         return await self._ssh.create_access(self.sandbox_id, http_timeout=http_timeout)
 
-    async def delete_access(self, http_timeout: float | None = None) -> None:
+    async def delete_access(
+        self, http_timeout: float | None = None, *, access_id: str | None = None
+    ) -> None:
         """Revoke this sandbox's SSH access (see :meth:`AsyncSshClient.delete_access`)."""
-        await self._ssh.delete_access(self.sandbox_id, http_timeout=http_timeout)
+        await self._ssh.delete_access(
+            self.sandbox_id, http_timeout=http_timeout, access_id=access_id
+        )
 
     async def validate_access(
         self, *, access_id: str, password: str, http_timeout: float | None = None
@@ -46,9 +50,13 @@ class AsyncSandboxSsh:
             self.sandbox_id, access_id=access_id, password=password, http_timeout=http_timeout
         )
 
-    async def regenerate_access(self, http_timeout: float | None = None) -> SshAccess:
+    async def regenerate_access(
+        self, http_timeout: float | None = None, *, access_id: str | None = None
+    ) -> SshAccess:
         """Rotate this sandbox's credential (see :meth:`AsyncSshClient.regenerate_access`)."""
-        return await self._ssh.regenerate_access(self.sandbox_id, http_timeout=http_timeout)
+        return await self._ssh.regenerate_access(
+            self.sandbox_id, http_timeout=http_timeout, access_id=access_id
+        )
 
 
 class AsyncSandbox:

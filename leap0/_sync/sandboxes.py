@@ -36,9 +36,13 @@ class SandboxSsh:
         """Generate SSH credentials for this sandbox (see :meth:`SshClient.create_access`)."""
         return self._ssh.create_access(self.sandbox_id, http_timeout=http_timeout)
 
-    def delete_access(self, http_timeout: float | None = None) -> None:
+    def delete_access(
+        self, http_timeout: float | None = None, *, access_id: str | None = None
+    ) -> None:
         """Revoke this sandbox's SSH access (see :meth:`SshClient.delete_access`)."""
-        self._ssh.delete_access(self.sandbox_id, http_timeout=http_timeout)
+        self._ssh.delete_access(
+            self.sandbox_id, http_timeout=http_timeout, access_id=access_id
+        )
 
     def validate_access(
         self, *, access_id: str, password: str, http_timeout: float | None = None
@@ -48,9 +52,13 @@ class SandboxSsh:
             self.sandbox_id, access_id=access_id, password=password, http_timeout=http_timeout
         )
 
-    def regenerate_access(self, http_timeout: float | None = None) -> SshAccess:
+    def regenerate_access(
+        self, http_timeout: float | None = None, *, access_id: str | None = None
+    ) -> SshAccess:
         """Rotate this sandbox's credential (see :meth:`SshClient.regenerate_access`)."""
-        return self._ssh.regenerate_access(self.sandbox_id, http_timeout=http_timeout)
+        return self._ssh.regenerate_access(
+            self.sandbox_id, http_timeout=http_timeout, access_id=access_id
+        )
 
 
 class Sandbox:

@@ -4,10 +4,13 @@
 
 from __future__ import annotations
 
-from .. import _routes
+from typing import Any
+
+from .. import _routes, _ssh_api
 from .._convert import structure
 from .._ids import SandboxRef
-from .._requests import ssh_validate_body
+from .._ssh_api import SshApi
+from ..errors import Leap0APIError
 from ..models import SshAccess, SshValidation
 from ._transport import Transport
 
@@ -21,20 +24,48 @@ class SshClient:
     access when credentials already exist returns 409 Conflict. Use
     :meth:`regenerate_access` to rotate credentials without revoking first.
 
+    That is the service's first revision of the SSH routes, ``ssh_api="single"``
+    (the default). Its later revision, ``ssh_api="per-credential"`` (the routes
+    of the public OpenAPI description), keeps several credentials per sandbox,
+    each with its own password and expiry: there a second ``create_access``
+    issues another credential, and :meth:`delete_access` and
+    :meth:`regenerate_access` need the ``access_id`` of the one to act on.
+    Passing ``access_id`` works under both settings, so one piece of code
+    serves either service.
+
     Example::
 
         sandbox = client.sandboxes.create()
         access = sandbox.ssh.create_access()
         print(access.command)
+
+    Args:
+        transport: How requests are sent (usually the client's).
+        ssh_api: ``"single"`` or ``"per-credential"``: which routes the service
+            serves. ``Leap0Client`` passes its own setting.
     """
 
-    __slots__ = ("_transport",)
+    __slots__ = ("_ssh_api", "_transport")
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(self, transport: Transport, *, ssh_api: SshApi = "single") -> None:
+        self._ssh_api = _ssh_api.resolve_ssh_api(ssh_api)
         self._transport = transport
 
+    @property
+    def ssh_api(self) -> SshApi:
+        """Which revision of the SSH routes this client calls."""
+        return self._ssh_api
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._transport!r})"
+        return f"{type(self).__name__}({self._transport!r}, ssh_api={self._ssh_api!r})"
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            return self._transport.request(method, path, **kwargs)
+        except Leap0APIError as exc:
+            if exc.status_code == 405:  # the service does not serve this revision's route
+                exc.message = f"{exc.message} ({_ssh_api.mismatch_hint(self._ssh_api)})"
+            raise
 
     def create_access(
         self, sandbox: SandboxRef, http_timeout: float | None = None
@@ -43,6 +74,11 @@ class SshClient:
 
         Returns an access ID (used as the SSH username), a password, and the
         full SSH command to connect.
+
+        The same route under both settings. With ``ssh_api="single"`` a
+        sandbox holds one credential, and a second create answers 409; with
+        ``"per-credential"`` each create issues another credential. Which of
+        the two happens is the service's answer, not this method's.
 
         This call is not repeated once the request may have reached the
         service (a read timeout, a dropped connection, a 5xx): a repeat would
@@ -58,10 +94,10 @@ class SshClient:
             SshAccess: Generated SSH credential bundle.
 
         Raises:
-            Leap0ConflictError: The sandbox already has SSH access.
+            Leap0ConflictError: The sandbox already has SSH access (single).
             Leap0NotFoundError: No such sandbox.
         """
-        data = self._transport.request(
+        data = self._request(
             "POST",
             _routes.ssh_access(sandbox),
             expected_status=201,
@@ -70,19 +106,32 @@ class SshClient:
         )
         return structure(data, SshAccess)
 
-    def delete_access(self, sandbox: SandboxRef, http_timeout: float | None = None) -> None:
+    def delete_access(
+        self,
+        sandbox: SandboxRef,
+        http_timeout: float | None = None,
+        *,
+        access_id: str | None = None,
+    ) -> None:
         """Revoke SSH access for a sandbox. The credential is invalidated immediately.
+
+        With ``ssh_api="single"`` this revokes the sandbox's one credential
+        (``access_id``, if given, is checked and not sent). With
+        ``"per-credential"`` it revokes the credential ``access_id`` and no
+        other; ``access_id`` is then required.
 
         Args:
             sandbox: Sandbox ID or object.
             http_timeout: Optional HTTP request timeout in seconds for this SDK call.
+            access_id: The credential to revoke (its ``SshAccess.id``).
 
         Raises:
-            Leap0NotFoundError: No such sandbox, or it has no SSH access.
+            ValueError: ``access_id`` is missing under ``"per-credential"``.
+            Leap0NotFoundError: No such sandbox, or no such SSH access.
         """
-        self._transport.request(
+        self._request(
             "DELETE",
-            _routes.ssh_access(sandbox),
+            _ssh_api.delete_path(self._ssh_api, sandbox, access_id),
             expected_status=204,
             idempotent=True,
             timeout=http_timeout,
@@ -99,7 +148,9 @@ class SshClient:
         """Check whether an SSH access credential is still valid and not expired.
 
         A wrong, expired, regenerated or revoked pair is not an error: the
-        result says ``valid=False``.
+        result says ``valid=False``. Under ``"single"`` the pair is posted to
+        ``.../ssh/validate``; under ``"per-credential"`` the password is posted
+        to ``.../ssh/{access_id}/validate``.
 
         Args:
             sandbox: Sandbox ID or object.
@@ -113,38 +164,50 @@ class SshClient:
         Raises:
             Leap0NotFoundError: No such sandbox.
         """
-        path = _routes.ssh_validate(sandbox)
-        data = self._transport.request(
+        path, body = _ssh_api.validate_request(self._ssh_api, sandbox, access_id, password)
+        data = self._request(
             "POST",
             path,
             expected_status=200,
             idempotent=True,
-            json=ssh_validate_body(access_id, password),
+            json=body,
             timeout=http_timeout,
         )
         return structure(data, SshValidation)
 
     def regenerate_access(
-        self, sandbox: SandboxRef, http_timeout: float | None = None
+        self,
+        sandbox: SandboxRef,
+        http_timeout: float | None = None,
+        *,
+        access_id: str | None = None,
     ) -> SshAccess:
         """Invalidate the current credential and generate a new one. The expiry is also reset.
 
+        The credential keeps its id; only the password and the expiry change.
+        With ``ssh_api="single"`` this rotates the sandbox's one credential
+        (``access_id``, if given, is checked and not sent). With
+        ``"per-credential"`` it rotates the credential ``access_id`` and no
+        other; ``access_id`` is then required.
+
         Safe to retry: a repeated regeneration still ends with one valid
-        credential, the one returned.
+        password, the one returned.
 
         Args:
             sandbox: Sandbox ID or object.
             http_timeout: Optional HTTP request timeout in seconds for this SDK call.
+            access_id: The credential to rotate (its ``SshAccess.id``).
 
         Returns:
             SshAccess: The new credential bundle (the old password no longer works).
 
         Raises:
-            Leap0NotFoundError: No such sandbox, or it has no SSH access.
+            ValueError: ``access_id`` is missing under ``"per-credential"``.
+            Leap0NotFoundError: No such sandbox, or no such SSH access.
         """
-        data = self._transport.request(
+        data = self._request(
             "POST",
-            _routes.ssh_regen(sandbox),
+            _ssh_api.regen_path(self._ssh_api, sandbox, access_id),
             expected_status=200,
             idempotent=True,
             timeout=http_timeout,
