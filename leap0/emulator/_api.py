@@ -11,7 +11,6 @@ import contextvars
 import hmac
 import json
 import logging
-import math
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
@@ -22,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
 from ._faults import Fault, coerce_fault, normalize_method, normalize_path
+from ._settings import SettingsError, SshApiMode
 from ._state import DEFAULT_TEMPLATE, LIST_STATES, Conflict, NotFound, State
 
 __all__ = ["DROPPING", "EmulatorApp"]
@@ -69,6 +69,7 @@ def _err(field: str, error: str) -> dict[str, str]:
 
 
 Handler = Callable[[Request, dict[str, str]], Awaitable[Response]]
+Routes = list[tuple["re.Pattern[str]", dict[str, Handler]]]
 
 
 class EmulatorApp:
@@ -78,23 +79,49 @@ class EmulatorApp:
         self.state = state
         self._key = api_key.encode("utf-8")
         self._stopping = stopping
-        public: list[tuple[str, dict[str, Handler]]] = [
+        sandboxes: list[tuple[str, dict[str, Handler]]] = [
             ("/v1/sandbox", {"POST": self.create_sandbox}),
             ("/v1/sandboxes", {"GET": self.list_sandboxes}),
             (_SBX, {"GET": self.get_sandbox, "DELETE": self.delete_sandbox}),
-            # Literal SSH routes come before the ones taking an ssh_id.
+        ]
+        # The seed's SSH routes: the sandbox's one credential, addressed through the sandbox.
+        single: list[tuple[str, dict[str, Handler]]] = [
             (_SBX + "/ssh/access", {"POST": self.create_access, "DELETE": self.delete_access}),
             (_SBX + "/ssh/validate", {"POST": self.validate_access}),
             (_SBX + "/ssh/regen", {"POST": self.regen_access}),
+        ]
+        # The later SSH routes: each credential addressed by its id.
+        by_id: list[tuple[str, dict[str, Handler]]] = [
             (_SBX + "/ssh/" + _SSH_ID, {"DELETE": self.delete_access}),
             (_SBX + "/ssh/" + _SSH_ID + "/validate", {"POST": self.validate_access_by_id}),
             (_SBX + "/ssh/" + _SSH_ID + "/regen", {"POST": self.regen_access}),
+        ]
+        # On a service with only the later routes, ".../ssh/access" is both the
+        # create route and "/ssh/{ssh_id}" with ssh_id "access" (so DELETE is 404).
+        per_credential: list[tuple[str, dict[str, Handler]]] = [
+            (
+                _SBX + "/ssh/(?P<ssh_id>access)",
+                {"POST": self.create_access, "DELETE": self.delete_access},
+            ),
+            *by_id,
+        ]
+        control: list[tuple[str, dict[str, Handler]]] = [
             ("/_emulator/faults", {"POST": self.inject_faults}),
             ("/_emulator/attempts", {"GET": self.get_attempts}),
             ("/_emulator/reset", {"POST": self.reset}),
             ("/_emulator/config", {"GET": self.get_config, "POST": self.set_config}),
         ]
-        self._routes = [(re.compile(pattern), methods) for pattern, methods in public]
+
+        def compile_routes(ssh: list[tuple[str, dict[str, Handler]]]) -> Routes:
+            return [(re.compile(p), methods) for p, methods in [*sandboxes, *ssh, *control]]
+
+        # The first route whose path matches answers, so in "both" the seed's
+        # literal routes win over the ones taking an ssh_id.
+        self._routes: dict[SshApiMode, Routes] = {
+            "both": compile_routes([*single, *by_id]),
+            "single": compile_routes(single),
+            "per-credential": compile_routes(per_credential),
+        }
 
     # -- ASGI entry point ----------------------------------------------------
 
@@ -206,7 +233,7 @@ class EmulatorApp:
             raise HTTPError(401, "invalid API key")
 
     def _route(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
-        for pattern, methods in self._routes:
+        for pattern, methods in self._routes[self.state.settings.ssh_api]:
             match = pattern.fullmatch(path)
             if match is None:
                 continue
@@ -287,6 +314,8 @@ class EmulatorApp:
             self.state.delete_access(params["sandbox_id"], params.get("ssh_id"))
         except NotFound as exc:
             raise HTTPError(404, str(exc)) from None
+        except Conflict as exc:
+            raise HTTPError(409, str(exc)) from None
         return Response(status_code=204)
 
     async def regen_access(self, request: Request, params: dict[str, str]) -> Response:
@@ -294,6 +323,8 @@ class EmulatorApp:
             access = self.state.regen_access(params["sandbox_id"], params.get("ssh_id"))
         except NotFound as exc:
             raise HTTPError(404, str(exc)) from None
+        except Conflict as exc:
+            raise HTTPError(409, str(exc)) from None
         return JSONResponse(access)
 
     async def validate_access(self, request: Request, params: dict[str, str]) -> Response:
@@ -374,23 +405,17 @@ class EmulatorApp:
         return Response(status_code=204)
 
     async def get_config(self, request: Request, params: dict[str, str]) -> Response:
-        return JSONResponse(self.state.settings())
+        return JSONResponse(self.state.settings.to_json())
 
     async def set_config(self, request: Request, params: dict[str, str]) -> Response:
         body = await self._json_object(request)
-        errors: list[dict[str, str]] = []
-        lifetime = body.get("ssh_lifetime")
-        max_sandboxes = body.get("max_sandboxes")
-        if lifetime is not None and not (
-            _is_number(lifetime) and math.isfinite(lifetime) and lifetime > 0
-        ):
-            errors.append(_err("ssh_lifetime", "must be a positive number of seconds"))
-        if max_sandboxes is not None and (not _is_int(max_sandboxes) or max_sandboxes < 0):
-            errors.append(_err("max_sandboxes", "must be a non-negative integer"))
-        if errors:
-            raise _invalid(errors)
-        self.state.configure(ssh_lifetime=lifetime, max_sandboxes=max_sandboxes)
-        return JSONResponse(self.state.settings())
+        try:
+            settings = self.state.configure(body)
+        except SettingsError as exc:
+            raise _invalid([_err(field, error) for field, error in exc.errors]) from None
+        except Conflict as exc:
+            raise HTTPError(409, str(exc)) from None
+        return JSONResponse(settings.to_json())
 
 
 def _reject_constant(name: str) -> Any:
@@ -399,10 +424,6 @@ def _reject_constant(name: str) -> Any:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _int_in_range(

@@ -12,6 +12,8 @@ import threading
 import types
 from typing import Any
 
+from ._settings import MAX_CREDENTIALS_PER_SANDBOX, SSH_API_MODES, Settings
+
 __all__ = ["main"]
 
 
@@ -28,14 +30,31 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-port", type=int, default=0, help="HTTP port (0: a free one)")
     parser.add_argument("--ssh-port", type=int, default=0, help="SSH port (0: a free one)")
     parser.add_argument("--api-key", default=None, help="API key to accept (default: random)")
+    defaults = Settings()
     parser.add_argument(
         "--ssh-lifetime",
         type=float,
-        default=3600.0,
-        help="seconds an SSH credential stays valid (default: 3600)",
+        default=defaults.ssh_lifetime,
+        help="seconds an SSH credential stays valid (default: %(default)g)",
     )
     parser.add_argument(
-        "--max-sandboxes", type=int, default=3, help="sandboxes that may exist at once"
+        "--max-sandboxes",
+        type=int,
+        default=defaults.max_sandboxes,
+        help="sandboxes that may exist at once (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--ssh-api",
+        choices=SSH_API_MODES,
+        default=defaults.ssh_api,
+        help=(
+            "which SSH routes to serve: 'single' (the original ones: one credential per "
+            "sandbox, DELETE .../ssh/access, POST .../ssh/validate and .../ssh/regen), "
+            "'per-credential' (the later ones: several credentials per sandbox, at most "
+            f"{MAX_CREDENTIALS_PER_SANDBOX}, DELETE .../ssh/ID, POST .../ssh/ID/validate and "
+            ".../ssh/ID/regen) or 'both' (both route sets, one credential per sandbox; "
+            "default: %(default)s)"
+        ),
     )
     parser.add_argument(
         "--allow-remote",
@@ -69,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             ssh_port=args.ssh_port,
             ssh_lifetime=args.ssh_lifetime,
             max_sandboxes=args.max_sandboxes,
+            ssh_api=args.ssh_api,
             allow_remote=args.allow_remote,
         )
     except ValueError as exc:

@@ -22,7 +22,8 @@ from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from ._faults import Fault, coerce_fault
-from ._state import State, _check_lifetime, _check_max
+from ._settings import Settings, SshApiMode
+from ._state import State
 
 __all__ = ["Emulator", "serve"]
 
@@ -32,6 +33,7 @@ _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 15.0
 _filter_lock = threading.Lock()
 _filter_installed = False
+_DEFAULTS = Settings()
 
 
 def serve(
@@ -40,8 +42,9 @@ def serve(
     host: str = "127.0.0.1",
     api_port: int = 0,
     ssh_port: int = 0,
-    ssh_lifetime: float = 3600.0,
-    max_sandboxes: int = 3,
+    ssh_lifetime: float = _DEFAULTS.ssh_lifetime,
+    max_sandboxes: int = _DEFAULTS.max_sandboxes,
+    ssh_api: SshApiMode = _DEFAULTS.ssh_api,
     allow_remote: bool = False,
 ) -> Emulator:
     """Prepare a local Leap0 emulator; start it with ``with`` or ``async with``.
@@ -53,6 +56,10 @@ def serve(
         ssh_port: SSH port; 0 picks a free one.
         ssh_lifetime: Seconds an SSH credential stays valid after (re)issue.
         max_sandboxes: How many sandboxes may exist at once (409 beyond).
+        ssh_api: Which SSH routes to serve: ``"both"`` (the seed's and the
+            per-credential ones, one credential per sandbox), ``"single"``
+            (only the seed's) or ``"per-credential"`` (only the later ones,
+            several credentials per sandbox). See :class:`Settings`.
         allow_remote: Permit a non-loopback ``host``. The emulator runs commands
             as the current user with no isolation; a warning is printed.
 
@@ -71,6 +78,7 @@ def serve(
         ssh_port=ssh_port,
         ssh_lifetime=ssh_lifetime,
         max_sandboxes=max_sandboxes,
+        ssh_api=ssh_api,
         allow_remote=allow_remote,
     )
 
@@ -79,7 +87,7 @@ class Emulator:
     """A local Leap0 service: HTTP API plus SSH server, run in a background thread.
 
     Obtain one from :func:`serve`. While running it exposes ``base_url``,
-    ``api_key``, ``ssh_host`` and ``ssh_port``, and the test helpers
+    ``api_key``, ``ssh_host``, ``ssh_port`` and ``settings``, and the test helpers
     :meth:`inject`, :meth:`attempts`, :meth:`reset` and :meth:`configure`.
     The helpers are thread-safe and may be called from any thread or event loop.
     """
@@ -91,8 +99,9 @@ class Emulator:
         host: str = "127.0.0.1",
         api_port: int = 0,
         ssh_port: int = 0,
-        ssh_lifetime: float = 3600.0,
-        max_sandboxes: int = 3,
+        ssh_lifetime: float = _DEFAULTS.ssh_lifetime,
+        max_sandboxes: int = _DEFAULTS.max_sandboxes,
+        ssh_api: SshApiMode = _DEFAULTS.ssh_api,
         allow_remote: bool = False,
     ) -> None:
         if api_key is None:
@@ -104,8 +113,9 @@ class Emulator:
         for name, port in (("api_port", api_port), ("ssh_port", ssh_port)):
             if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
                 raise ValueError(f"{name} must be an integer between 0 and 65535")
-        _check_lifetime(ssh_lifetime)
-        _check_max(max_sandboxes)
+        self._settings = Settings(
+            ssh_lifetime=ssh_lifetime, max_sandboxes=max_sandboxes, ssh_api=ssh_api
+        )
         self._bind_host = _resolve(host)
         address = ipaddress.ip_address(self._bind_host)
         self._remote = not address.is_loopback
@@ -121,7 +131,6 @@ class Emulator:
             self._local_host = self._bind_host
         self._api_key = api_key
         self._requested_ports = (api_port, ssh_port)
-        self._settings = (float(ssh_lifetime), int(max_sandboxes))
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -213,11 +222,30 @@ class Emulator:
         """
         self._running_state().reset()
 
+    @property
+    def settings(self) -> Settings:
+        """The current settings (the start-up ones until :meth:`configure`)."""
+        if self._state is None:
+            return self._settings
+        return self._state.settings
+
     def configure(
-        self, *, ssh_lifetime: float | None = None, max_sandboxes: int | None = None
+        self,
+        *,
+        ssh_lifetime: float | None = None,
+        max_sandboxes: int | None = None,
+        ssh_api: SshApiMode | None = None,
     ) -> None:
-        """Change settings until the next :meth:`reset`."""
-        self._running_state().configure(ssh_lifetime=ssh_lifetime, max_sandboxes=max_sandboxes)
+        """Change settings until the next :meth:`reset`; None leaves a setting as is.
+
+        Raises:
+            ValueError: A bad value, or ``ssh_api`` switched to ``"single"`` or
+                ``"both"`` (one credential per sandbox) while some sandbox holds
+                several credentials. Nothing changes then.
+        """
+        self._running_state().configure(
+            {"ssh_lifetime": ssh_lifetime, "max_sandboxes": max_sandboxes, "ssh_api": ssh_api}
+        )
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -312,8 +340,7 @@ class Emulator:
                 )
                 sys.stderr.flush()
             self._root = tempfile.mkdtemp(prefix="leap0-emulator-")
-            lifetime, max_sandboxes = self._settings
-            self._state = State(root=self._root, ssh_lifetime=lifetime, max_sandboxes=max_sandboxes)
+            self._state = State(root=self._root, settings=self._settings)
             self._ready.clear()
             self._error = None
             self._thread = threading.Thread(

@@ -167,17 +167,23 @@ class SshService:
                 if not conns:
                     del self._by_sandbox[target.sandbox_id]
 
-    def _access_ended(self, sandbox_id: str) -> None:
-        """State listener (any thread): close the sandbox's connections."""
+    def _access_ended(self, sandbox_id: str, access_id: str | None) -> None:
+        """State listener (any thread): close the connections that lost their access.
+
+        Those logged in with credential ``access_id``, or all of the sandbox's
+        when ``access_id`` is None.
+        """
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         with contextlib.suppress(RuntimeError):  # the loop stopped meanwhile
-            loop.call_soon_threadsafe(self._close_sandbox, sandbox_id)
+            loop.call_soon_threadsafe(self._close_sessions, sandbox_id, access_id)
 
-    def _close_sandbox(self, sandbox_id: str) -> None:
+    def _close_sessions(self, sandbox_id: str, access_id: str | None) -> None:
         for conn in list(self._by_sandbox.get(sandbox_id, ())):
-            conn.close()
+            target = self._targets.get(conn)
+            if access_id is None or (target is not None and target.access_id == access_id):
+                conn.close()
 
     # -- sessions --------------------------------------------------------------
 

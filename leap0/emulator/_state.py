@@ -13,7 +13,6 @@ import datetime
 import hashlib
 import hmac
 import itertools
-import math
 import os
 import secrets
 import shutil
@@ -25,6 +24,7 @@ from typing import Any
 from .._requests import DEFAULT_TEMPLATE, LIST_STATES
 from ..models import SANDBOX_STATES
 from ._faults import Fault, normalize_method, normalize_path
+from ._settings import MAX_CREDENTIALS_PER_SANDBOX, Settings
 
 __all__ = [
     "DEFAULT_DISK",
@@ -37,6 +37,7 @@ __all__ = [
     "Sandbox",
     "SessionTarget",
     "State",
+    "SwitchRefused",
     "rfc3339",
 ]
 
@@ -50,6 +51,10 @@ class NotFound(Exception):
 
 class Conflict(Exception):
     """The request conflicts with the current state (HTTP 409)."""
+
+
+class SwitchRefused(Conflict, ValueError):
+    """A settings change the current state cannot take (HTTP 409, ``ValueError`` in Python)."""
 
 
 def rfc3339(ts: float) -> str:
@@ -124,6 +129,7 @@ class SessionTarget:
     """What an authenticated SSH session needs to know about its sandbox."""
 
     sandbox_id: str
+    access_id: str
     workdir: str
     env_vars: Mapping[str, str]
 
@@ -136,25 +142,24 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(8)}"
 
 
-Listener = Callable[[str], None]
+Listener = Callable[[str, "str | None"], None]
+"""Called as ``listener(sandbox_id, access_id)``; ``access_id`` None means all of the sandbox."""
 
 
 class State:
     """All mutable emulator state behind one lock."""
 
-    def __init__(self, *, root: str, ssh_lifetime: float, max_sandboxes: int) -> None:
-        _check_lifetime(ssh_lifetime)
-        _check_max(max_sandboxes)
+    def __init__(self, *, root: str, settings: Settings | None = None) -> None:
         self.root = root
         self.ssh_host = "127.0.0.1"
         self.ssh_port = 0
-        self._defaults = (float(ssh_lifetime), int(max_sandboxes))
-        self.ssh_lifetime = float(ssh_lifetime)
-        self.max_sandboxes = int(max_sandboxes)
+        self._initial = settings if settings is not None else Settings()
+        self._settings = self._initial
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
         self._sandboxes: dict[str, Sandbox] = {}
-        self._creds_by_sandbox: dict[str, Credential] = {}
+        # Per sandbox, its credentials by id, oldest first.
+        self._creds_by_sandbox: dict[str, dict[str, Credential]] = {}
         self._creds_by_id: dict[str, Credential] = {}
         self._faults: dict[tuple[str, str], collections.deque[Fault]] = {}
         self._attempts: collections.Counter[tuple[str, str]] = collections.Counter()
@@ -163,10 +168,11 @@ class State:
     # -- listeners -----------------------------------------------------------
 
     def add_listener(self, listener: Listener) -> None:
-        """Call ``listener(sandbox_id)`` whenever a sandbox's SSH access ends.
+        """Call ``listener(sandbox_id, access_id)`` whenever SSH access ends.
 
-        That is: its credential is deleted, or the sandbox is deleted or reset.
-        Called outside the lock, from whichever thread made the change.
+        ``access_id`` is the credential that was deleted, or None when the whole
+        sandbox's access ended (the sandbox was deleted, or a reset). Called
+        outside the lock, from whichever thread made the change.
         """
         with self._lock:
             self._listeners.append(listener)
@@ -176,12 +182,12 @@ class State:
             if listener in self._listeners:
                 self._listeners.remove(listener)
 
-    def _notify(self, sandbox_ids: Iterable[str]) -> None:
+    def _notify(self, ended: Iterable[tuple[str, str | None]]) -> None:
         with self._lock:
             listeners = list(self._listeners)
-        for sandbox_id in sandbox_ids:
+        for sandbox_id, access_id in ended:
             for listener in listeners:
-                listener(sandbox_id)
+                listener(sandbox_id, access_id)
 
     # -- sandboxes -----------------------------------------------------------
 
@@ -196,10 +202,9 @@ class State:
         auto_pause: bool = False,
     ) -> dict[str, Any]:
         with self._lock:
-            if len(self._sandboxes) >= self.max_sandboxes:
-                raise Conflict(
-                    f"sandbox limit reached: at most {self.max_sandboxes} sandboxes may exist"
-                )
+            limit = self._settings.max_sandboxes
+            if len(self._sandboxes) >= limit:
+                raise Conflict(f"sandbox limit reached: at most {limit} sandboxes may exist")
             sandbox_id = _new_id("sbx")
             while sandbox_id in self._sandboxes:  # pragma: no cover - 64 random bits
                 sandbox_id = _new_id("sbx")
@@ -229,10 +234,9 @@ class State:
         with self._lock:
             sandbox = self._sandbox(sandbox_id)
             del self._sandboxes[sandbox_id]
-            cred = self._creds_by_sandbox.pop(sandbox_id, None)
-            if cred is not None:
-                self._creds_by_id.pop(cred.id, None)
-        self._notify([sandbox_id])
+            for cred_id in self._creds_by_sandbox.pop(sandbox_id, {}):
+                del self._creds_by_id[cred_id]
+        self._notify([(sandbox_id, None)])
         shutil.rmtree(sandbox.workdir, ignore_errors=True)
 
     def list_sandboxes(
@@ -279,15 +283,22 @@ class State:
         cred.salt = secrets.token_bytes(16)
         cred.digest = _digest(cred.salt, password)
         cred.updated_at = now
-        cred.expires_at = now + self.ssh_lifetime
-        cred.expires_monotonic = time.monotonic() + self.ssh_lifetime
+        lifetime = self._settings.ssh_lifetime
+        cred.expires_at = now + lifetime
+        cred.expires_monotonic = time.monotonic() + lifetime
         return password
 
     def create_access(self, sandbox_id: str) -> dict[str, Any]:
         with self._lock:
             self._sandbox(sandbox_id)
-            if sandbox_id in self._creds_by_sandbox:
+            held = len(self._creds_by_sandbox.get(sandbox_id, ()))
+            if not self._settings.several_credentials and held:
                 raise Conflict(f"sandbox {sandbox_id!r} already has SSH access")
+            if held >= MAX_CREDENTIALS_PER_SANDBOX:
+                raise Conflict(
+                    f"sandbox {sandbox_id!r} already holds {held} SSH credentials, the most "
+                    "one sandbox may hold; delete one first"
+                )
             cred_id = _new_id("ssh")
             while cred_id in self._creds_by_id:  # pragma: no cover - 64 random bits
                 cred_id = _new_id("ssh")
@@ -304,24 +315,37 @@ class State:
             )
             password = self._issue(cred)
             cred.updated_at = cred.created_at
-            self._creds_by_sandbox[sandbox_id] = cred
+            self._creds_by_sandbox.setdefault(sandbox_id, {})[cred_id] = cred
             self._creds_by_id[cred_id] = cred
             return self._access_json(cred, password)
 
     def _credential(self, sandbox_id: str, ssh_id: str | None) -> Credential:
+        """The credential ``ssh_id`` of the sandbox, or its only one when ``ssh_id`` is None."""
         self._sandbox(sandbox_id)
-        cred = self._creds_by_sandbox.get(sandbox_id)
-        if cred is None or (ssh_id is not None and cred.id != ssh_id):
-            what = "SSH access" if ssh_id is None else f"SSH access {ssh_id!r}"
-            raise NotFound(f"{what} not found for sandbox {sandbox_id!r}")
-        return cred
+        creds = self._creds_by_sandbox.get(sandbox_id, {})
+        if ssh_id is not None:
+            cred = creds.get(ssh_id)
+            if cred is None:
+                raise NotFound(f"SSH access {ssh_id!r} not found for sandbox {sandbox_id!r}")
+            return cred
+        if not creds:
+            raise NotFound(f"SSH access not found for sandbox {sandbox_id!r}")
+        if len(creds) > 1:
+            raise Conflict(
+                f"sandbox {sandbox_id!r} holds {len(creds)} SSH credentials; address one by its id"
+            )
+        return next(iter(creds.values()))
 
     def delete_access(self, sandbox_id: str, ssh_id: str | None = None) -> None:
+        """Delete the credential ``ssh_id``, or the sandbox's only one when None."""
         with self._lock:
             cred = self._credential(sandbox_id, ssh_id)
-            del self._creds_by_sandbox[sandbox_id]
+            creds = self._creds_by_sandbox[sandbox_id]
+            del creds[cred.id]
+            if not creds:
+                del self._creds_by_sandbox[sandbox_id]
             del self._creds_by_id[cred.id]
-        self._notify([sandbox_id])
+        self._notify([(sandbox_id, cred.id)])
 
     def regen_access(self, sandbox_id: str, ssh_id: str | None = None) -> dict[str, Any]:
         with self._lock:
@@ -332,8 +356,8 @@ class State:
     def validate_access(self, sandbox_id: str, ssh_id: str, password: str) -> bool:
         with self._lock:
             self._sandbox(sandbox_id)
-            cred = self._creds_by_sandbox.get(sandbox_id)
-            if cred is None or not hmac.compare_digest(cred.id.encode(), ssh_id.encode()):
+            cred = self._creds_by_sandbox.get(sandbox_id, {}).get(ssh_id)
+            if cred is None:
                 return False
             return cred.matches(password) and not cred.expired()
 
@@ -344,7 +368,7 @@ class State:
             if cred is None or not cred.matches(password) or cred.expired():
                 return None
             sandbox = self._sandboxes[cred.sandbox_id]
-            return SessionTarget(sandbox.id, sandbox.workdir, dict(sandbox.env_vars))
+            return SessionTarget(sandbox.id, cred.id, sandbox.workdir, dict(sandbox.env_vars))
 
     def sandbox_exists(self, sandbox_id: str) -> bool:
         with self._lock:
@@ -381,22 +405,35 @@ class State:
         with self._lock:
             return len(self._faults.get(key, ()))
 
-    def configure(
-        self, *, ssh_lifetime: float | None = None, max_sandboxes: int | None = None
-    ) -> None:
-        if ssh_lifetime is not None:
-            _check_lifetime(ssh_lifetime)
-        if max_sandboxes is not None:
-            _check_max(max_sandboxes)
+    @property
+    def settings(self) -> Settings:
+        """The current settings."""
         with self._lock:
-            if ssh_lifetime is not None:
-                self.ssh_lifetime = float(ssh_lifetime)
-            if max_sandboxes is not None:
-                self.max_sandboxes = int(max_sandboxes)
+            return self._settings
 
-    def settings(self) -> dict[str, Any]:
+    def configure(self, changes: Mapping[str, object]) -> Settings:
+        """Apply ``changes`` (see :meth:`Settings.replace_from`) until :meth:`reset`.
+
+        Returns the new settings.
+
+        Raises:
+            SettingsError: A bad name or value (nothing changes).
+            SwitchRefused: The change would allow one credential per sandbox
+                while some sandbox holds several (nothing changes).
+        """
         with self._lock:
-            return {"ssh_lifetime": self.ssh_lifetime, "max_sandboxes": self.max_sandboxes}
+            settings = self._settings.replace_from(changes)
+            if not settings.several_credentials:
+                crowded = sorted(s for s, creds in self._creds_by_sandbox.items() if len(creds) > 1)
+                if crowded:
+                    shown = ", ".join(crowded[:5]) + (", ..." if len(crowded) > 5 else "")
+                    raise SwitchRefused(
+                        f"cannot switch ssh_api to {settings.ssh_api!r}, which allows one SSH "
+                        f"credential per sandbox: {len(crowded)} sandbox(es) hold several "
+                        f"({shown}); delete the extra credentials or reset first"
+                    )
+            self._settings = settings
+            return settings
 
     def reset(self) -> None:
         """Forget every sandbox, credential, fault and counter; restore settings."""
@@ -407,22 +444,7 @@ class State:
             self._creds_by_id.clear()
             self._faults.clear()
             self._attempts.clear()
-            self.ssh_lifetime, self.max_sandboxes = self._defaults
-        self._notify(s.id for s in sandboxes)
+            self._settings = self._initial
+        self._notify((s.id, None) for s in sandboxes)
         for sandbox in sandboxes:
             shutil.rmtree(sandbox.workdir, ignore_errors=True)
-
-
-def _check_lifetime(value: float) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError("ssh_lifetime must be a positive number of seconds")
-
-
-def _check_max(value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError("max_sandboxes must be a non-negative integer")

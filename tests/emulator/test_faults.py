@@ -178,7 +178,11 @@ def test_reset_clears_faults_counters_and_state(emu: Emulator, api: httpx.Client
     assert response.status_code == 200
     assert response.json() == {"items": [], "total_items": 0}
     assert api.get(f"/v1/sandbox/{sandbox['id']}").status_code == 404
-    assert api.get("/_emulator/config").json() == {"ssh_lifetime": 3600.0, "max_sandboxes": 3}
+    assert api.get("/_emulator/config").json() == {
+        "ssh_lifetime": 3600.0,
+        "max_sandboxes": 3,
+        "ssh_api": "both",
+    }
 
 
 # -- the HTTP control routes ------------------------------------------------------

@@ -242,7 +242,11 @@ def test_fixture_part_two_starts_clean(leap0_emulator: Emulator) -> None:
     with make_client(leap0_emulator) as api:
         response = api.get("/v1/sandboxes")
         assert response.json() == {"items": [], "total_items": 0}
-        assert api.get("/_emulator/config").json() == {"ssh_lifetime": 3600.0, "max_sandboxes": 3}
+        assert api.get("/_emulator/config").json() == {
+            "ssh_lifetime": 3600.0,
+            "max_sandboxes": 3,
+            "ssh_api": "both",
+        }
     assert leap0_emulator.attempts("GET", "/v1/sandboxes") == 1
 
 

@@ -1,0 +1,141 @@
+"""The emulator's settings: one frozen value with its defaults and its checks.
+
+Every place that takes a setting (``serve()``, :class:`~leap0.emulator.Emulator`,
+``configure()``, ``POST /_emulator/config``, ``leap0 emulator``) goes through
+:class:`Settings`, so each default and each check is written here only.
+Pure Python, no web or SSH imports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+__all__ = [
+    "MAX_CREDENTIALS_PER_SANDBOX",
+    "MAX_SSH_LIFETIME",
+    "SSH_API_MODES",
+    "Settings",
+    "SettingsError",
+    "SshApiMode",
+]
+
+SshApiMode = Literal["both", "single", "per-credential"]
+"""Which SSH routes the emulator serves (see :attr:`Settings.ssh_api`)."""
+
+SSH_API_MODES: tuple[SshApiMode, ...] = ("both", "single", "per-credential")
+
+#: How many SSH credentials one sandbox may hold under ``ssh_api="per-credential"``.
+MAX_CREDENTIALS_PER_SANDBOX = 32
+
+#: The longest ``ssh_lifetime`` accepted (ten years), so every expiry stays a valid date.
+MAX_SSH_LIFETIME = 10 * 365 * 24 * 3600.0
+
+
+class SettingsError(ValueError):
+    """One or more settings have bad values.
+
+    ``errors`` lists ``(field, error)`` pairs, e.g.
+    ``("max_sandboxes", "must be a non-negative integer")``.
+    """
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field} {error}" for field, error in errors))
+        self.errors = errors
+
+
+def _lifetime_error(value: object) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int too large for a float
+            seconds = math.inf
+        if math.isfinite(seconds) and 0 < seconds <= MAX_SSH_LIFETIME:
+            return None
+    return f"must be a positive number of seconds, at most {MAX_SSH_LIFETIME:.0f}"
+
+
+def _max_sandboxes_error(value: object) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return None
+    return "must be a non-negative integer"
+
+
+def _ssh_api_error(value: object) -> str | None:
+    if isinstance(value, str) and value in SSH_API_MODES:
+        return None
+    return "must be one of: " + ", ".join(SSH_API_MODES)
+
+
+_CHECKS: dict[str, Callable[[object], str | None]] = {
+    "ssh_lifetime": _lifetime_error,
+    "max_sandboxes": _max_sandboxes_error,
+    "ssh_api": _ssh_api_error,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The emulator's settings. Construction checks every field (:class:`SettingsError`).
+
+    Attributes:
+        ssh_lifetime: Seconds an SSH credential stays valid after it is issued
+            or regenerated (at most ten years).
+        max_sandboxes: How many sandboxes may exist at once (409 beyond).
+        ssh_api: Which SSH routes are served. ``"both"``: the seed's routes
+            and the per-credential ones, one credential per sandbox.
+            ``"single"``: only the seed's routes, one credential per sandbox.
+            ``"per-credential"``: only the per-credential routes; a sandbox may
+            hold up to :data:`MAX_CREDENTIALS_PER_SANDBOX` credentials.
+    """
+
+    ssh_lifetime: float = 3600.0
+    max_sandboxes: int = 3
+    ssh_api: SshApiMode = "both"
+
+    def __post_init__(self) -> None:
+        errors = _errors(dataclasses.asdict(self))
+        if errors:
+            raise SettingsError(errors)
+        object.__setattr__(self, "ssh_lifetime", float(self.ssh_lifetime))
+
+    @property
+    def several_credentials(self) -> bool:
+        """Whether a sandbox may hold more than one SSH credential."""
+        return self.ssh_api == "per-credential"
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with ``changes`` applied; a ``None`` value leaves that setting as is.
+
+        Raises:
+            SettingsError: An unknown name or a bad value; ``errors`` names each.
+        """
+        return self.replace_from(changes)
+
+    def replace_from(self, changes: Mapping[str, Any]) -> Settings:
+        """Like :meth:`replace`, from a mapping such as a decoded JSON object.
+
+        Keys that are not settings are errors; ``None`` (JSON ``null``) leaves a
+        setting as is.
+        """
+        given = {str(name): value for name, value in changes.items() if value is not None}
+        unknown = [(name, "is not a setting") for name in given if name not in _CHECKS]
+        errors = unknown + _errors(given)
+        if errors:
+            raise SettingsError(errors)
+        return dataclasses.replace(self, **given)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _errors(values: Mapping[str, object]) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
+    for name, check in _CHECKS.items():
+        if name in values:
+            error = check(values[name])
+            if error is not None:
+                errors.append((name, error))
+    return errors
