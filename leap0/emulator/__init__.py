@@ -24,18 +24,27 @@ thread with its own event loop)::
         emu.ssh_host, emu.ssh_port
         emu.ssh_known_hosts  # "[127.0.0.1]:PORT ssh-ed25519 AAAA..." (new key each start)
         emu.env()      # {"LEAP0_BASE_URL": ..., "LEAP0_API_KEY": ...}
+        emu.settings   # Settings(ssh_lifetime=3600.0, max_sandboxes=3, ssh_api='both')
 
 ``serve(*, api_key=None, host="127.0.0.1", api_port=0, ssh_port=0,
-ssh_lifetime=3600.0, max_sandboxes=3, allow_remote=False)``: ports 0 pick free
-ports; ``ssh_lifetime`` is how long a credential stays valid after it is
-issued or regenerated; ``max_sandboxes`` is how many sandboxes may exist at
-once. A non-loopback ``host`` raises ``ValueError`` unless ``allow_remote=True``.
+ssh_lifetime=3600.0, max_sandboxes=3, ssh_api="both", allow_remote=False)``:
+ports 0 pick free ports; the settings are
+
+* ``ssh_lifetime``: how long a credential stays valid after it is issued or
+  regenerated (seconds, positive, at most ten years);
+* ``max_sandboxes``: how many sandboxes may exist at once (409 beyond);
+* ``ssh_api``: which SSH routes are served, ``"both"``, ``"single"`` or
+  ``"per-credential"`` (see "What it serves").
+
+A bad setting, or a non-loopback ``host`` without ``allow_remote=True``,
+raises ``ValueError``. :class:`Settings` holds the settings, their defaults
+and their checks.
 
 From a shell, ``leap0 emulator`` (or ``python -m leap0.emulator``) runs it in
 the foreground and prints ``LEAP0_BASE_URL=...`` and ``LEAP0_API_KEY=...``
 lines to export; Ctrl-C stops it. Options: ``--host``, ``--api-port``,
 ``--ssh-port``, ``--api-key``, ``--ssh-lifetime``, ``--max-sandboxes``,
-``--allow-remote``.
+``--ssh-api {both,single,per-credential}``, ``--allow-remote``.
 
 In pytest, with leap0 installed the plugin gives two fixtures:
 ``leap0_emulator_server`` (one emulator per session) and ``leap0_emulator``
@@ -55,14 +64,36 @@ without a trailing slash.
   ``GET /v1/sandbox/{id}/`` (200/404), ``DELETE /v1/sandbox/{id}/``
   (204/404; also revokes its SSH credential, ends its SSH sessions and removes
   its directory), ``GET /v1/sandboxes?state=&sort=&order-by=&page=&page-size=``.
-* ``POST /v1/sandbox/{id}/ssh/access`` (201; 409 if the sandbox already has
-  one; one credential per sandbox), ``DELETE .../ssh/access`` (204),
-  ``POST .../ssh/validate`` with ``{"id", "password"}`` (200
-  ``{"valid", "sandbox_id"}``), ``POST .../ssh/regen`` (200; same id, new
-  password, expiry reset; live sessions continue), and the per-credential
-  forms ``DELETE .../ssh/{ssh_id}``, ``POST .../ssh/{ssh_id}/validate`` with
-  ``{"password"}`` (an unknown ``ssh_id`` is ``valid: false``),
-  ``POST .../ssh/{ssh_id}/regen`` (404 for an unknown ``ssh_id``).
+* The SSH credential routes, in two revisions; the ``ssh_api`` setting picks
+  which are served. Both create with ``POST /v1/sandbox/{id}/ssh/access``
+  (201). Regenerating gives the same id a new password and resets its expiry;
+  live sessions continue.
+
+  - The seed's ("single"): one credential per sandbox, addressed through the
+    sandbox. ``DELETE .../ssh/access`` (204), ``POST .../ssh/validate`` with
+    ``{"id", "password"}`` (200 ``{"valid", "sandbox_id"}``),
+    ``POST .../ssh/regen`` (200).
+  - The later ("per-credential"): each credential addressed by its id.
+    ``DELETE .../ssh/{ssh_id}`` (204; 404 unknown),
+    ``POST .../ssh/{ssh_id}/validate`` with ``{"password"}`` (200; an unknown
+    ``ssh_id`` is ``valid: false``), ``POST .../ssh/{ssh_id}/regen`` (200; 404
+    unknown).
+
+  ``ssh_api="both"`` (the default) serves both sets, with one credential per
+  sandbox (a second create is 409), so clients of either revision work;
+  ``.../ssh/access``, ``.../ssh/validate`` and ``.../ssh/regen`` are then the
+  seed's routes, never an ``ssh_id``.
+
+  ``ssh_api="single"`` serves only the seed's routes, one credential per
+  sandbox (409 on a second create); the later paths are 404 (no route).
+
+  ``ssh_api="per-credential"`` serves only the later routes, and a sandbox may
+  hold several credentials, each with its own password and expiry, regenerated
+  and deleted on its own: at most 32 per sandbox (409 beyond). The seed's paths
+  answer as on such a service: ``DELETE .../ssh/access`` deletes the credential
+  whose id is ``access`` (404), and ``POST .../ssh/validate`` or
+  ``.../ssh/regen`` match ``.../ssh/{ssh_id}``, which has only ``DELETE``
+  (405 with ``Allow: DELETE``).
 * Sandboxes are always ``running`` and never time out here; ``timeout`` is
   only reported back.
 * Timestamps are RFC 3339 UTC with microseconds, e.g.
@@ -73,8 +104,9 @@ The SSH server accepts only password logins with a currently valid credential
 sandbox's directory (a shell on a pty when a terminal is requested), with
 ``HOME`` set to that directory and the sandbox's ``env_vars`` in the
 environment. SFTP (and so ``scp``) works too, with the sandbox's directory as
-``/``. Deleting the credential or the sandbox, a reset, or stopping the
-emulator closes its sessions and kills their processes.
+``/``. Deleting a credential closes the sessions logged in with it (and kills
+their processes), not those of the sandbox's other credentials; deleting the
+sandbox, a reset, or stopping the emulator closes all of its sessions.
 
 Fault injection
 ---------------
@@ -99,6 +131,7 @@ From Python::
                Fault(status=503, retry_after="0"), {"delay": 2.5})
     emu.attempts("POST", f"/v1/sandbox/{sid}/ssh/access")  # requests seen
     emu.configure(ssh_lifetime=1.0, max_sandboxes=5)        # until reset
+    emu.configure(ssh_api="per-credential")
     emu.reset()                                            # empty state
 
 Over HTTP (same API key required):
@@ -111,13 +144,22 @@ Over HTTP (same API key required):
   faulted ones included;
 * ``POST /_emulator/reset`` -> 204: clears faults, counters, sandboxes and
   credentials (closing SSH sessions) and restores the start-up settings;
-* ``GET``/``POST /_emulator/config`` with ``{"ssh_lifetime": 1.0,
-  "max_sandboxes": 3}`` -> the current settings.
+* ``GET /_emulator/config`` -> the current settings, ``{"ssh_lifetime": 3600.0,
+  "max_sandboxes": 3, "ssh_api": "both"}``; ``POST /_emulator/config`` with
+  some of those keys changes them until the next reset and answers the new
+  settings (``null`` leaves a setting as is; a bad value or an unknown key is
+  400 with field errors).
+
+Switching ``ssh_api`` at run time to ``"single"`` or ``"both"`` while some
+sandbox holds more than one credential is refused (``ValueError`` from
+``configure``, 409 from the config route), and nothing changes: delete the
+extra credentials, or reset, first.
 """
 
 from __future__ import annotations
 
 from ._faults import Fault
 from ._server import Emulator, serve
+from ._settings import Settings
 
-__all__ = ["Emulator", "Fault", "serve"]
+__all__ = ["Emulator", "Fault", "Settings", "serve"]
