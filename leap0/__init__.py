@@ -9,6 +9,7 @@ from ._async.client import AsyncLeap0Client
 from ._async.sandboxes import AsyncSandbox, AsyncSandboxesClient, AsyncSandboxSsh
 from ._async.ssh import AsyncSshClient
 from ._ids import SandboxRef
+from ._ssh_api import SshApi
 from ._sync._transport import HttpxTransport, Transport
 from ._sync.client import Leap0Client
 from ._sync.sandboxes import Sandbox, SandboxesClient, SandboxSsh
@@ -70,6 +71,7 @@ __all__ = [
     "SandboxSummary",
     "SandboxesClient",
     "SshAccess",
+    "SshApi",
     "SshClient",
     "SshValidation",
     "Transport",

@@ -50,3 +50,21 @@ def test_import_is_light() -> None:
 
 def test_py_typed_is_shipped() -> None:
     assert (ROOT / "leap0" / "py.typed").exists()
+
+
+def test_readme_never_installs_this_package_from_the_index_by_name() -> None:
+    # On the package index, "leap0" is the official SDK: every install of this package
+    # names a path, a wheel or the repository.
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    # The one section about the official SDK names it on purpose; everywhere else, no.
+    start = text.index("### `leap0` on the package index is the official SDK")
+    end = text.index("\n## ", start)
+    text = text[:start] + text[end:]
+    installs = re.findall(r"pip install ([^\n`]+)", text)
+    assert installs
+    for args in installs:
+        for word in args.split():
+            target = word.strip("\"'")
+            if target.startswith("-") or target in ("&&", "build", "python", "-m"):
+                continue
+            assert not re.fullmatch(r"leap0(\[[a-z,]+\])?([<>=!~].*)?", target), args
