@@ -1,9 +1,18 @@
 """The whole SSH flow with the blocking client: sandbox, access, login, rotate, revoke.
 
     python examples/quickstart.py
+    LEAP0_SSH_API=per-credential python examples/quickstart.py
 
-With LEAP0_API_KEY unset it starts a local emulator (pip install "leap0[emulator]");
-with it set, it runs against that service (LEAP0_BASE_URL, else the production API).
+LEAP0_SSH_API picks the service's SSH routes: "single" (the default; one
+credential per sandbox) or "per-credential" (the routes of the public OpenAPI
+description; several credentials per sandbox, which this script also shows).
+Regenerating and deleting pass access_id=access.id, so the same code runs under
+both settings.
+
+With LEAP0_API_KEY unset it starts a local emulator (pip install "leap0[emulator]")
+serving only the routes of that setting; with it set, it runs against that
+service (LEAP0_BASE_URL, else the production API). Logging in needs the OpenSSH
+client (ssh) or asyncssh: see ssh_login.py.
 """
 
 from __future__ import annotations
@@ -13,11 +22,16 @@ import os
 
 from ssh_login import LoginRefused, run_command
 
-from leap0 import Leap0Client
+from leap0 import Leap0Client, Sandbox, SshAccess
 
 
 def step(text: str) -> None:
     print(f"\n== {text}")
+
+
+def is_valid(sandbox: Sandbox, access: SshAccess) -> bool:
+    """Whether the service accepts this credential's user name and password."""
+    return sandbox.ssh.validate_access(access_id=access.id, password=access.password).valid
 
 
 def main() -> None:
@@ -31,11 +45,15 @@ def main() -> None:
             emu = stack.enter_context(serve())
             print(f"LEAP0_API_KEY is not set: started a local emulator at {emu.base_url}")
             client = stack.enter_context(Leap0Client(api_key=emu.api_key, base_url=emu.base_url))
+            emu.configure(ssh_api=client.ssh_api)  # serve only the SSH routes the client calls
+        print(f"SSH routes: ssh_api={client.ssh_api!r} (LEAP0_SSH_API; 'single' if unset)")
 
         step("Create a sandbox")
         sandbox = stack.enter_context(client.sandboxes.create())  # deleted when we leave
-        print(f"sandbox {sandbox.id}: {sandbox.state}, {sandbox.info.vcpu} vCPU, "
-              f"{sandbox.info.memory} MiB")
+        print(
+            f"sandbox {sandbox.id}: {sandbox.state}, {sandbox.info.vcpu} vCPU, "
+            f"{sandbox.info.memory} MiB"
+        )
 
         step("Create SSH access")
         access = sandbox.ssh.create_access()
@@ -53,7 +71,7 @@ def main() -> None:
         print(f"valid: {check.valid}")
 
         step("Regenerate: a new password, the old one stops working")
-        renewed = sandbox.ssh.regenerate_access()
+        renewed = sandbox.ssh.regenerate_access(access_id=access.id)
         old = sandbox.ssh.validate_access(access_id=access.id, password=access.password)
         print(f"old password valid: {old.valid}")
         try:
@@ -63,8 +81,18 @@ def main() -> None:
             print("old password refused by the SSH server")
         print(run_command(renewed, "echo the new password works"), end="")
 
+        if client.ssh_api == "per-credential":
+            step("A second credential on the same sandbox: each is deleted on its own")
+            second = sandbox.ssh.create_access()
+            print(f"second user name: {second.id}")
+            print(f"valid: first {is_valid(sandbox, renewed)}, second {is_valid(sandbox, second)}")
+            sandbox.ssh.delete_access(access_id=second.id)
+            print("deleted the second credential")
+            print(f"valid: first {is_valid(sandbox, renewed)}, second {is_valid(sandbox, second)}")
+            print(run_command(renewed, "echo the first one still logs in"), end="")
+
         step("Delete SSH access")
-        sandbox.ssh.delete_access()
+        sandbox.ssh.delete_access(access_id=access.id)
         gone = sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)
         print(f"revoked credential valid: {gone.valid}")
 
