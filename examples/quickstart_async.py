@@ -1,9 +1,18 @@
 """The whole SSH flow with the async client: sandbox, access, login, rotate, revoke.
 
     python examples/quickstart_async.py
+    LEAP0_SSH_API=per-credential python examples/quickstart_async.py
 
-With LEAP0_API_KEY unset it starts a local emulator (pip install "leap0[emulator]");
-with it set, it runs against that service (LEAP0_BASE_URL, else the production API).
+LEAP0_SSH_API picks the service's SSH routes: "single" (the default; one
+credential per sandbox) or "per-credential" (the routes of the public OpenAPI
+description; several credentials per sandbox, which this script also shows).
+Regenerating and deleting pass access_id=access.id, so the same code runs under
+both settings.
+
+With LEAP0_API_KEY unset it starts a local emulator (pip install "leap0[emulator]")
+serving only the routes of that setting; with it set, it runs against that
+service (LEAP0_BASE_URL, else the production API). Logging in needs the OpenSSH
+client (ssh) or asyncssh: see ssh_login.py.
 """
 
 from __future__ import annotations
@@ -14,7 +23,13 @@ import os
 
 from ssh_login import LoginRefused, run_command_async
 
-from leap0 import AsyncLeap0Client
+from leap0 import AsyncLeap0Client, AsyncSandbox, SshAccess
+
+
+async def is_valid(sandbox: AsyncSandbox, access: SshAccess) -> bool:
+    """Whether the service accepts this credential's user name and password."""
+    check = await sandbox.ssh.validate_access(access_id=access.id, password=access.password)
+    return check.valid
 
 
 async def main() -> None:
@@ -29,6 +44,8 @@ async def main() -> None:
             client = await stack.enter_async_context(
                 AsyncLeap0Client(api_key=emu.api_key, base_url=emu.base_url)
             )
+            emu.configure(ssh_api=client.ssh_api)  # serve only the SSH routes the client calls
+        print(f"SSH routes: ssh_api={client.ssh_api!r} (LEAP0_SSH_API; 'single' if unset)")
 
         sandbox = await stack.enter_async_context(await client.sandboxes.create())
         print(f"created sandbox {sandbox.id} ({sandbox.state})")
@@ -42,7 +59,7 @@ async def main() -> None:
         check = await sandbox.ssh.validate_access(access_id=access.id, password=access.password)
         print(f"validated: valid={check.valid}")
 
-        renewed = await sandbox.ssh.regenerate_access()
+        renewed = await sandbox.ssh.regenerate_access(access_id=access.id)
         old = await sandbox.ssh.validate_access(access_id=access.id, password=access.password)
         try:
             await run_command_async(access, "true")
@@ -52,7 +69,16 @@ async def main() -> None:
         print(f"regenerated: old password valid={old.valid}, SSH login refused={refused}")
         print(f"new password: {(await run_command_async(renewed, 'echo works')).strip()}")
 
-        await sandbox.ssh.delete_access()
+        if client.ssh_api == "per-credential":
+            second = await sandbox.ssh.create_access()
+            both = (await is_valid(sandbox, renewed), await is_valid(sandbox, second))
+            await sandbox.ssh.delete_access(access_id=second.id)
+            after = (await is_valid(sandbox, renewed), await is_valid(sandbox, second))
+            output = await run_command_async(renewed, "echo still logs in")
+            print(f"second SSH access {second.id}: valid (first, second)={both}")
+            print(f"deleted the second: valid (first, second)={after}; the first {output.strip()}")
+
+        await sandbox.ssh.delete_access(access_id=access.id)
         gone = await sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)
         print(f"deleted SSH access: valid={gone.valid}")
 
