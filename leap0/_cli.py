@@ -10,6 +10,7 @@ of ``ssh``, which is the remote command's (255 when ``ssh`` itself failed).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import http
 import importlib
@@ -25,6 +26,7 @@ from . import _cli_ssh
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL
 from ._convert import converter
 from ._requests import DEFAULT_TEMPLATE, LIST_ORDERS, LIST_SORT_FIELDS, LIST_STATES
+from ._ssh_api import SSH_API_ENV, SSH_APIS, SshApi, resolve_ssh_api
 from ._sync.client import Leap0Client
 from ._version import __version__
 from .errors import (
@@ -46,13 +48,17 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 _PROG = "leap0"
-_GLOBAL_VALUE_OPTIONS = ("--api-key", "--base-url")
 
 _EPILOG = f"""\
 configuration:
   The API key is taken from --api-key, else ${API_KEY_ENV} (prefer the
   variable: command-line arguments are visible to other users of the machine).
   The API's URL is --base-url, else ${BASE_URL_ENV}, else {DEFAULT_BASE_URL}.
+  Which revision of the SSH routes the service serves is --ssh-api, else
+  ${SSH_API_ENV}, else single: 'single' (the original routes; one SSH
+  credential per sandbox) or 'per-credential' (the routes of the public
+  OpenAPI description; several credentials per sandbox, so ssh regen and
+  ssh delete need --access-id).
 
 examples:
   leap0 sandbox create --vcpu 2 --memory 2048 --env DEBUG=1
@@ -60,8 +66,10 @@ examples:
   leap0 --json sandbox get sbx-123
   leap0 ssh create sbx-123            # prints the password once
   leap0 ssh connect sbx-123           # interactive shell through OpenSSH
-  leap0 ssh connect sbx-123 -- uname -a
+  leap0 ssh connect sbx-123 -- uname -a  # the credential is revoked afterwards
+  leap0 ssh connect sbx-123 --keep    # prints the credential and keeps it
   leap0 ssh validate sbx-123 --access-id ssh-abc --password-stdin < password.txt
+  leap0 --ssh-api per-credential ssh delete sbx-123 --access-id ssh-abc
   leap0 sandbox delete sbx-123
   leap0 emulator                      # a local Leap0 service for development
 
@@ -100,7 +108,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common_options(suppress: bool) -> _Parser:
-    """``--json``, ``--api-key`` and ``--base-url``, accepted before and after a command.
+    """``--json``, ``--api-key``, ``--base-url`` and ``--ssh-api``, before and after a command.
 
     After a command they default to ``SUPPRESS``, so they do not overwrite a
     value given before it.
@@ -122,6 +130,16 @@ def _common_options(suppress: bool) -> _Parser:
         metavar="URL",
         default=default,
         help=f"API base URL (default: ${BASE_URL_ENV}, else {DEFAULT_BASE_URL})",
+    )
+    group.add_argument(
+        "--ssh-api",
+        choices=SSH_APIS,
+        default=default,
+        help=(
+            "the service's SSH routes: single, one credential per sandbox, or "
+            "per-credential, several (ssh regen and ssh delete then need --access-id); "
+            f"default: ${SSH_API_ENV}, else single"
+        ),
     )
     return parser
 
@@ -228,7 +246,14 @@ def build_parser() -> argparse.ArgumentParser:
     ssh = commands.add_parser(
         "ssh",
         help="manage SSH access to a sandbox and connect to it",
-        description=("Manage a sandbox's SSH credential (one at a time) and connect with OpenSSH."),
+        description=(
+            "Manage a sandbox's SSH credentials and connect with OpenSSH. With --ssh-api "
+            "single (the default; the service's original routes) a sandbox holds one "
+            "credential at a time: create fails with 409 while it has one, and regen and "
+            "delete act on that one. With --ssh-api per-credential (the routes of the "
+            "public OpenAPI description) each create issues another credential, and "
+            "regen and delete act on the one --access-id names (required)."
+        ),
         parents=[common],
     )
     ssh_cmds = ssh.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -238,8 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="issue an SSH credential (prints the password once)",
         description=(
             "Issue an SSH credential for a sandbox. The password is printed on stdout "
-            "and cannot be shown again; fails with 409 if the sandbox already has one "
-            "(use regen)."
+            "and cannot be shown again; so is the credential's id, which validate (and, "
+            "with --ssh-api per-credential, regen and delete) take as --access-id. With "
+            "--ssh-api single, fails with 409 if the sandbox already has one (use regen); "
+            "with per-credential, each create issues another one."
         ),
         parents=[common],
     )
@@ -270,36 +297,60 @@ def build_parser() -> argparse.ArgumentParser:
 
     regen = ssh_cmds.add_parser(
         "regen",
-        help="replace the SSH credential (prints the new password once)",
+        help="replace an SSH credential's password (prints the new one once)",
         description=(
-            "Replace a sandbox's SSH credential with a new password and expiry; "
-            "the old password stops working (open sessions continue)."
+            "Give an SSH credential a new password and expiry (it keeps its id); "
+            "the old password stops working (open sessions continue). With --ssh-api "
+            "single, the sandbox's one credential; with per-credential, the one "
+            "--access-id names (required)."
         ),
         parents=[common],
     )
     regen.add_argument("id", metavar="ID", help="sandbox id")
-    regen.set_defaults(handler=_ssh_regen, label="ssh regen")
+    regen.add_argument(
+        "--access-id",
+        metavar="ACCESS_ID",
+        help="the credential, the id ssh create printed (required with --ssh-api per-credential)",
+    )
+    regen.set_defaults(handler=_ssh_regen, label="ssh regen", access_id_use="replace")
 
     ssh_delete = ssh_cmds.add_parser(
         "delete",
         help="revoke SSH access",
-        description="Revoke a sandbox's SSH credential; its sessions are closed.",
+        description=(
+            "Revoke an SSH credential; the sessions logged in with it are closed. With "
+            "--ssh-api single, the sandbox's one credential; with per-credential, the "
+            "one --access-id names (required), and no other."
+        ),
         parents=[common],
     )
     ssh_delete.add_argument("id", metavar="ID", help="sandbox id")
-    ssh_delete.set_defaults(handler=_ssh_delete, label="ssh delete")
+    ssh_delete.add_argument(
+        "--access-id",
+        metavar="ACCESS_ID",
+        help="the credential, the id ssh create printed (required with --ssh-api per-credential)",
+    )
+    ssh_delete.set_defaults(handler=_ssh_delete, label="ssh delete", access_id_use="revoke")
 
     connect = ssh_cmds.add_parser(
         "connect",
         help="open a shell or run a command in a sandbox with OpenSSH",
-        usage=(f"{_PROG} ssh connect [-h] [--ssh-option OPT] [global options] ID [-- COMMAND ...]"),
+        usage=(
+            f"{_PROG} ssh connect [-h] [--keep] [--ssh-option OPT] [global options] "
+            "ID [-- COMMAND ...]"
+        ),
         description=(
             "Connect with the OpenSSH client: an interactive shell, or COMMAND after '--' "
-            "(exit status: the command's). Issues a credential, or replaces the existing "
-            "one (whose password then stops working), and hands the password to ssh "
-            "through SSH_ASKPASS: it never appears on the command line or the terminal. "
+            "(exit status: the command's). Issues a credential for this session and "
+            "hands its password to ssh through SSH_ASKPASS: it never appears on the "
+            "command line or the terminal. When the session ends (whatever its exit "
+            "status, also after Ctrl-C), the credential is revoked, unless --keep. With --ssh-api per-credential the "
+            "sandbox's other credentials are left alone; with single, a sandbox that "
+            "already has a credential gets a new password for it (the old one stops "
+            "working), and that credential is the one revoked at the end. "
             "One COMMAND word is run by the remote shell as a command line, like ssh; "
-            "several words are quoted, so they arrive as typed. --json has no effect here."
+            "several words are quoted, so they arrive as typed. --json only changes what "
+            "--keep prints."
         ),
         epilog=(
             "examples:\n"
@@ -307,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  leap0 ssh connect sbx-123 -- sh -c 'exit 3'; echo $?   # 3\n"
             "  leap0 ssh connect sbx-123 -- 'cd /tmp && ls | wc -l'\n"
             "  leap0 ssh connect sbx-123 --ssh-option ServerAliveInterval=30\n"
+            "  leap0 ssh connect sbx-123 --keep    # prints the credential, keeps it\n"
         ),
         parents=[common],
     )
@@ -318,6 +370,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="pass -o OPT to ssh (repeatable; these win over leap0's own options)",
     )
+    connect.add_argument(
+        "--keep",
+        action="store_true",
+        help=(
+            "keep the credential after the session: print it first, as ssh create "
+            "does (the password once), instead of revoking it at the end"
+        ),
+    )
     connect.set_defaults(handler=_ssh_connect, label="ssh connect", remote_command=[])
 
     return parser
@@ -326,7 +386,46 @@ def build_parser() -> argparse.ArgumentParser:
 # -- argument pre-scan ----------------------------------------------------------
 
 
-def _positionals(argv: Sequence[str], limit: int) -> list[tuple[int, str]]:
+@dataclasses.dataclass(frozen=True)
+class _OptionWords:
+    """The option names the pre-scan must know, read from the parser.
+
+    ``global_values`` and ``global_flags``: the top-level options that take a
+    value and those that do not (``--help`` and ``--version`` aside, which end
+    the run). ``values``: every option, at any level, that takes a value.
+    """
+
+    global_values: frozenset[str]
+    global_flags: frozenset[str]
+    values: frozenset[str]
+
+    @classmethod
+    def of(cls, parser: argparse.ArgumentParser) -> _OptionWords:
+        global_values: set[str] = set()
+        global_flags: set[str] = set()
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+                continue
+            if action.option_strings:
+                found = global_flags if action.nargs == 0 else global_values
+                found.update(action.option_strings)
+        values: set[str] = set()
+        pending = [parser]
+        seen: set[int] = set()
+        while pending:
+            current = pending.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            for action in current._actions:
+                if isinstance(action, argparse._SubParsersAction):
+                    pending.extend(action.choices.values())
+                elif action.option_strings and action.nargs != 0:
+                    values.update(action.option_strings)
+        return cls(frozenset(global_values), frozenset(global_flags), frozenset(values))
+
+
+def _positionals(argv: Sequence[str], limit: int, words: _OptionWords) -> list[tuple[int, str]]:
     """The first ``limit`` words of ``argv`` that are not options, with their indexes."""
     found: list[tuple[int, str]] = []
     i = 0
@@ -334,7 +433,7 @@ def _positionals(argv: Sequence[str], limit: int) -> list[tuple[int, str]]:
         word = argv[i]
         if word == "--":
             break
-        if word in (*_GLOBAL_VALUE_OPTIONS, "--ssh-option", "--access-id"):
+        if word in words.values:
             i += 2
             continue
         if not word.startswith("-"):
@@ -343,28 +442,30 @@ def _positionals(argv: Sequence[str], limit: int) -> list[tuple[int, str]]:
     return found
 
 
-def _emulator_args(argv: Sequence[str]) -> list[str] | None:
+def _emulator_args(argv: Sequence[str], words: _OptionWords) -> list[str] | None:
     """The arguments after ``emulator`` if that is the command, else ``None``."""
     i = 0
     while i < len(argv):
         word = argv[i]
-        if word in _GLOBAL_VALUE_OPTIONS:
+        if word in words.global_values:
             i += 2
             continue
-        if word == "--json" or any(word.startswith(f"{o}=") for o in _GLOBAL_VALUE_OPTIONS):
+        if word in words.global_flags or word.partition("=")[0] in words.global_values:
             i += 1
             continue
         return list(argv[i + 1 :]) if word == "emulator" else None
     return None
 
 
-def _split_remote_command(argv: list[str]) -> tuple[list[str], list[str] | None]:
+def _split_remote_command(
+    argv: list[str], words: _OptionWords
+) -> tuple[list[str], list[str] | None]:
     """For ``ssh connect ... -- COMMAND``: the arguments before ``--`` and the command."""
     if "--" not in argv:
         return argv, None
     cut = argv.index("--")
     head = argv[:cut]
-    if [word for _, word in _positionals(head, 2)] == ["ssh", "connect"]:
+    if [word for _, word in _positionals(head, 2, words)] == ["ssh", "connect"]:
         return head, argv[cut + 1 :]
     return argv, None
 
@@ -425,7 +526,7 @@ def _show_sandbox(info: SandboxInfo, as_json: bool) -> None:
     )
 
 
-def _show_access(access: SshAccess, as_json: bool) -> None:
+def _show_access(access: SshAccess, as_json: bool, ssh_api: SshApi) -> None:
     data = converter.unstructure(access)
     if as_json:
         _print_json(data)
@@ -445,10 +546,10 @@ def _show_access(access: SshAccess, as_json: bool) -> None:
             ]
         )
     sys.stdout.flush()
-    _note(
-        "save the password now: it cannot be shown again "
-        f"('leap0 ssh regen {access.sandbox_id}' issues a new one)"
-    )
+    regen = f"{_PROG} ssh regen {_clean(access.sandbox_id)}"
+    if ssh_api == "per-credential":
+        regen += f" --access-id {_clean(access.id)}"
+    _note(f"save the password now: it cannot be shown again ('{regen}' issues a new one)")
 
 
 def _unix_time(value: int | None) -> str | None:
@@ -538,19 +639,51 @@ def _sandbox_delete(client: Leap0Client, args: argparse.Namespace) -> int:
 
 
 def _ssh_create(client: Leap0Client, args: argparse.Namespace) -> int:
-    _show_access(client.ssh.create_access(args.id), args.json)
+    _show_access(client.ssh.create_access(args.id), args.json, client.ssh_api)
     return EXIT_OK
 
 
+def _access_id_missing(args: argparse.Namespace, ssh_api: SshApi) -> str | None:
+    """Why ``ssh regen``/``ssh delete`` cannot go on without ``--access-id``, or None."""
+    use: str | None = getattr(args, "access_id_use", None)
+    if use is None or ssh_api != "per-credential" or args.access_id is not None:
+        return None
+    source = "--ssh-api per-credential" if args.ssh_api else f"{SSH_API_ENV}=per-credential"
+    return (
+        f"--access-id is required with {source}: this service keeps several SSH "
+        f"credentials per sandbox, so name the one to {use} with --access-id ACCESS_ID "
+        f"(the id '{_PROG} ssh create' printed)"
+    )
+
+
 def _ssh_regen(client: Leap0Client, args: argparse.Namespace) -> int:
-    _show_access(client.ssh.regenerate_access(args.id), args.json)
+    access = client.ssh.regenerate_access(args.id, access_id=args.access_id)
+    _show_access(access, args.json, client.ssh_api)
+    if args.access_id is not None and access.id != args.access_id:
+        # Only under "single", whose route takes no id: the sandbox's one credential changed.
+        _note(
+            f"the credential replaced is {_clean(access.id)}, the sandbox's one, not "
+            f"{_clean(args.access_id)}: the single SSH routes take no --access-id"
+        )
     return EXIT_OK
 
 
 def _ssh_delete(client: Leap0Client, args: argparse.Namespace) -> int:
-    client.ssh.delete_access(args.id)
+    client.ssh.delete_access(args.id, access_id=args.access_id)
+    named = args.access_id is not None and client.ssh_api == "per-credential"
     if args.json:
-        _print_json({"deleted": True, "sandbox_id": args.id})
+        document: dict[str, object] = {"deleted": True, "sandbox_id": args.id}
+        if named:
+            document["access_id"] = args.access_id
+        _print_json(document)
+    elif named:
+        print(f"revoked SSH credential {_clean(args.access_id)} of sandbox {_clean(args.id)}")
+    elif args.access_id is not None:
+        # The single routes cannot say which credential that was: do not claim it.
+        print(
+            f"revoked SSH access to sandbox {_clean(args.id)} (its one credential: "
+            "the single SSH routes take no --access-id)"
+        )
     else:
         print(f"revoked SSH access to sandbox {_clean(args.id)}")
     return EXIT_OK
@@ -600,14 +733,36 @@ def _ssh_connect(client: Leap0Client, args: argparse.Namespace) -> int:
             "(e.g. the openssh-client package) and try again"
         )
         return EXIT_FAILURE
+    # SIGTERM/SIGHUP from here on raise, so the credential is revoked on the way out.
+    with _cli_ssh.termination_raises():
+        access = _connect_access(client, args)
+        try:
+            if args.keep:
+                _show_access(access, args.json, client.ssh_api)
+            return _connect_session(args, access, ssh)
+        finally:
+            if not args.keep:
+                _revoke(client, args, access)
+
+
+def _connect_access(client: Leap0Client, args: argparse.Namespace) -> SshAccess:
+    """A credential for this session (per-credential: always a new one of its own)."""
+    if client.ssh_api == "per-credential":
+        return client.ssh.create_access(args.id)
     try:
-        access = client.ssh.create_access(args.id)
+        return client.ssh.create_access(args.id)
     except Leap0ConflictError:
         access = client.ssh.regenerate_access(args.id)
-        _note(
-            f"sandbox {_clean(args.id)} already had SSH access: issued a new password "
-            "(the previous one no longer works)"
-        )
+    after = "" if args.keep else "; it is revoked when the session ends (--keep keeps it)"
+    _note(
+        f"sandbox {_clean(args.id)} already had SSH access: issued a new password for "
+        f"its credential {_clean(access.id)} (the previous one no longer works){after}"
+    )
+    return access
+
+
+def _connect_session(args: argparse.Namespace, access: SshAccess, ssh: str) -> int:
+    """Run ``ssh`` with ``access``; its exit status."""
     try:
         tty = sys.stdin is not None and sys.stdin.isatty()
     except (AttributeError, ValueError):
@@ -626,6 +781,23 @@ def _ssh_connect(client: Leap0Client, args: argparse.Namespace) -> int:
         except OSError as exc:
             _note(f"ssh connect {_clean(args.id)}: could not run {ssh}: {_clean(exc)}")
             return EXIT_FAILURE
+
+
+def _revoke(client: Leap0Client, args: argparse.Namespace, access: SshAccess) -> None:
+    """Revoke the credential ``ssh connect`` issued; a failure is one line on stderr."""
+    ssh_api = f" --ssh-api {client.ssh_api}" if client.ssh_api == "per-credential" else ""
+    by_hand = f"{_PROG}{ssh_api} ssh delete {_clean(args.id)} --access-id {_clean(access.id)}"
+    what = f"ssh connect {_clean(args.id)}: SSH credential {_clean(access.id)}"
+    try:
+        client.ssh.delete_access(args.id, access_id=access.id)
+    except Leap0Error as exc:
+        reason = _describe(exc, getattr(client.transport, "base_url", None))
+        _note(f"{what} was not revoked: {_clean(reason)}; revoke it with '{by_hand}'")
+    except (TypeError, ValueError) as exc:  # an id the SDK will not put in a path
+        _note(f"{what} was not revoked: {_clean(exc)}")
+    except (KeyboardInterrupt, _cli_ssh.Terminated):
+        _note(f"{what} was not revoked (interrupted); revoke it with '{by_hand}'")
+        raise
 
 
 # -- errors -------------------------------------------------------------------
@@ -668,10 +840,17 @@ def _run(args: argparse.Namespace) -> int:
             args.password = _read_password()
         except _UsageError as exc:
             return _usage(label, exc)
+    try:
+        ssh_api = resolve_ssh_api(args.ssh_api, env=True)
+    except (TypeError, ValueError) as exc:  # a bad LEAP0_SSH_API (--ssh-api has choices)
+        return _usage(label, exc)
+    missing = _access_id_missing(args, ssh_api)
+    if missing is not None:
+        return _usage(label, missing)
     if args.api_key is None and not os.environ.get(API_KEY_ENV):
         return _usage(label, f"no API key: set {API_KEY_ENV} (or pass --api-key)")
     try:
-        client = Leap0Client(api_key=args.api_key, base_url=args.base_url)
+        client = Leap0Client(api_key=args.api_key, base_url=args.base_url, ssh_api=ssh_api)
     except (Leap0Error, TypeError, ValueError) as exc:  # a malformed key or base URL
         return _usage(label, exc)
     base_url = getattr(client.transport, "base_url", None)
@@ -734,12 +913,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``leap0`` with ``argv`` (default: the process's arguments); return the exit status."""
     words = list(sys.argv[1:] if argv is None else argv)
     try:
-        rest = _emulator_args(words)
+        parser = build_parser()
+        option_words = _OptionWords.of(parser)
+        rest = _emulator_args(words, option_words)
         if rest is not None:
             return _run_emulator(rest)
-        head, remote_command = _split_remote_command(words)
+        head, remote_command = _split_remote_command(words, option_words)
         try:
-            args = build_parser().parse_args(head)
+            args = parser.parse_args(head)
         except SystemExit as exc:
             return _exit_status(exc.code)
         if args.group == "emulator":
@@ -750,6 +931,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return EXIT_INTERRUPTED
+    except _cli_ssh.Terminated as exc:  # SIGTERM/SIGHUP during ssh connect, after clean-up
+        return 128 + exc.signum
     except BrokenPipeError:
         _stdout_gone()
 

@@ -8,6 +8,11 @@ prints it when ``ssh`` asks for a password. The directory is removed when
 
 The functions that build the ``ssh`` command line and environment are pure,
 so tests can check what would run without running it.
+
+While ``ssh`` runs, SIGINT, SIGTERM and SIGHUP are passed on to it (see
+:func:`run_ssh`); around that, :func:`termination_raises` turns SIGTERM and
+SIGHUP into an exception, so the caller can still revoke the credential it
+issued.
 """
 
 from __future__ import annotations
@@ -29,12 +34,14 @@ from .models import SshAccess
 
 __all__ = [
     "SUPPORTED",
+    "Terminated",
     "askpass_env",
     "askpass_script",
     "build_ssh_argv",
     "check_ssh_options",
     "parse_ssh_command",
     "run_ssh",
+    "termination_raises",
 ]
 
 SUPPORTED = os.name == "posix"
@@ -312,3 +319,45 @@ def run_ssh(argv: Sequence[str], env: Mapping[str, str]) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return 128 - status if status < 0 else status
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived inside :func:`termination_raises`.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: ``except Exception`` does
+    not stop it, ``finally`` blocks run. ``signum`` is the signal.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_TERMINATING = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+@contextlib.contextmanager
+def termination_raises() -> Iterator[None]:
+    """Inside, SIGTERM and SIGHUP raise :class:`Terminated` instead of ending the process.
+
+    Only signals whose handler is the default one are taken over (an ignored
+    SIGHUP, as under ``nohup``, stays ignored), only on the main thread, and
+    the previous handlers are back on exit. :func:`run_ssh` inside forwards
+    them to ``ssh`` instead while ``ssh`` runs.
+    """
+
+    def terminate(signum: int, frame: types.FrameType | None) -> None:
+        raise Terminated(signum)
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in _TERMINATING:
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                previous[signum] = signal.signal(signum, terminate)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -104,6 +104,34 @@ def one_line(text: str) -> str:
     return lines[0]
 
 
+def is_valid(
+    cli: Run, sandbox_id: str, access_id: str, password: str, ssh_api: str = "single"
+) -> bool:
+    """``leap0 ssh validate`` of the pair (under ``ssh_api``'s routes)."""
+    result = cli(
+        "--ssh-api",
+        ssh_api,
+        "--json",
+        "ssh",
+        "validate",
+        sandbox_id,
+        "--access-id",
+        access_id,
+        "--password-stdin",
+        stdin=password,
+    )
+    assert result.code == 0, result.err
+    valid: bool = result.json()["valid"]
+    return valid
+
+
+def validate_now(emu: Emulator, sandbox_id: str, access_id: str, password: str) -> bool:
+    """The SDK's validate, for use while ``main`` runs (``cli`` would take over its output)."""
+    ssh_api = "single" if emu.settings.ssh_api == "single" else "per-credential"
+    with leap0.Leap0Client(api_key=emu.api_key, base_url=emu.base_url, ssh_api=ssh_api) as client:
+        return client.ssh.validate_access(sandbox_id, access_id=access_id, password=password).valid
+
+
 # -- help, version, usage -------------------------------------------------------
 
 
@@ -732,10 +760,14 @@ def test_askpass_directory_is_removed_on_error() -> None:
 
 
 class FakePopen:
-    """Stands in for ``subprocess.Popen``: records what ssh would get, answers as the askpass."""
+    """Stands in for ``subprocess.Popen``: records what ssh would get, answers as the askpass.
+
+    ``during``, if set, is called from ``wait()``: while the session "runs".
+    """
 
     calls: list[FakePopen]
     returncode_to_give = 0
+    during: Callable[[FakePopen], None] | None = None
 
     def __init__(self, argv: list[str], env: dict[str, str], **kwargs: Any) -> None:
         self.argv = argv
@@ -754,7 +786,19 @@ class FakePopen:
     def send_signal(self, signum: int) -> None:
         pass
 
+    @property
+    def user(self) -> str:
+        """The SSH user name, which is the access id."""
+        destination = self.argv[self.argv.index("--") - 1] if "--" in self.argv else self.argv[-1]
+        return destination.partition("@")[0]
+
+    @property
+    def password(self) -> str:
+        return self.answer.rstrip("\n")
+
     def wait(self) -> int:
+        if FakePopen.during is not None:
+            FakePopen.during(self)
         return FakePopen.returncode_to_give
 
 
@@ -762,6 +806,7 @@ class FakePopen:
 def fake_ssh(monkeypatch: pytest.MonkeyPatch) -> type[FakePopen]:
     FakePopen.calls = []
     FakePopen.returncode_to_give = 0
+    FakePopen.during = None
     monkeypatch.setattr(subprocess, "Popen", FakePopen)
     monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/ssh")
     return FakePopen
@@ -770,11 +815,17 @@ def fake_ssh(monkeypatch: pytest.MonkeyPatch) -> type[FakePopen]:
 def test_connect_hands_the_password_over_through_askpass_only(
     cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen]
 ) -> None:
+    during: list[bool] = []
+
+    def check(call: FakePopen) -> None:  # while the session runs
+        during.append(validate_now(emu, sandbox_id, call.user, call.password))
+
+    fake_ssh.during = check
     fake_ssh.returncode_to_give = 7
     result = cli("ssh", "connect", sandbox_id, "--ssh-option", "ConnectTimeout=5", "--", "ls", "-l")
     assert result.code == 7
     (call,) = fake_ssh.calls
-    password = call.answer.rstrip("\n")
+    password = call.password
     assert password
     assert not any(password in word for word in call.argv)
     assert not any(password in value for value in call.env.values())
@@ -789,10 +840,10 @@ def test_connect_hands_the_password_over_through_askpass_only(
     assert password not in result.out + result.err
     assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
 
-    # the credential ssh was given is the sandbox's valid one
-    validate = ["ssh", "validate", sandbox_id, "--password-stdin", "--json"]
-    user = call.argv[-3].partition("@")[0]
-    assert cli(*validate, "--access-id", user, stdin=password).json()["valid"] is True
+    # the credential ssh was given was valid during the session, and revoked after it
+    assert during == [True]
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+    assert is_valid(cli, sandbox_id, call.user, password) is False
 
 
 def test_connect_replaces_an_existing_credential(
@@ -801,10 +852,19 @@ def test_connect_replaces_an_existing_credential(
     old = cli("--json", "ssh", "create", sandbox_id).json()
     result = cli("ssh", "connect", sandbox_id)
     assert result.code == 0
-    assert "already had SSH access" in one_line(result.err)
+    assert one_line(result.err) == (
+        f"leap0: sandbox {sandbox_id} already had SSH access: issued a new password for its "
+        f"credential {old['id']} (the previous one no longer works); it is revoked when the "
+        "session ends (--keep keeps it)"
+    )
     (call,) = fake_ssh.calls
-    assert call.answer.rstrip("\n") != old["password"]
+    assert call.user == old["id"]
+    assert call.password != old["password"]
     assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/regen") == 1
+    # the one credential, which the session used, is revoked at the end
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+    assert is_valid(cli, sandbox_id, old["id"], call.password) is False
+    assert cli("ssh", "create", sandbox_id).code == 0  # so the sandbox has none left
 
 
 def test_connect_signal_status_is_128_plus_the_signal(
@@ -914,10 +974,9 @@ def test_connect_runs_a_command_through_openssh(cli: Run, sandbox_id: str) -> No
 def test_connect_exits_with_the_remote_status(cli: Run, sandbox_id: str) -> None:
     result = cli("ssh", "connect", sandbox_id, "--", "sh", "-c", "exit 3")
     assert result.code == 3, result.err
-    # a second connect replaces the credential and still works
+    # the first one's credential was revoked, so a second connect issues a new one
     result = cli("ssh", "connect", sandbox_id, "--", "echo $((6 * 7)) | tr 4 x")
-    assert (result.code, result.out) == (0, "x2\n"), result.err
-    assert "already had SSH access" in result.err
+    assert (result.code, result.out, result.err) == (0, "x2\n", "")
 
 
 @needs_ssh
