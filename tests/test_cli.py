@@ -9,6 +9,7 @@ environment ``ssh`` would get) and with the real OpenSSH client.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -19,18 +20,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
 import leap0
 from leap0 import _cli_ssh
-from leap0._cli import main
+from leap0._cli import _OptionWords, build_parser, main
 from leap0._cli_ssh import askpass_env, askpass_script, build_ssh_argv, parse_ssh_command
 from leap0._convert import structure
+from leap0._ssh_api import SshApi
 from leap0.emulator import Emulator
 from leap0.models import SshAccess
 
@@ -56,9 +58,13 @@ Run = Callable[..., Result]
 
 @pytest.fixture
 def emu(leap0_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    """The emulator, with ``LEAP0_API_KEY`` and ``LEAP0_BASE_URL`` pointing at it."""
+    """The emulator, with ``LEAP0_API_KEY`` and ``LEAP0_BASE_URL`` pointing at it.
+
+    ``LEAP0_SSH_API`` is unset, so the SSH routes are the default unless a test sets them.
+    """
     monkeypatch.setenv("LEAP0_API_KEY", leap0_emulator.api_key)
     monkeypatch.setenv("LEAP0_BASE_URL", leap0_emulator.base_url)
+    monkeypatch.delenv("LEAP0_SSH_API", raising=False)
     return leap0_emulator
 
 
@@ -87,6 +93,52 @@ def sandbox_id(cli: Run) -> str:
     assert result.code == 0, result.err
     ident: str = result.json()["id"]
     return ident
+
+
+@pytest.fixture
+def access(cli: Run, sandbox_id: str) -> dict[str, str]:
+    """A credential of ``sandbox_id``, as ``leap0 --json ssh create`` printed it."""
+    result = cli("--json", "ssh", "create", sandbox_id)
+    assert result.code == 0, result.err
+    data: dict[str, str] = result.json()
+    return data
+
+
+@pytest.fixture
+def issued(monkeypatch: pytest.MonkeyPatch) -> list[SshAccess]:
+    """Every credential the SDK's ``create_access`` and ``regenerate_access`` return, in order.
+
+    The real methods run; their answers are only recorded, so a test can tell
+    which credential ``ssh connect`` used when real ``ssh`` is given it.
+    """
+    seen: list[SshAccess] = []
+    real_create = leap0.SshClient.create_access
+    real_regen = leap0.SshClient.regenerate_access
+
+    def create(self: leap0.SshClient, *args: Any, **kwargs: Any) -> SshAccess:
+        got = real_create(self, *args, **kwargs)
+        seen.append(got)
+        return got
+
+    def regen(self: leap0.SshClient, *args: Any, **kwargs: Any) -> SshAccess:
+        got = real_regen(self, *args, **kwargs)
+        seen.append(got)
+        return got
+
+    monkeypatch.setattr(leap0.SshClient, "create_access", create)
+    monkeypatch.setattr(leap0.SshClient, "regenerate_access", regen)
+    return seen
+
+
+ACCESS_FIELDS = [
+    "id",
+    "sandbox_id",
+    "password",
+    "ssh_command",
+    "expires_at",
+    "created_at",
+    "updated_at",
+]
 
 
 def fields(text: str) -> dict[str, str]:
@@ -127,7 +179,7 @@ def is_valid(
 
 def validate_now(emu: Emulator, sandbox_id: str, access_id: str, password: str) -> bool:
     """The SDK's validate, for use while ``main`` runs (``cli`` would take over its output)."""
-    ssh_api = "single" if emu.settings.ssh_api == "single" else "per-credential"
+    ssh_api: SshApi = "single" if emu.settings.ssh_api == "single" else "per-credential"
     with leap0.Leap0Client(api_key=emu.api_key, base_url=emu.base_url, ssh_api=ssh_api) as client:
         return client.ssh.validate_access(sandbox_id, access_id=access_id, password=password).valid
 
@@ -186,6 +238,10 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: lis
         ["ssh", "validate", "sbx-1", "--password-stdin"],
         ["ssh", "validate", "sbx-1", "--access-id", "ssh-1", "--password", "x"],
         ["sandbox", "get", "sbx-1", "--jso"],
+        ["--ssh-api", "both", "sandbox", "list"],
+        ["sandbox", "list", "--ssh-api", "per_credential"],
+        ["ssh", "delete", "sbx-1", "--ssh-api"],
+        ["ssh", "regen", "sbx-1", "--access-id"],
     ],
 )
 def test_bad_usage_exits_2_before_any_request(cli: Run, emu: Emulator, argv: list[str]) -> None:
@@ -596,6 +652,281 @@ def test_ctrl_c_exits_130_without_a_traceback(cli: Run, monkeypatch: pytest.Monk
     assert result.out == ""
 
 
+# -- the SSH routes setting: --ssh-api, LEAP0_SSH_API ---------------------------------
+
+PER_CREDENTIAL = ("--ssh-api", "per-credential")
+
+
+@pytest.mark.parametrize("where", ["before", "after", "after=", "env"])
+def test_ssh_api_before_or_after_the_command_or_from_the_environment(
+    cli: Run,
+    emu: Emulator,
+    sandbox_id: str,
+    access: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    argv = ["ssh", "delete", sandbox_id, "--access-id", access["id"]]
+    if where == "before":
+        argv = [*PER_CREDENTIAL, *argv]
+    elif where == "after":
+        argv = [*argv, *PER_CREDENTIAL]
+    elif where == "after=":
+        argv = [*argv, "--ssh-api=per-credential"]
+    else:
+        monkeypatch.setenv("LEAP0_SSH_API", "per-credential")
+    result = cli(*argv)
+    assert (result.code, result.out, result.err) == (
+        0,
+        f"revoked SSH credential {access['id']} of sandbox {sandbox_id}\n",
+        "",
+    )
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/{access['id']}") == 1
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 0
+    assert is_valid(cli, sandbox_id, access["id"], access["password"]) is False
+
+
+@pytest.mark.parametrize("env", [None, "", "single"])
+def test_single_is_the_default_and_the_flag_wins_over_the_environment(
+    cli: Run,
+    emu: Emulator,
+    sandbox_id: str,
+    access: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    env: str | None,
+) -> None:
+    if env is not None:
+        monkeypatch.setenv("LEAP0_SSH_API", env)
+    assert cli("ssh", "regen", sandbox_id).code == 0
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/regen") == 1
+
+    monkeypatch.setenv("LEAP0_SSH_API", "per-credential")
+    assert cli("ssh", "regen", sandbox_id, "--ssh-api", "single").code == 0
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/regen") == 2
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/{access['id']}/regen") == 0
+
+
+def test_a_bad_ssh_api_in_the_environment_exits_2_naming_it(
+    cli: Run, emu: Emulator, sandbox_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEAP0_SSH_API", "per_credential")
+    for argv in (["ssh", "create", sandbox_id], ["sandbox", "get", sandbox_id]):
+        result = cli(*argv)
+        assert (result.code, result.out) == (2, "")
+        line = one_line(result.err)
+        assert line.startswith(f"leap0: {' '.join(argv)}: LEAP0_SSH_API must be 'single' ")
+        assert line.endswith("got 'per_credential'")
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/access") == 0
+    assert emu.attempts("GET", f"/v1/sandbox/{sandbox_id}") == 0
+    # the flag is a choice of its own: the variable is not read then
+    assert cli("ssh", "create", sandbox_id, "--ssh-api", "single").code == 0
+
+
+def test_the_pre_scan_knows_every_option_that_takes_a_value() -> None:
+    words = _OptionWords.of(build_parser())
+    assert words.global_values == {"--api-key", "--base-url", "--ssh-api"}
+    assert words.global_flags == {"--json"}
+    assert {"--ssh-api", "--access-id", "--ssh-option", "--template", "--env"} <= words.values
+    assert not {"--json", "--keep", "--auto-pause", "--password-stdin"} & words.values
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        [*PER_CREDENTIAL, "ssh", "connect", "{id}"],
+        ["--ssh-api=per-credential", "ssh", "connect", "{id}"],
+        ["ssh", "connect", "{id}", *PER_CREDENTIAL],
+        ["ssh", *PER_CREDENTIAL, "connect", "--ssh-option", "ConnectTimeout=5", "{id}"],
+    ],
+)
+def test_ssh_api_anywhere_before_a_remote_command(
+    cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen], head: list[str]
+) -> None:
+    argv = [word.replace("{id}", sandbox_id) for word in head]
+    result = cli(*argv, "--", "echo", "-n", "hi")
+    assert (result.code, result.err) == (0, "")
+    (call,) = fake_ssh.calls
+    assert call.argv[-2:] == ["--", "echo -n hi"]
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/{call.user}") == 1
+
+
+@pytest.mark.parametrize("command", ["delete", "regen"])
+@pytest.mark.parametrize("source", ["flag", "env"])
+def test_per_credential_without_access_id_exits_2_before_any_request(
+    cli: Run,
+    emu: Emulator,
+    sandbox_id: str,
+    access: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    source: str,
+) -> None:
+    argv = ["ssh", command, sandbox_id]
+    if source == "flag":
+        argv = [*PER_CREDENTIAL, *argv]
+        named = "--ssh-api per-credential"
+    else:
+        monkeypatch.setenv("LEAP0_SSH_API", "per-credential")
+        named = "LEAP0_SSH_API=per-credential"
+    monkeypatch.delenv("LEAP0_API_KEY")  # refused before the key is even looked for
+    result = cli(*argv)
+    assert (result.code, result.out) == (2, "")
+    verb = "revoke" if command == "delete" else "replace"
+    assert one_line(result.err) == (
+        f"leap0: ssh {command} {sandbox_id}: --access-id is required with {named}: this "
+        "service keeps several SSH credentials per sandbox, so name the one to "
+        f"{verb} with --access-id ACCESS_ID (the id 'leap0 ssh create' printed)"
+    )
+    for method, path in (("DELETE", "access"), ("POST", "regen"), ("DELETE", access["id"])):
+        assert emu.attempts(method, f"/v1/sandbox/{sandbox_id}/ssh/{path}") == 0
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/{access['id']}/regen") == 0
+    monkeypatch.setenv("LEAP0_API_KEY", emu.api_key)
+    assert is_valid(cli, sandbox_id, access["id"], access["password"]) is True
+
+
+@pytest.mark.parametrize("mode", ["both", "per-credential"])
+def test_per_credential_regen_and_delete_act_on_the_named_credential(
+    cli: Run, emu: Emulator, sandbox_id: str, mode: Literal["both", "per-credential"]
+) -> None:
+    emu.configure(ssh_api=mode)
+    first = cli(*PER_CREDENTIAL, "--json", "ssh", "create", sandbox_id)
+    ident = first.json()["id"]
+    assert one_line(first.err) == (
+        "leap0: save the password now: it cannot be shown again "
+        f"('leap0 ssh regen {sandbox_id} --access-id {ident}' issues a new one)"
+    )
+
+    regen = cli(*PER_CREDENTIAL, "ssh", "regen", sandbox_id, "--access-id", ident)
+    assert regen.code == 0
+    new = fields(regen.out)
+    assert list(new) == ACCESS_FIELDS
+    assert new["id"] == ident
+    assert new["password"] != first.json()["password"]
+    assert one_line(regen.err) == one_line(first.err)
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/{ident}/regen") == 1
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/regen") == 0
+    pc = "per-credential"
+    assert is_valid(cli, sandbox_id, ident, first.json()["password"], pc) is False
+    assert is_valid(cli, sandbox_id, ident, new["password"], pc) is True
+
+    deleted = cli(*PER_CREDENTIAL, "--json", "ssh", "delete", sandbox_id, "--access-id", ident)
+    assert deleted.code == 0
+    assert deleted.json() == {"deleted": True, "sandbox_id": sandbox_id, "access_id": ident}
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/{ident}") == 1
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 0
+    assert is_valid(cli, sandbox_id, ident, new["password"], pc) is False
+
+    again = cli(*PER_CREDENTIAL, "ssh", "delete", sandbox_id, "--access-id", ident)
+    assert again.code == 1
+    assert one_line(again.err).startswith(f"leap0: ssh delete {sandbox_id} failed: 404 Not Found")
+    gone = cli(*PER_CREDENTIAL, "ssh", "regen", sandbox_id, "--access-id", ident)
+    assert gone.code == 1
+    assert one_line(gone.err).startswith(f"leap0: ssh regen {sandbox_id} failed: 404 Not Found")
+
+
+def test_per_credential_delete_leaves_the_other_credentials(
+    cli: Run, emu: Emulator, sandbox_id: str
+) -> None:
+    emu.configure(ssh_api="per-credential")
+    one = cli(*PER_CREDENTIAL, "--json", "ssh", "create", sandbox_id).json()
+    two = cli(*PER_CREDENTIAL, "--json", "ssh", "create", sandbox_id).json()
+    assert one["id"] != two["id"]
+
+    text = cli(*PER_CREDENTIAL, "ssh", "delete", sandbox_id, "--access-id", one["id"])
+    assert (text.code, text.out, text.err) == (
+        0,
+        f"revoked SSH credential {one['id']} of sandbox {sandbox_id}\n",
+        "",
+    )
+    pc = "per-credential"
+    assert is_valid(cli, sandbox_id, one["id"], one["password"], pc) is False
+    assert is_valid(cli, sandbox_id, two["id"], two["password"], pc) is True
+
+    regen = cli(*PER_CREDENTIAL, "--json", "ssh", "regen", sandbox_id, "--access-id", two["id"])
+    assert regen.json()["id"] == two["id"]
+    assert "the credential replaced is" not in regen.err
+
+
+def test_single_takes_access_id_but_does_not_send_it(
+    cli: Run, emu: Emulator, sandbox_id: str, access: dict[str, str]
+) -> None:
+    ident = access["id"]
+    regen = cli("--json", "ssh", "regen", sandbox_id, "--access-id", ident)
+    assert regen.code == 0
+    assert regen.json()["id"] == ident
+    assert "save the password now" in one_line(regen.err)  # no other note: it was that one
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/regen") == 1
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/{ident}/regen") == 0
+
+    # the single route replaces the sandbox's one credential, whatever was named: said so
+    other = cli("--json", "ssh", "regen", sandbox_id, "--access-id", "ssh-someone-else")
+    assert other.code == 0
+    replaced = other.json()
+    assert replaced["id"] == ident
+    assert other.err.splitlines()[1:] == [
+        f"leap0: the credential replaced is {ident}, the sandbox's one, not "
+        "ssh-someone-else: the single SSH routes take no --access-id"
+    ]
+
+    deleted = cli("ssh", "delete", sandbox_id, "--access-id", ident)
+    assert (deleted.code, deleted.out, deleted.err) == (
+        0,
+        f"revoked SSH access to sandbox {sandbox_id} (its one credential: the single SSH "
+        "routes take no --access-id)\n",
+        "",
+    )
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/{ident}") == 0
+    assert is_valid(cli, sandbox_id, ident, replaced["password"]) is False
+
+    again = cli("--json", "ssh", "create", sandbox_id).json()
+    data = cli("--json", "ssh", "delete", sandbox_id, "--access-id", again["id"])
+    assert data.json() == {"deleted": True, "sandbox_id": sandbox_id}
+
+
+def test_a_malformed_access_id_exits_2_before_any_request(
+    cli: Run, emu: Emulator, sandbox_id: str
+) -> None:
+    for setting in ("single", "per-credential"):
+        result = cli("--ssh-api", setting, "ssh", "delete", sandbox_id, "--access-id", "a/b")
+        assert result.code == 2
+        line = one_line(result.err)
+        assert line.startswith(f"leap0: ssh delete {sandbox_id}: invalid argument: access_id")
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 0
+
+
+def test_single_routes_against_a_per_credential_service_fail_on_one_line(
+    cli: Run, emu: Emulator, sandbox_id: str
+) -> None:
+    emu.configure(ssh_api="per-credential")
+    access = cli("--json", "ssh", "create", sandbox_id).json()  # the same route in both
+    regen = cli("ssh", "regen", sandbox_id)
+    assert (regen.code, regen.out) == (1, "")
+    line = one_line(regen.err)
+    assert line.startswith(f"leap0: ssh regen {sandbox_id} failed: 405 Method Not Allowed: ")
+    assert "LEAP0_SSH_API=per-credential" in line
+    validate = ["ssh", "validate", sandbox_id, "--access-id", access["id"], "--password-stdin"]
+    checked = cli(*validate, stdin=access["password"])
+    assert checked.code == 1
+    assert "failed: 405 Method Not Allowed" in one_line(checked.err)
+    deleted = cli("ssh", "delete", sandbox_id, "--access-id", access["id"])
+    assert (deleted.code, deleted.out) == (1, "")
+    assert one_line(deleted.err).startswith(f"leap0: ssh delete {sandbox_id} failed: 404 Not Found")
+    assert is_valid(cli, sandbox_id, access["id"], access["password"], "per-credential") is True
+
+
+def test_per_credential_routes_against_a_single_service_fail_on_one_line(
+    cli: Run, emu: Emulator, sandbox_id: str, access: dict[str, str]
+) -> None:
+    emu.configure(ssh_api="single")
+    for command in ("regen", "delete"):
+        result = cli(*PER_CREDENTIAL, "ssh", command, sandbox_id, "--access-id", access["id"])
+        assert (result.code, result.out) == (1, "")
+        line = one_line(result.err)
+        assert line.startswith(f"leap0: ssh {command} {sandbox_id} failed: 404 Not Found: ")
+    assert is_valid(cli, sandbox_id, access["id"], access["password"]) is True
+
+
 # -- ssh connect: the ssh command line ----------------------------------------------
 
 
@@ -916,7 +1247,12 @@ def test_a_closed_stdout_is_not_a_traceback(emu: Emulator) -> None:
 
 
 def test_connect_when_ssh_cannot_start(
-    cli: Run, sandbox_id: str, fake_ssh: type[FakePopen], monkeypatch: pytest.MonkeyPatch
+    cli: Run,
+    emu: Emulator,
+    sandbox_id: str,
+    fake_ssh: type[FakePopen],
+    issued: list[SshAccess],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: list[str] = []
 
@@ -930,6 +1266,10 @@ def test_connect_when_ssh_cannot_start(
     assert "could not run" in one_line(result.err)
     assert seen
     assert not os.path.exists(seen[0])
+    # the credential issued for the session is revoked all the same
+    (access,) = issued
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+    assert is_valid(cli, sandbox_id, access.id, access.password) is False
 
 
 def test_connect_to_an_unknown_sandbox(cli: Run, fake_ssh: type[FakePopen]) -> None:
@@ -996,6 +1336,276 @@ def test_connect_with_a_password_that_no_longer_works(
     assert result.code == 255  # ssh's own failure status
     assert result.out == ""
     assert "Permission denied" in result.err
+
+
+# -- ssh connect: the credential it issues, revoked at the end unless --keep -------------------
+
+
+def login(access: Mapping[str, str], *command: str) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` through OpenSSH with a credential ``ssh create`` printed."""
+    credential = structure(dict(access), SshAccess)
+    argv = build_ssh_argv(credential, list(command), ssh=shutil.which("ssh") or "ssh")
+    with askpass_script(credential.password) as script:
+        return subprocess.run(
+            argv,
+            env=askpass_env(os.environ, script),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+
+@pytest.mark.parametrize("status", [0, 3, 255, -signal.SIGINT, -signal.SIGTERM])
+def test_connect_revokes_its_credential_whatever_the_session_status(
+    cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen], status: int
+) -> None:
+    fake_ssh.returncode_to_give = status  # negative: ssh ended by a signal (e.g. Ctrl-C)
+    result = cli("ssh", "connect", sandbox_id, "--", "true")
+    assert result.code == (128 - status if status < 0 else status)
+    assert (result.out, result.err) == ("", "")
+    (call,) = fake_ssh.calls
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+    assert is_valid(cli, sandbox_id, call.user, call.password) is False
+
+
+@needs_ssh
+def test_connect_through_openssh_leaves_no_valid_credential(
+    cli: Run, sandbox_id: str, issued: list[SshAccess]
+) -> None:
+    result = cli("ssh", "connect", sandbox_id, "--", "true")
+    assert (result.code, result.out, result.err) == (0, "", "")
+    (used,) = issued
+    assert is_valid(cli, sandbox_id, used.id, used.password) is False
+    assert cli("ssh", "create", sandbox_id).code == 0  # no credential left: no 409
+
+
+def test_connect_keep_prints_the_credential_as_ssh_create_does(
+    cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen]
+) -> None:
+    result = cli("ssh", "connect", sandbox_id, "--keep", "--", "true")
+    assert result.code == 0
+    (call,) = fake_ssh.calls
+    shown = fields(result.out)
+    assert list(shown) == ACCESS_FIELDS
+    assert (shown["id"], shown["password"], shown["sandbox_id"]) == (
+        call.user,
+        call.password,
+        sandbox_id,
+    )
+    assert one_line(result.err) == (
+        "leap0: save the password now: it cannot be shown again "
+        f"('leap0 ssh regen {sandbox_id}' issues a new one)"
+    )
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 0
+    assert is_valid(cli, sandbox_id, call.user, call.password) is True
+
+
+def test_connect_keep_json_under_per_credential(
+    cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen]
+) -> None:
+    result = cli(*PER_CREDENTIAL, "--json", "ssh", "connect", sandbox_id, "--keep")
+    assert result.code == 0
+    (call,) = fake_ssh.calls
+    data = result.json()
+    assert list(data) == ACCESS_FIELDS
+    assert (data["id"], data["password"]) == (call.user, call.password)
+    assert f"'leap0 ssh regen {sandbox_id} --access-id {call.user}'" in one_line(result.err)
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/{call.user}") == 0
+    assert is_valid(cli, sandbox_id, call.user, call.password, "per-credential") is True
+
+
+@needs_ssh
+def test_connect_keep_prints_before_the_session(cli: Run, sandbox_id: str) -> None:
+    result = cli("ssh", "connect", sandbox_id, "--keep", "--", "echo", "session")
+    assert result.code == 0, result.err
+    *printed, last = result.out.splitlines()
+    assert last == "session"
+    access = fields("\n".join(printed))
+    assert list(access) == ACCESS_FIELDS
+    assert is_valid(cli, sandbox_id, access["id"], access["password"]) is True
+
+
+def test_connect_keep_on_a_sandbox_that_has_a_credential(
+    cli: Run, emu: Emulator, sandbox_id: str, access: dict[str, str], fake_ssh: type[FakePopen]
+) -> None:
+    result = cli("--json", "ssh", "connect", sandbox_id, "--keep")
+    assert result.code == 0
+    lines = result.err.splitlines()
+    assert lines[0] == (
+        f"leap0: sandbox {sandbox_id} already had SSH access: issued a new password for its "
+        f"credential {access['id']} (the previous one no longer works)"
+    )
+    assert lines[1].startswith("leap0: save the password now")
+    (call,) = fake_ssh.calls
+    assert result.json()["password"] == call.password
+    assert is_valid(cli, sandbox_id, access["id"], call.password) is True
+
+
+def test_connect_revokes_when_interrupted_before_ssh_starts(
+    cli: Run,
+    sandbox_id: str,
+    fake_ssh: type[FakePopen],
+    issued: list[SshAccess],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def interrupted(password: str) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli_ssh, "askpass_script", interrupted)
+    result = cli("ssh", "connect", sandbox_id, "--", "true")
+    assert result.code == 130
+    assert fake_ssh.calls == []
+    (used,) = issued
+    assert is_valid(cli, sandbox_id, used.id, used.password) is False
+
+
+def test_connect_revokes_on_sigterm_before_ssh_starts(
+    cli: Run,
+    sandbox_id: str,
+    fake_ssh: type[FakePopen],
+    issued: list[SshAccess],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        pytest.skip("SIGTERM already has a handler in this process")
+    real_script = _cli_ssh.askpass_script
+
+    @contextlib.contextmanager
+    def terminated(password: str) -> Iterator[str]:
+        # never send it unless leap0 took it over: by default it would end the test run
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+        os.kill(os.getpid(), signal.SIGTERM)
+        with real_script(password) as script:
+            yield script
+
+    monkeypatch.setattr(_cli_ssh, "askpass_script", terminated)
+    result = cli("ssh", "connect", sandbox_id, "--", "true")
+    assert result.code == 128 + signal.SIGTERM
+    assert fake_ssh.calls == []
+    (used,) = issued
+    assert is_valid(cli, sandbox_id, used.id, used.password) is False
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_termination_raises_leaves_handled_signals_alone() -> None:
+    previous = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+    try:
+        with _cli_ssh.termination_raises():
+            assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        with _cli_ssh.termination_raises():
+            assert signal.getsignal(signal.SIGHUP) is not signal.SIG_DFL
+            with pytest.raises(_cli_ssh.Terminated) as info:
+                os.kill(os.getpid(), signal.SIGHUP)
+        assert info.value.signum == signal.SIGHUP
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def test_a_failed_revoke_is_one_line_and_the_status_is_the_sessions(
+    cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen]
+) -> None:
+    fake_ssh.returncode_to_give = 7
+    emu.inject("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access", {"status": 403})
+    result = cli("ssh", "connect", sandbox_id, "--", "true")
+    assert (result.code, result.out) == (7, "")
+    (call,) = fake_ssh.calls
+    line = one_line(result.err)
+    assert line.startswith(
+        f"leap0: ssh connect {sandbox_id}: SSH credential {call.user} was not revoked: "
+        "403 Forbidden: injected fault"
+    )
+    assert line.endswith(
+        f"; revoke it with 'leap0 ssh delete {sandbox_id} --access-id {call.user}'"
+    )
+    assert call.password not in result.err
+    assert is_valid(cli, sandbox_id, call.user, call.password) is True  # left, as reported
+    assert cli("ssh", "delete", sandbox_id, "--access-id", call.user).code == 0
+
+
+def test_single_connect_against_a_per_credential_service_reports_what_it_left(
+    cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen]
+) -> None:
+    emu.configure(ssh_api="per-credential")
+    result = cli("ssh", "connect", sandbox_id, "--", "true")
+    assert result.code == 0
+    (call,) = fake_ssh.calls
+    line = one_line(result.err)
+    assert line.startswith(
+        f"leap0: ssh connect {sandbox_id}: SSH credential {call.user} was not revoked: "
+        "404 Not Found: "
+    )
+    revoke = cli(*PER_CREDENTIAL, "ssh", "delete", sandbox_id, "--access-id", call.user)
+    assert revoke.code == 0
+
+
+def test_per_credential_connect_revokes_only_its_own(
+    cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen]
+) -> None:
+    emu.configure(ssh_api="per-credential")
+    mine = cli(*PER_CREDENTIAL, "--json", "ssh", "create", sandbox_id).json()
+    during: list[bool] = []
+
+    def check(call: FakePopen) -> None:
+        during.append(validate_now(emu, sandbox_id, call.user, call.password))
+        during.append(validate_now(emu, sandbox_id, mine["id"], mine["password"]))
+
+    fake_ssh.during = check
+    for _ in range(2):
+        result = cli(*PER_CREDENTIAL, "ssh", "connect", sandbox_id, "--", "true")
+        assert (result.code, result.out, result.err) == (0, "", "")
+    first, second = fake_ssh.calls
+    assert len({first.user, second.user, mine["id"]}) == 3  # each issued its own
+    assert during == [True, True, True, True]
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/access") == 3
+    pc = "per-credential"
+    for call in (first, second):
+        assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/{call.user}") == 1
+        assert is_valid(cli, sandbox_id, call.user, call.password, pc) is False
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/{mine['id']}/regen") == 0
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/{mine['id']}") == 0
+    assert is_valid(cli, sandbox_id, mine["id"], mine["password"], pc) is True
+
+
+def test_per_credential_connect_never_replaces_an_existing_credential(
+    cli: Run, emu: Emulator, sandbox_id: str, access: dict[str, str], fake_ssh: type[FakePopen]
+) -> None:
+    # The default emulator holds one credential per sandbox: the create is a 409.
+    result = cli(*PER_CREDENTIAL, "ssh", "connect", sandbox_id, "--", "true")
+    assert (result.code, result.out) == (1, "")
+    assert one_line(result.err).startswith(f"leap0: ssh connect {sandbox_id} failed: 409 Conflict")
+    assert fake_ssh.calls == []
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/regen") == 0
+    assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/{access['id']}/regen") == 0
+    assert is_valid(cli, sandbox_id, access["id"], access["password"]) is True
+
+
+@needs_ssh
+def test_per_credential_connect_leaves_an_existing_credential_working(
+    cli: Run, emu: Emulator, sandbox_id: str, issued: list[SshAccess]
+) -> None:
+    emu.configure(ssh_api="per-credential")
+    mine = cli(*PER_CREDENTIAL, "--json", "ssh", "create", sandbox_id).json()
+    issued.clear()
+    result = cli(*PER_CREDENTIAL, "ssh", "connect", sandbox_id, "--", "echo", "hi")
+    assert (result.code, result.out, result.err) == (0, "hi\n", "")
+    (own,) = issued
+    assert own.id != mine["id"]
+    pc = "per-credential"
+    assert is_valid(cli, sandbox_id, own.id, own.password, pc) is False
+    assert is_valid(cli, sandbox_id, mine["id"], mine["password"], pc) is True
+    still = login(mine, "echo", "still here")
+    assert (still.returncode, still.stdout) == (0, "still here\n"), still.stderr
+    gone = login(
+        {**mine, "id": own.id, "password": own.password, "ssh_command": own.ssh_command},
+        "true",
+    )
+    assert gone.returncode == 255
+    assert "Permission denied" in gone.stderr
 
 
 # -- the console script ---------------------------------------------------------------------
@@ -1069,7 +1679,9 @@ def test_emulator_gets_every_remaining_argument(
     monkeypatch.setattr(emulator_cli, "main", fake_main)
     assert main(["emulator", "--api-port", "0", "--help"]) == 5
     assert main(["--json", "emulator"]) == 5
-    assert seen == [["--api-port", "0", "--help"], []]
+    assert main(["--ssh-api", "per-credential", "emulator", "--ssh-api", "single"]) == 5
+    assert main(["--ssh-api=single", "--base-url", "http://x", "emulator"]) == 5
+    assert seen == [["--api-port", "0", "--help"], [], ["--ssh-api", "single"], []]
 
 
 def test_emulator_missing_suggests_the_extra(
