@@ -4,7 +4,8 @@ Run ``leap0 --help`` for the commands. Exit status: 0 on success; 1 when the
 service answered with an error or could not be reached (any ``Leap0Error``);
 2 for bad usage, bad arguments or missing configuration (no API key, a bad
 base URL); 130 when interrupted. ``leap0 ssh connect`` exits with the status
-of ``ssh``, which is the remote command's (255 when ``ssh`` itself failed).
+of ``ssh``, which is the remote command's (255 when ``ssh`` itself failed), or
+128 + the signal when SIGTERM or SIGHUP ends it outside the ``ssh`` session.
 """
 
 from __future__ import annotations
@@ -737,12 +738,14 @@ def _ssh_connect(client: Leap0Client, args: argparse.Namespace) -> int:
     # SIGTERM/SIGHUP from here on raise, so the credential is revoked on the way out.
     with _cli_ssh.termination_raises():
         access = _connect_access(client, args)
+        kept = False
         try:
             if args.keep:
                 _show_access(access, args.json, client.ssh_api)
+                kept = True  # printed: from here on it is the user's to keep
             return _connect_session(args, access, ssh)
         finally:
-            if not args.keep:
+            if not kept:
                 _revoke(client, args, access)
 
 

@@ -1443,6 +1443,24 @@ def test_connect_keep_on_a_sandbox_that_has_a_credential(
     assert is_valid(cli, sandbox_id, access["id"], call.password) is True
 
 
+def test_connect_keep_revokes_a_credential_it_could_not_print(
+    cli: Run,
+    sandbox_id: str,
+    fake_ssh: type[FakePopen],
+    issued: list[SshAccess],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(leap0._cli, "_show_access", interrupted)
+    result = cli("ssh", "connect", sandbox_id, "--keep", "--", "true")
+    assert result.code == 130
+    assert fake_ssh.calls == []
+    (used,) = issued
+    assert is_valid(cli, sandbox_id, used.id, used.password) is False
+
+
 def test_connect_revokes_when_interrupted_before_ssh_starts(
     cli: Run,
     sandbox_id: str,
