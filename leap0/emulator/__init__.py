@@ -60,6 +60,12 @@ Every request needs ``Authorization: Bearer <key>`` or
 errors add ``"errors": [{"field": ..., "error": ...}]``. Paths work with or
 without a trailing slash.
 
+Routes match the path as the client sent it, before any decoding: an escaped
+``/``, ``?`` or ``#`` (``%2F``, ``%3F``, ``%23``) stays inside its segment, so
+it never reaches another route or resource; an id holding one, a control
+character or bytes that are not UTF-8 is 404. Escapes of letters, digits and
+``-._~`` are the same as the characters (``%73`` is ``s``).
+
 * ``POST /v1/sandbox/`` (201; 400 bad body; 409 beyond ``max_sandboxes``),
   ``GET /v1/sandbox/{id}/`` (200/404), ``DELETE /v1/sandbox/{id}/``
   (204/404; also revokes its SSH credential, ends its SSH sessions and removes
@@ -112,8 +118,9 @@ Fault injection
 ---------------
 
 To test retry and error handling, script the next answers of a route. Each
-request for that exact method and path (trailing slash ignored) consumes one
-fault, in order; after they run out, the route behaves normally. A fault is a
+request for that exact method and path (trailing slash ignored, compared as
+routes are, so ``/v1/sandbox/a b`` is the request path ``/v1/sandbox/a%20b``)
+consumes one fault, in order; after they run out, the route behaves normally. A fault is a
 :class:`Fault` or its JSON form, with these kinds (combinable):
 
 * ``{"status": 503, "retry_after": "1", "body": "...", "content_type": "..."}``:

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import secrets
+import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -20,7 +21,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
-from ._faults import Fault, coerce_fault, normalize_method, normalize_path
+from ._faults import Fault, canonical_path, coerce_fault, normalize_method, normalize_path
 from ._settings import SettingsError, SshApiMode
 from ._state import DEFAULT_TEMPLATE, LIST_STATES, Conflict, NotFound, State
 
@@ -158,7 +159,7 @@ class EmulatorApp:
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"].upper()
-        path = normalize_path(scope.get("path") or "/")
+        path = request_path(scope)
         if not (path == "/_emulator" or path.startswith("/_emulator/")):
             fault = self.state.record_attempt(method, path)
             if fault is not None:
@@ -237,6 +238,18 @@ class EmulatorApp:
             match = pattern.fullmatch(path)
             if match is None:
                 continue
+            # Each matched segment is decoded and checked before anything else.
+            params: dict[str, str] = {}
+            for name, segment in match.groupdict().items():
+                value = _segment(segment)
+                if value is None:
+                    raise HTTPError(
+                        404,
+                        f"no route for {method} {path}: a path segment may not hold an "
+                        "escaped '/', '?' or '#', control characters or bytes that are "
+                        "not UTF-8",
+                    )
+                params[name] = value
             handler = methods.get(method)
             if handler is None:
                 allowed = ", ".join(sorted(methods))
@@ -245,7 +258,7 @@ class EmulatorApp:
                     f"method {method} not allowed here (allowed: {allowed})",
                     headers={"allow": allowed},
                 )
-            return handler, match.groupdict()
+            return handler, params
         raise HTTPError(404, f"no route for {method} {path}")
 
     # -- helpers -------------------------------------------------------------
@@ -416,6 +429,32 @@ class EmulatorApp:
         except Conflict as exc:
             raise HTTPError(409, str(exc)) from None
         return JSONResponse(settings.to_json())
+
+
+def request_path(scope: Scope) -> str:
+    """The request's path as routes, faults and counters see it (:func:`canonical_path`).
+
+    Taken from the bytes the client sent (``raw_path``), never from the decoded
+    ``path``, so an escaped ``/``, ``?`` or ``#`` cannot move a request to
+    another route or resource.
+    """
+    raw = scope.get("raw_path")
+    if not isinstance(raw, bytes):
+        raw = str(scope.get("path") or "/").encode("utf-8", "surrogateescape")
+    if not raw.startswith(b"/"):
+        raw = b"/" + raw
+    return canonical_path(raw)
+
+
+def _segment(segment: str) -> str | None:
+    """A matched path segment, decoded; None if it decodes to something no id may hold."""
+    try:
+        value = urllib.parse.unquote_to_bytes(segment).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not value or any(c in "/?#" or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return None
+    return value
 
 
 def _reject_constant(name: str) -> Any:

@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["Fault", "normalize_method", "normalize_path"]
+__all__ = ["Fault", "canonical_path", "normalize_method", "normalize_path"]
 
 _FIELDS = ("status", "body", "content_type", "retry_after", "headers", "delay", "drop")
 
@@ -142,11 +142,57 @@ def normalize_method(method: str) -> str:
     return method.upper()
 
 
-def normalize_path(path: str) -> str:
-    """The request path as faults and attempt counters key it."""
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise ValueError("path must be an absolute request path such as '/v1/sandbox/'")
-    path = path.split("?", 1)[0]
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# Characters a path may hold as they are (RFC 3986 pchar plus "/"); all others are escaped.
+_LITERAL = _UNRESERVED | frozenset(b"!$&'()*+,;=:@/")
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def canonical_path(raw: bytes) -> str:
+    """The canonical form of a request path as sent on the wire (no query string).
+
+    Escapes of unreserved characters are decoded (``%73`` is ``s``), every other
+    escape is kept with upper-case hex digits (``%2f`` is ``%2F``), characters
+    that may not appear literally (``?``, ``#``, spaces, non-ASCII bytes) are
+    escaped, and trailing slashes are dropped. An escaped ``/``, ``?`` or ``#``
+    so stays inside its path segment: routes match this form, and each segment
+    is decoded only after its route matched.
+    """
+    out = bytearray()
+    i, size = 0, len(raw)
+    while i < size:
+        byte = raw[i]
+        if byte == 0x25 and i + 2 < size and raw[i + 1] in _HEX and raw[i + 2] in _HEX:
+            value = int(raw[i + 1 : i + 3], 16)
+            if value in _UNRESERVED:
+                out.append(value)
+            else:
+                out += b"%%%02X" % value
+            i += 3
+            continue
+        if byte in _LITERAL:
+            out.append(byte)
+        else:
+            out += b"%%%02X" % byte
+        i += 1
+    path = out.decode("ascii")
     while len(path) > 1 and path.endswith("/"):
         path = path[:-1]
     return path
+
+
+def normalize_path(path: str) -> str:
+    """The request path as faults and attempt counters key it (see :func:`canonical_path`).
+
+    ``path`` is what a client would send, e.g. ``/v1/sandbox/sbx-1/ssh/access``:
+    a query string is ignored, and text that a client escapes (spaces,
+    non-ASCII) matches its escaped form.
+    """
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ValueError("path must be an absolute request path such as '/v1/sandbox/'")
+    path = path.split("?", 1)[0]
+    try:
+        raw = path.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("path must be valid Unicode text") from None
+    return canonical_path(raw)
