@@ -55,7 +55,9 @@ What it serves
 --------------
 
 Every request needs ``Authorization: Bearer <key>`` or
-``leap0-authorization: <key>`` (else 401). Every response has an
+``leap0-authorization: <key>`` (else 401). The key is checked before
+anything else: a request without it is not counted and consumes no fault.
+Every response has an
 ``x-request-id`` header; errors are ``{"message": ...}``, and 400 validation
 errors add ``"errors": [{"field": ..., "error": ...}]``. Paths work with or
 without a trailing slash.
@@ -147,8 +149,8 @@ Over HTTP (same API key required):
   ``{"method": "POST", "path": "/v1/...", "faults": [{...}, ...]}``
   -> 200 ``{"method", "path", "pending"}``;
 * ``GET /_emulator/attempts?method=POST&path=/v1/...`` -> ``{"attempts": N}``,
-  counting every request for that method and path since the last reset,
-  faulted ones included;
+  counting every authenticated request for that method and path since the
+  last reset, faulted ones included;
 * ``POST /_emulator/reset`` -> 204: clears faults, counters, sandboxes and
   credentials (closing SSH sessions) and restores the start-up settings;
 * ``GET /_emulator/config`` -> the current settings, ``{"ssh_lifetime": 3600.0,
@@ -156,6 +158,15 @@ Over HTTP (same API key required):
   some of those keys changes them until the next reset and answers the new
   settings (``null`` leaves a setting as is; a bad value or an unknown key is
   400 with field errors).
+
+What a client can make the emulator keep is bounded: requests are counted
+for at most 1,000 distinct method and path pairs until a reset (requests for
+further pairs are answered, not counted: ``attempts`` reports 0 for them), and
+at most 1,000 faults, holding at most 8 MiB of paths, bodies and headers, may
+wait at once (over all routes, so on one route too); injecting beyond that is
+refused (``ValueError``; 409 from the faults route) and queues nothing. A reset
+frees all of it. The numbers are ``MAX_COUNTED_ROUTES``, ``MAX_PENDING_FAULTS``
+and ``MAX_FAULT_BYTES`` in ``leap0.emulator._settings``.
 
 Switching ``ssh_api`` at run time to ``"single"`` or ``"both"`` while some
 sandbox holds more than one credential is refused (``ValueError`` from

@@ -23,7 +23,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from ._faults import Fault, canonical_path, coerce_fault, normalize_method, normalize_path
 from ._settings import SettingsError, SshApiMode
-from ._state import DEFAULT_TEMPLATE, LIST_STATES, Conflict, NotFound, State
+from ._state import DEFAULT_TEMPLATE, LIST_STATES, Conflict, FaultLimit, NotFound, State
 
 __all__ = ["DROPPING", "EmulatorApp"]
 
@@ -160,6 +160,14 @@ class EmulatorApp:
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"].upper()
         path = request_path(scope)
+        request = Request(scope, receive)
+        try:
+            # The key first: a request without it leaves nothing behind (no
+            # counter, no consumed fault).
+            self._authenticate(request)
+        except HTTPError as exc:
+            await exc.response()(scope, receive, send)
+            return
         if not (path == "/_emulator" or path.startswith("/_emulator/")):
             fault = self.state.record_attempt(method, path)
             if fault is not None:
@@ -168,9 +176,7 @@ class EmulatorApp:
                 if fault.answers:
                     await self._answer_fault(fault, send)
                     return
-        request = Request(scope, receive)
         try:
-            self._authenticate(request)
             handler, params = self._route(method, path)
             response = await handler(request, params)
         except HTTPError as exc:
@@ -393,7 +399,10 @@ class EmulatorApp:
             raise _invalid(errors)
         assert isinstance(method, str)
         assert isinstance(path, str)
-        self.state.inject(method, path, faults)
+        try:
+            self.state.inject(method, path, faults)
+        except FaultLimit as exc:
+            raise HTTPError(409, str(exc)) from None
         pending = self.state.pending_faults(method, path)
         return JSONResponse({"method": method, "path": path, "pending": pending})
 

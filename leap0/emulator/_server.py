@@ -205,6 +205,10 @@ class Emulator:
         ``path`` is the request path, e.g. ``/v1/sandbox/sbx-1/ssh/access``; a
         trailing slash and any query string are ignored. Faults are
         :class:`Fault` objects or their dict form (see ``Fault.from_dict``).
+
+        Raises:
+            ValueError: A bad fault, or more faults (1,000) or bytes (8 MiB)
+                waiting than the emulator keeps; nothing is queued then.
         """
         if not faults:
             raise ValueError("inject needs at least one fault")
@@ -212,7 +216,11 @@ class Emulator:
         self._running_state().inject(method, path, parsed)
 
     def attempts(self, method: str, path: str) -> int:
-        """How many requests for ``method path`` arrived since the last reset."""
+        """How many authenticated requests for ``method path`` arrived since the last reset.
+
+        Requests are counted for the first 1,000 distinct method and path pairs
+        after a reset; others report 0.
+        """
         return self._running_state().attempts(method, path)
 
     def reset(self) -> None:

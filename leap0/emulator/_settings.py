@@ -14,7 +14,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 __all__ = [
+    "MAX_COUNTED_ROUTES",
     "MAX_CREDENTIALS_PER_SANDBOX",
+    "MAX_FAULT_BYTES",
+    "MAX_PENDING_FAULTS",
     "MAX_SSH_LIFETIME",
     "SSH_API_MODES",
     "Settings",
@@ -29,6 +32,16 @@ SSH_API_MODES: tuple[SshApiMode, ...] = ("both", "single", "per-credential")
 
 #: How many SSH credentials one sandbox may hold under ``ssh_api="per-credential"``.
 MAX_CREDENTIALS_PER_SANDBOX = 32
+
+#: How many distinct (method, path) pairs have their requests counted until a reset;
+#: requests for further pairs are answered but not counted.
+MAX_COUNTED_ROUTES = 1000
+
+#: How many scripted faults may wait at once, over all routes (so on one route, too).
+MAX_PENDING_FAULTS = 1000
+
+#: How many bytes the waiting faults may hold in all: their paths, bodies and headers.
+MAX_FAULT_BYTES = 8 << 20
 
 #: The longest ``ssh_lifetime`` accepted (ten years), so every expiry stays a valid date.
 MAX_SSH_LIFETIME = 10 * 365 * 24 * 3600.0

@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import hmac
 import itertools
+import logging
 import os
 import secrets
 import shutil
@@ -24,7 +25,13 @@ from typing import Any
 from .._requests import DEFAULT_TEMPLATE, LIST_STATES
 from ..models import SANDBOX_STATES
 from ._faults import Fault, normalize_method, normalize_path
-from ._settings import MAX_CREDENTIALS_PER_SANDBOX, Settings
+from ._settings import (
+    MAX_COUNTED_ROUTES,
+    MAX_CREDENTIALS_PER_SANDBOX,
+    MAX_FAULT_BYTES,
+    MAX_PENDING_FAULTS,
+    Settings,
+)
 
 __all__ = [
     "DEFAULT_DISK",
@@ -33,6 +40,7 @@ __all__ = [
     "SANDBOX_STATES",
     "Conflict",
     "Credential",
+    "FaultLimit",
     "NotFound",
     "Sandbox",
     "SessionTarget",
@@ -40,6 +48,8 @@ __all__ = [
     "SwitchRefused",
     "rfc3339",
 ]
+
+log = logging.getLogger("leap0.emulator")
 
 DEFAULT_DISK = 10240
 _POD_ID = "pod-emulator-0"
@@ -55,6 +65,10 @@ class Conflict(Exception):
 
 class SwitchRefused(Conflict, ValueError):
     """A settings change the current state cannot take (HTTP 409, ``ValueError`` in Python)."""
+
+
+class FaultLimit(Conflict, ValueError):
+    """Injecting these faults would pass a limit (HTTP 409, ``ValueError`` in Python)."""
 
 
 def rfc3339(ts: float) -> str:
@@ -138,6 +152,18 @@ def _digest(salt: bytes, password: str) -> bytes:
     return hmac.new(salt, password.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
 
 
+def _fault_size(path: str, fault: Fault) -> int:
+    """Roughly the bytes a waiting fault holds (its path, texts and headers)."""
+    size = len(path) + 64
+    for text in (fault.body, fault.content_type, fault.retry_after):
+        if text is not None:
+            size += len(text.encode("utf-8", "surrogatepass"))
+    for name, value in (fault.headers or {}).items():
+        size += len(name.encode("utf-8", "surrogatepass"))
+        size += len(value.encode("utf-8", "surrogatepass"))
+    return size
+
+
 def _new_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(8)}"
 
@@ -162,7 +188,10 @@ class State:
         self._creds_by_sandbox: dict[str, dict[str, Credential]] = {}
         self._creds_by_id: dict[str, Credential] = {}
         self._faults: dict[tuple[str, str], collections.deque[Fault]] = {}
-        self._attempts: collections.Counter[tuple[str, str]] = collections.Counter()
+        self._fault_count = 0
+        self._fault_bytes = 0
+        self._attempts: dict[tuple[str, str], int] = {}
+        self._attempts_full_logged = False
         self._listeners: list[Listener] = []
 
     # -- listeners -----------------------------------------------------------
@@ -377,28 +406,64 @@ class State:
     # -- faults and counters -------------------------------------------------
 
     def inject(self, method: str, path: str, faults: Iterable[Fault]) -> None:
+        """Queue ``faults`` for ``method path``.
+
+        Raises:
+            FaultLimit: More than :data:`MAX_PENDING_FAULTS` faults or
+                :data:`MAX_FAULT_BYTES` bytes would wait (nothing is queued).
+        """
         key = (normalize_method(method), normalize_path(path))
         items = list(faults)
+        size = sum(_fault_size(key[1], fault) for fault in items)
         with self._lock:
+            count = self._fault_count + len(items)
+            total = self._fault_bytes + size
+            if count > MAX_PENDING_FAULTS:
+                raise FaultLimit(
+                    f"at most {MAX_PENDING_FAULTS} faults may wait at once; "
+                    f"{self._fault_count} are waiting"
+                )
+            if total > MAX_FAULT_BYTES:
+                raise FaultLimit(
+                    f"the waiting faults may hold at most {MAX_FAULT_BYTES} bytes "
+                    "(paths, bodies and headers)"
+                )
             self._faults.setdefault(key, collections.deque()).extend(items)
+            self._fault_count, self._fault_bytes = count, total
 
     def record_attempt(self, method: str, path: str) -> Fault | None:
-        """Count a request that arrived; return the next scripted fault for it."""
+        """Count a request that arrived; return the next scripted fault for it.
+
+        Only the first :data:`MAX_COUNTED_ROUTES` distinct method and path pairs
+        since the last reset are counted.
+        """
         key = (method.upper(), normalize_path(path))
         with self._lock:
-            self._attempts[key] += 1
+            if key in self._attempts:
+                self._attempts[key] += 1
+            elif len(self._attempts) < MAX_COUNTED_ROUTES:
+                self._attempts[key] = 1
+            elif not self._attempts_full_logged:
+                self._attempts_full_logged = True
+                log.warning(
+                    "request counters are full (%d method and path pairs); further "
+                    "pairs are not counted until a reset",
+                    MAX_COUNTED_ROUTES,
+                )
             queue = self._faults.get(key)
             if not queue:
                 return None
             fault = queue.popleft()
             if not queue:
                 del self._faults[key]
+            self._fault_count -= 1
+            self._fault_bytes -= _fault_size(key[1], fault)
             return fault
 
     def attempts(self, method: str, path: str) -> int:
         key = (normalize_method(method), normalize_path(path))
         with self._lock:
-            return self._attempts[key]
+            return self._attempts.get(key, 0)
 
     def pending_faults(self, method: str, path: str) -> int:
         key = (normalize_method(method), normalize_path(path))
@@ -442,8 +507,11 @@ class State:
             self._sandboxes.clear()
             self._creds_by_sandbox.clear()
             self._creds_by_id.clear()
-            self._faults.clear()
-            self._attempts.clear()
+            # New containers, so whatever the old ones grew to is freed.
+            self._faults = {}
+            self._fault_count = self._fault_bytes = 0
+            self._attempts = {}
+            self._attempts_full_logged = False
             self._settings = self._initial
         self._notify((s.id, None) for s in sandboxes)
         for sandbox in sandboxes:

@@ -159,11 +159,15 @@ def test_drop_seen_on_a_raw_socket(emu: Emulator) -> None:
     assert 0 < len(body) < declared
 
 
-def test_faults_apply_before_authentication(emu: Emulator, anon: httpx.Client) -> None:
+def test_faults_apply_after_authentication(
+    emu: Emulator, anon: httpx.Client, api: httpx.Client
+) -> None:
     emu.inject("GET", LIST, Fault(status=503))
-    assert anon.get(LIST).status_code == 503
     assert anon.get(LIST).status_code == 401
-    assert emu.attempts("GET", LIST) == 2
+    assert anon.get(LIST, headers={"leap0-authorization": "wrong"}).status_code == 401
+    assert emu.attempts("GET", LIST) == 0
+    assert api.get(LIST).status_code == 503
+    assert emu.attempts("GET", LIST) == 1
 
 
 def test_reset_clears_faults_counters_and_state(emu: Emulator, api: httpx.Client) -> None:

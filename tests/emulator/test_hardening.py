@@ -7,8 +7,10 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from leap0.emulator import Emulator
+from leap0.emulator._settings import MAX_COUNTED_ROUTES, MAX_FAULT_BYTES, MAX_PENDING_FAULTS
 
 from ._helpers import create_access
 
@@ -99,3 +101,66 @@ def test_faults_are_keyed_by_the_raw_path(emu: Emulator, sandbox: dict[str, Any]
     # A path given with a space or non-ASCII text keys the same as its encoded request.
     emu.inject("GET", "/v1/sandbox/a b é", {"status": 418})
     assert raw_request(emu, "GET", "/v1/sandbox/a%20b%20%C3%A9")[0] == 418
+
+
+# -- 3. nothing kept for clients without the key; bounded state for the others ------------
+
+
+def test_requests_without_the_key_leave_nothing_behind(
+    emu: Emulator, anon: httpx.Client, api: httpx.Client
+) -> None:
+    emu.inject("GET", "/v1/sandboxes", {"status": 503})
+    for number in range(200):
+        assert anon.get(f"/v1/sandbox/sbx-{number}").status_code == 401
+        wrong = {"authorization": "Bearer not-the-key"}
+        assert anon.post(f"/v1/sandbox/sbx-{number}/ssh/access", headers=wrong).status_code == 401
+    assert anon.get("/v1/sandboxes").status_code == 401
+    assert emu.attempts("GET", "/v1/sandboxes") == 0
+    assert emu.attempts("GET", "/v1/sandbox/sbx-1") == 0
+    assert emu._state is not None
+    assert len(emu._state._attempts) == 0
+    # The fault still waits for an authenticated request.
+    assert api.get("/v1/sandboxes").status_code == 503
+    assert emu.attempts("GET", "/v1/sandboxes") == 1
+
+
+def test_request_counters_are_capped_and_reset_frees_them(emu: Emulator) -> None:
+    state = emu._state
+    assert state is not None
+    for number in range(MAX_COUNTED_ROUTES + 50):
+        state.record_attempt("GET", f"/v1/sandbox/sbx-{number}")
+    assert len(state._attempts) == MAX_COUNTED_ROUTES
+    assert emu.attempts("GET", "/v1/sandbox/sbx-0") == 1
+    assert emu.attempts("GET", f"/v1/sandbox/sbx-{MAX_COUNTED_ROUTES + 10}") == 0
+    state.record_attempt("GET", "/v1/sandbox/sbx-0")
+    assert emu.attempts("GET", "/v1/sandbox/sbx-0") == 2
+    emu.reset()
+    assert len(state._attempts) == 0
+    state.record_attempt("GET", f"/v1/sandbox/sbx-{MAX_COUNTED_ROUTES + 10}")
+    assert emu.attempts("GET", f"/v1/sandbox/sbx-{MAX_COUNTED_ROUTES + 10}") == 1
+
+
+def test_pending_faults_are_capped_in_number_and_bytes(emu: Emulator, api: httpx.Client) -> None:
+    emu.inject("GET", "/a", *[{"status": 503}] * MAX_PENDING_FAULTS)
+    with pytest.raises(ValueError, match="at most"):
+        emu.inject("GET", "/b", {"status": 503})
+    over = api.post(
+        "/_emulator/faults", json={"method": "GET", "path": "/b", "faults": [{"status": 503}]}
+    )
+    assert over.status_code == 409, over.text
+    assert emu._state is not None
+    assert emu._state.pending_faults("GET", "/b") == 0
+    # Consuming one makes room for one.
+    assert api.get("/a").status_code == 503
+    emu.inject("GET", "/b", {"status": 503})
+    with pytest.raises(ValueError):
+        emu.inject("GET", "/b", {"status": 503})
+    emu.reset()
+    body = "x" * (512 << 10)
+    allowed = MAX_FAULT_BYTES // (len(body) + 100)
+    emu.inject("GET", "/c", *[{"body": body}] * allowed)
+    with pytest.raises(ValueError, match="bytes"):
+        emu.inject("GET", "/c", *[{"body": body}] * 2)
+    emu.reset()
+    emu.inject("GET", "/c", {"body": body})
+    assert api.get("/c").text == body
