@@ -7,14 +7,24 @@ Three uses of the same rules:
   wheel it builds;
 * ``python setup_hooks.py`` regenerates the committed ``leap0/_sync/`` and
   ``tests/_sync/`` files;
-* ``python setup_hooks.py --check`` exits 1 naming the first file and line that
-  differs from what generation writes, and 0 when everything matches.
+* ``python setup_hooks.py --check`` writes nothing; it exits 1 after naming
+  every generated file that differs from what generation writes (each with its
+  first differing line), and 0 when everything matches.
 
 On top of unasync's token rules (``async``/``await`` dropped, ``__aenter__`` to
 ``__enter__`` and so on), the names below are renamed, and any other
 ``Async[A-Z]...`` name is an error rather than unasync's default ``Sync...``.
 Docstrings and comments are rewritten with the same words, so the sync
 docstrings show sync code.
+
+Every rule in ``REPLACEMENTS`` must earn its place: when generating both trees
+(``python setup_hooks.py``, with or without ``--check``), a rule that matched no
+name, string, docstring or comment in any source file is an error naming it.
+The build hook sees only ``leap0/_async/``, so it does not make that check.
+
+unasync is pinned to the version tested here (see ``pyproject.toml``): the
+generation calls its private ``Rule._unasync_tokens`` and overrides its private
+``Rule._unasync_name``.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 try:
@@ -63,8 +73,6 @@ REPLACEMENTS = {
     "aclose": "close",
     # Sleeping between retries: anyio's sleep becomes time.sleep.
     "async_sleep": "sync_sleep",
-    # Imports of the package and test trees.
-    "_async": "_sync",
 }
 
 HEADER = (
@@ -85,36 +93,51 @@ class GenerationError(Exception):
 
 
 class _Rule(unasync.Rule):  # type: ignore[misc]
-    """unasync's rule with our names, and no silent ``AsyncFoo`` -> ``SyncFoo``."""
+    """unasync's rule with our names, and no silent ``AsyncFoo`` -> ``SyncFoo``.
+
+    It records in ``used`` each name of ``token_replacements`` it replaced, in
+    code or in prose.
+    """
+
+    def __init__(self, replacements: Mapping[str, str]) -> None:
+        super().__init__("/_async/", "/_sync/", additional_replacements=dict(replacements))
+        self.used: set[str] = set()
+        words = sorted(map(re.escape, self.token_replacements), key=len, reverse=True)
+        self._words = re.compile(r"\b(" + "|".join(words) + r")\b")
+
+    def _replace(self, name: str) -> str:
+        self.used.add(name)
+        return str(self.token_replacements[name])
 
     def _unasync_name(self, name: str) -> str:
         if name in self.token_replacements:
-            return str(self.token_replacements[name])
+            return self._replace(name)
         if _UNKNOWN_ASYNC.fullmatch(name):
             raise GenerationError(f"no sync name for {name!r}: add it to REPLACEMENTS")
         return name
 
+    def prose(self, text: str) -> str:
+        for pattern, repl in _PROSE:
+            text = pattern.sub(repl, text)
+        return self._words.sub(lambda m: self._replace(m.group(1)), text)
 
-_RULE = _Rule("/_async/", "/_sync/", additional_replacements=REPLACEMENTS)
-_WORD_LIST = sorted(map(re.escape, _RULE.token_replacements), key=len, reverse=True)
-_WORDS = re.compile(r"\b(" + "|".join(_WORD_LIST) + r")\b")
+    def generate(self, source_text: str, source_name: str) -> str:
+        tokens = tokenize_rt.src_to_tokens(source_text)
+        out = []
+        for token in self._unasync_tokens(tokens):
+            if token.name in ("STRING", "COMMENT", "FSTRING_MIDDLE"):
+                token = token._replace(src=self.prose(token.src))
+            out.append(token)
+        return HEADER.format(source=source_name) + tokenize_rt.tokens_to_src(out)
 
 
-def _prose(text: str) -> str:
-    for pattern, repl in _PROSE:
-        text = pattern.sub(repl, text)
-    return _WORDS.sub(lambda m: str(_RULE.token_replacements[m.group(1)]), text)
-
-
-def generate(source_text: str, source_name: str) -> str:
-    """The sync twin of one async source file."""
-    tokens = tokenize_rt.src_to_tokens(source_text)
-    out = []
-    for token in _RULE._unasync_tokens(tokens):
-        if token.name in ("STRING", "COMMENT", "FSTRING_MIDDLE"):
-            token = token._replace(src=_prose(token.src))
-        out.append(token)
-    return HEADER.format(source=source_name) + tokenize_rt.tokens_to_src(out)
+def generate(
+    source_text: str, source_name: str, replacements: Mapping[str, str] | None = None
+) -> str:
+    """The sync twin of one async source file (``replacements``: default ``REPLACEMENTS``)."""
+    return _Rule(REPLACEMENTS if replacements is None else replacements).generate(
+        source_text, source_name
+    )
 
 
 def pairs(root: Path) -> Iterator[tuple[Path, Path, str]]:
@@ -128,6 +151,32 @@ def pairs(root: Path) -> Iterator[tuple[Path, Path, str]]:
             yield source, root / dst_dir / rel, f"{src_dir}/{rel.as_posix()}"
 
 
+def generate_all(
+    root: Path = ROOT, replacements: Mapping[str, str] | None = None
+) -> list[tuple[Path, str, str]]:
+    """(target, source name, text) for every generated file, in memory.
+
+    Raises :class:`GenerationError` naming every rule of ``replacements``
+    (default ``REPLACEMENTS``) that matched nothing in any source file.
+    """
+    if replacements is None:
+        replacements = REPLACEMENTS
+    rule = _Rule(replacements)
+    generated = [
+        (target, name, rule.generate(source.read_text(encoding="utf-8"), name))
+        for source, target, name in pairs(root)
+    ]
+    unused = [name for name in replacements if name not in rule.used]
+    if unused:
+        where = ", ".join(f"{src_dir}/" for src_dir, _ in DIRS)
+        rules = ", ".join(f"{name!r} -> {replacements[name]!r}" for name in unused)
+        raise GenerationError(
+            f"unused replacement rule(s) {rules}: nothing in any file under {where}"
+            " matched; remove them from REPLACEMENTS"
+        )
+    return generated
+
+
 def _stale(root: Path) -> Iterator[Path]:
     """Generated files whose source is gone."""
     for src_dir, dst_dir in DIRS:
@@ -139,11 +188,13 @@ def _stale(root: Path) -> Iterator[Path]:
                 yield target
 
 
-def regenerate(root: Path = ROOT) -> list[Path]:
-    """Write every generated file; returns those that changed."""
+def regenerate(root: Path = ROOT, replacements: Mapping[str, str] | None = None) -> list[Path]:
+    """Write every generated file; returns those that changed.
+
+    Nothing is written when generation fails.
+    """
     changed = []
-    for source, target, name in pairs(root):
-        text = generate(source.read_text(encoding="utf-8"), name)
+    for target, _name, text in generate_all(root, replacements):
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
@@ -155,36 +206,48 @@ def regenerate(root: Path = ROOT) -> list[Path]:
     return changed
 
 
-def check(root: Path = ROOT) -> str | None:
-    """``None`` when every generated file is as generation writes it, else what differs."""
-    for source, target, name in pairs(root):
-        expected = generate(source.read_text(encoding="utf-8"), name)
+def _difference(rel: str, name: str, expected: str, actual: str) -> str:
+    exp_lines, act_lines = expected.splitlines(), actual.splitlines()
+    number = next(
+        (
+            n
+            for n, (want, got) in enumerate(zip(exp_lines, act_lines, strict=False), start=1)
+            if want != got
+        ),
+        min(len(exp_lines), len(act_lines)) + 1,
+    )
+    diff = "".join(
+        list(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                "generated",
+                rel,
+                n=1,
+            )
+        )[:12]
+    )
+    return f"{rel}:{number}: differs from what {name} generates\n{diff}"
+
+
+def check(root: Path = ROOT, replacements: Mapping[str, str] | None = None) -> list[str]:
+    """Every way the generated files differ from what generation writes; empty when none.
+
+    One entry per file: differing (with its first differing line), missing, or
+    with no source. Raises :class:`GenerationError` as :func:`generate_all` does.
+    """
+    problems = []
+    for target, name, expected in generate_all(root, replacements):
         rel = target.relative_to(root).as_posix()
         if not target.exists():
-            return f"{rel}: missing (generated from {name})"
+            problems.append(f"{rel}: missing (generated from {name})")
+            continue
         actual = target.read_text(encoding="utf-8")
         if actual != expected:
-            exp_lines, act_lines = expected.splitlines(), actual.splitlines()
-            pairs_ = zip(exp_lines, act_lines, strict=False)
-            number = next(
-                (n for n, (want, got) in enumerate(pairs_, start=1) if want != got),
-                min(len(exp_lines), len(act_lines)) + 1,
-            )
-            diff = "".join(
-                list(
-                    difflib.unified_diff(
-                        expected.splitlines(keepends=True),
-                        actual.splitlines(keepends=True),
-                        "generated",
-                        rel,
-                        n=1,
-                    )
-                )[:12]
-            )
-            return f"{rel}:{number}: differs from what {name} generates\n{diff}"
+            problems.append(_difference(rel, name, expected, actual))
     for target in _stale(root):
-        return f"{target.relative_to(root).as_posix()}: has no source in _async/"
-    return None
+        problems.append(f"{target.relative_to(root).as_posix()}: has no source in _async/")
+    return problems
 
 
 class BuildPyWithUnasync(_build_py):  # type: ignore[misc]
@@ -198,11 +261,13 @@ class BuildPyWithUnasync(_build_py):  # type: ignore[misc]
         src_dir, dst_dir = DIRS[0]
         base = build_root / src_dir
         written = []
+        # Only this tree is here, so a rule used only by the tests is no error.
+        rule = _Rule(REPLACEMENTS)
         for source in sorted(base.rglob("*.py")):
             target = build_root / dst_dir / source.relative_to(base)
             target.parent.mkdir(parents=True, exist_ok=True)
             name = f"{src_dir}/{source.relative_to(base).as_posix()}"
-            target.write_text(generate(source.read_text(encoding="utf-8"), name), "utf-8")
+            target.write_text(rule.generate(source.read_text(encoding="utf-8"), name), "utf-8")
             written.append(str(target))
         if written:
             self.announce(f"unasync: wrote {len(written)} files into {dst_dir}", level=logging.INFO)
@@ -220,10 +285,15 @@ def main(argv: list[str] | None = None) -> int:
     root = args.root.resolve()
     try:
         if args.check:
-            problem = check(root)
-            if problem:
-                print(problem, file=sys.stderr)
-                print("run `python setup_hooks.py` and commit the result", file=sys.stderr)
+            problems = check(root)
+            if problems:
+                for problem in problems:
+                    print(problem, file=sys.stderr)
+                print(
+                    f"{len(problems)} generated file(s) differ: run `python setup_hooks.py`"
+                    " and commit the result",
+                    file=sys.stderr,
+                )
                 return 1
             print("generated files are up to date")
             return 0
