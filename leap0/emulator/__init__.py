@@ -68,7 +68,16 @@ it never reaches another route or resource; an id holding one, a control
 character or bytes that are not UTF-8 is 404. Escapes of letters, digits and
 ``-._~`` are the same as the characters (``%73`` is ``s``).
 
-* ``POST /v1/sandbox/`` (201; 400 bad body; 409 beyond ``max_sandboxes``),
+Bodies are checked at the door, and a bad one changes nothing: at most 1 MiB
+(413 beyond); anything that does not parse as a JSON object (bad JSON or
+encoding, nesting deeper than 32 levels) is 400, and so is any string, key or
+value, that is not valid Unicode text (a lone surrogate such as ``"\ud800"``),
+with field errors.
+
+* ``POST /v1/sandbox/`` (201; 400 bad body; 409 beyond ``max_sandboxes``);
+  ``env_vars`` holds at most 1,000 variables, names without ``=`` or NUL,
+  values without NUL, each ``NAME=value`` at most 131,071 bytes as UTF-8 (the
+  longest string Linux passes to a program),
   ``GET /v1/sandbox/{id}/`` (200/404), ``DELETE /v1/sandbox/{id}/``
   (204/404; also revokes its SSH credential, ends its SSH sessions and removes
   its directory), ``GET /v1/sandboxes?state=&sort=&order-by=&page=&page-size=``.
@@ -133,6 +142,15 @@ consumes one fault, in order; after they run out, the route behaves normally. A 
 * ``{"delay": 2.5}``: wait, then handle the request normally (client timeouts);
 * ``{"drop": true}``: send the status line, headers with a ``Content-Length``
   larger than the body sent, part of the body, then close the connection.
+
+A fault is checked when it is injected (``ValueError``, or 400 with field
+errors, and nothing is queued): ``status`` is 200 to 599; ``retry_after``,
+``content_type`` and header values are printable ASCII or Latin-1 with spaces
+or tabs only between characters (no CR, LF or other control characters);
+header names are HTTP tokens, not ``Content-Length`` or ``Transfer-Encoding``
+(the emulator frames every answer); ``delay`` is 0 to 3600 seconds; ``drop``
+needs a status with a body (not 204 or 304). Answers to ``HEAD``, 204 and 304
+are sent without a body.
 
 From Python::
 

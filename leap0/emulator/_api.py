@@ -21,7 +21,14 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
-from ._faults import Fault, canonical_path, coerce_fault, normalize_method, normalize_path
+from ._faults import (
+    Fault,
+    canonical_path,
+    coerce_fault,
+    is_text,
+    normalize_method,
+    normalize_path,
+)
 from ._settings import SettingsError, SshApiMode
 from ._state import DEFAULT_TEMPLATE, LIST_STATES, Conflict, FaultLimit, NotFound, State
 
@@ -34,6 +41,13 @@ log = logging.getLogger("leap0.emulator")
 DROPPING: contextvars.ContextVar[bool] = contextvars.ContextVar("leap0_emulator_dropping")
 
 MAX_BODY = 1 << 20
+#: How deeply a request body's JSON may nest.
+MAX_DEPTH = 32
+#: The longest ``NAME=value`` (UTF-8 bytes) of one env var: Linux passes no longer
+#: string to a program (MAX_ARG_STRLEN, 128 KiB with its terminating NUL).
+MAX_ENV_VAR_BYTES = (128 << 10) - 1
+#: How many env vars a sandbox may have.
+MAX_ENV_VARS = 1000
 _INT = re.compile(r"-?[0-9]{1,9}")
 _PARAM = r"(?P<{}>[^/]+)"
 _SBX = "/v1/sandbox/" + _PARAM.format("sandbox_id")
@@ -174,7 +188,7 @@ class EmulatorApp:
                 if fault.delay:
                     await self._sleep(fault.delay)
                 if fault.answers:
-                    await self._answer_fault(fault, send)
+                    await self._answer_fault(fault, send, method)
                     return
         try:
             handler, params = self._route(method, path)
@@ -190,7 +204,7 @@ class EmulatorApp:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
-    async def _answer_fault(self, fault: Fault, send: Send) -> None:
+    async def _answer_fault(self, fault: Fault, send: Send, method: str) -> None:
         status = fault.status if fault.status is not None else 200
         if fault.body is not None:
             body = fault.body.encode("utf-8")
@@ -200,11 +214,15 @@ class EmulatorApp:
             ).encode()
         else:
             body = b'{"message":"injected fault"}'
-        headers = [
-            (b"content-type", (fault.content_type or "application/json").encode("latin-1")),
+        headers = [(b"content-type", (fault.content_type or "application/json").encode("latin-1"))]
+        if status in (204, 304):
+            body = b""  # these answers have no body, so no Content-Length either
+        else:
             # A dropped answer promises more than it sends.
-            (b"content-length", str(len(body) + (64 if fault.drop else 0)).encode()),
-        ]
+            length = len(body) + (64 if fault.drop else 0)
+            headers.append((b"content-length", str(length).encode()))
+        if method == "HEAD":
+            body = b""  # the headers describe the body a GET would get
         if fault.retry_after is not None:
             headers.append((b"retry-after", fault.retry_after.encode("latin-1")))
         for name, value in (fault.headers or {}).items():
@@ -282,10 +300,13 @@ class EmulatorApp:
             raise _invalid([_err("body", "a JSON object is required")])
         try:
             data = json.loads(raw, parse_constant=_reject_constant)
-        except ValueError:
+        except Exception:  # bad JSON, bad encoding, nesting too deep: all the client's
             raise _invalid([_err("body", "must be valid JSON")]) from None
         if not isinstance(data, dict):
             raise _invalid([_err("body", "must be a JSON object")])
+        problem = _bad_json_value(data)
+        if problem is not None:
+            raise _invalid([_err(*problem)])
         return data
 
     # -- sandboxes -----------------------------------------------------------
@@ -466,6 +487,31 @@ def _segment(segment: str) -> str | None:
     return value
 
 
+def _bad_json_value(data: object) -> tuple[str, str] | None:
+    """``(field, error)`` for the first value no body may hold, else None.
+
+    Every string (keys included) must be valid Unicode text, so that it can be
+    stored and answered back; nesting is at most :data:`MAX_DEPTH` deep.
+    """
+    stack: list[tuple[str, object, int]] = [("", data, 0)]
+    while stack:
+        where, value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return where or "body", f"is nested more than {MAX_DEPTH} levels deep"
+        if isinstance(value, str):
+            if not is_text(value):
+                return where or "body", "must be valid Unicode text (no lone surrogates)"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not is_text(key):
+                    return where or "body", "keys must be valid Unicode text (no lone surrogates)"
+                stack.append((f"{where}.{key}" if where else key, item, depth + 1))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                stack.append((f"{where}[{index}]", item, depth + 1))
+    return None
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -512,6 +558,8 @@ def validate_create(body: Mapping[str, Any]) -> dict[str, Any]:
     elif not isinstance(env_vars, dict):
         errors.append(_err("env_vars", "must be an object mapping names to string values"))
     else:
+        if len(env_vars) > MAX_ENV_VARS:
+            errors.append(_err("env_vars", f"may hold at most {MAX_ENV_VARS} variables"))
         for key, value in env_vars.items():
             if not key or "=" in key or "\0" in key:
                 errors.append(_err("env_vars", f"invalid variable name {key!r}"))
@@ -519,6 +567,13 @@ def validate_create(body: Mapping[str, Any]) -> dict[str, Any]:
                 errors.append(_err(f"env_vars.{key}", "must be a string"))
             elif "\0" in value:
                 errors.append(_err(f"env_vars.{key}", "must not contain NUL characters"))
+            elif len(f"{key}={value}".encode()) > MAX_ENV_VAR_BYTES:
+                errors.append(
+                    _err(
+                        f"env_vars.{key}",
+                        f"NAME=value must be at most {MAX_ENV_VAR_BYTES} bytes as UTF-8",
+                    )
+                )
     auto_pause = body.get("auto_pause")
     if auto_pause is None:
         auto_pause = False

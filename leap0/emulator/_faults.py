@@ -6,13 +6,37 @@ Light module: no third-party imports.
 from __future__ import annotations
 
 import dataclasses
-import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["Fault", "canonical_path", "normalize_method", "normalize_path"]
+__all__ = ["MAX_DELAY", "Fault", "canonical_path", "is_text", "normalize_method", "normalize_path"]
 
 _FIELDS = ("status", "body", "content_type", "retry_after", "headers", "delay", "drop")
+
+#: The longest ``delay`` a fault may have, in seconds.
+MAX_DELAY = 3600.0
+
+_TOKEN = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+# Visible ASCII or Latin-1 characters, single spaces or tabs between them; no CR, LF or NUL.
+_HEADER_VALUE = re.compile(r"(?:[\x21-\x7e\x80-\xff]+(?:[ \t]+[\x21-\x7e\x80-\xff]+)*)?")
+_HEADER_VALUE_RULE = (
+    "must be a valid header value: printable ASCII or Latin-1 characters, spaces or "
+    "tabs only between them (no CR, LF or other control characters)"
+)
+# The emulator frames every answer itself.
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
+# Answers with these statuses never have a body.
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+def is_text(value: str) -> bool:
+    """Whether ``value`` is valid Unicode text: encodable as UTF-8 (no lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +57,13 @@ class Fault:
       it, then close the connection.
 
     ``headers`` adds response headers to an injected answer.
+
+    Construction checks every field (``ValueError``): ``status`` 200 to 599;
+    ``body`` valid Unicode text; ``retry_after``, ``content_type`` and header
+    values printable ASCII or Latin-1, spaces or tabs only between characters;
+    header names HTTP tokens other than ``Content-Length`` and
+    ``Transfer-Encoding``; ``delay`` 0 to :data:`MAX_DELAY` seconds; ``drop``
+    not with status 204 or 304.
     """
 
     status: int | None = None
@@ -47,30 +78,48 @@ class Fault:
         if self.status is not None and (
             isinstance(self.status, bool)
             or not isinstance(self.status, int)
-            or not 100 <= self.status <= 599
+            or not 200 <= self.status <= 599
         ):
-            raise ValueError("status must be an integer between 100 and 599")
+            raise ValueError("status must be an integer between 200 and 599")
         for name in ("body", "content_type", "retry_after"):
             value = getattr(self, name)
-            if value is not None and not isinstance(value, str):
+            if value is None:
+                continue
+            if not isinstance(value, str):
                 raise ValueError(f"{name} must be a string")
+            if name == "body":
+                if not is_text(value):
+                    raise ValueError("body must be valid Unicode text (no lone surrogates)")
+            elif not _HEADER_VALUE.fullmatch(value):
+                raise ValueError(f"{name} {_HEADER_VALUE_RULE}")
         if self.headers is not None:
             if not isinstance(self.headers, Mapping) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in self.headers.items()
             ):
                 raise ValueError("headers must map strings to strings")
+            for name, value in self.headers.items():
+                if not _TOKEN.fullmatch(name):
+                    raise ValueError(
+                        f"header name {name!r} must be an HTTP token (letters, digits "
+                        "and !#$%&'*+-.^_`|~)"
+                    )
+                if name.lower() in _FRAMING_HEADERS:
+                    raise ValueError(f"header {name!r} is set by the emulator, not by a fault")
+                if not _HEADER_VALUE.fullmatch(value):
+                    raise ValueError(f"header {name!r} {_HEADER_VALUE_RULE}")
             object.__setattr__(self, "headers", dict(self.headers))
         if self.delay is not None:
             if (
                 isinstance(self.delay, bool)
                 or not isinstance(self.delay, (int, float))
-                or not math.isfinite(self.delay)
-                or self.delay < 0
+                or not 0 <= self.delay <= MAX_DELAY
             ):
-                raise ValueError("delay must be a non-negative number of seconds")
+                raise ValueError(f"delay must be a number of seconds between 0 and {MAX_DELAY:.0f}")
             object.__setattr__(self, "delay", float(self.delay))
         if not isinstance(self.drop, bool):
             raise ValueError("drop must be a boolean")
+        if self.drop and self.status in _NO_BODY_STATUSES:
+            raise ValueError(f"drop needs a status whose answer has a body (not {self.status})")
         if (
             self.status is None
             and self.body is None

@@ -37,6 +37,7 @@ _CTTY_HELPER = (
 )
 _CLIENT_ENV_PREFIXES = ("LC_",)
 _CLIENT_ENV_NAMES = ("LANG",)
+_CLIENT_ENV_MAX = 64
 
 Process = asyncssh.SSHServerProcess[bytes]
 
@@ -201,8 +202,10 @@ class SshService:
             self._sessions.add(task)
         try:
             await self._run_session(process)
-        except Exception:
+        except Exception as exc:
             log.exception("SSH session failed")
+            with contextlib.suppress(Exception):
+                process.stderr.write(f"leap0 emulator: the session failed: {exc}\r\n".encode())
             _exit(process, 255)
         finally:
             if task is not None:
@@ -456,9 +459,17 @@ def _environment(target: SessionTarget, process: Process) -> dict[str, str]:
         value = os.environ.get(name)
         if value:
             env[name] = value
+    taken = 0
     for name, value in process.env.items():
-        if name in _CLIENT_ENV_NAMES or name.startswith(_CLIENT_ENV_PREFIXES):
-            env[name] = value
+        if taken >= _CLIENT_ENV_MAX or not (
+            name in _CLIENT_ENV_NAMES or name.startswith(_CLIENT_ENV_PREFIXES)
+        ):
+            continue
+        # Only what a program can be given: no NUL or "=" in the name, no NUL, not too long.
+        if "=" in name or "\0" in name or "\0" in value or len(name) + len(value) > 4096:
+            continue
+        env[name] = value
+        taken += 1
     env.update(target.env_vars)
     return env
 

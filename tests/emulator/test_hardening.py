@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 from typing import Any
 
+import asyncssh
 import httpx
 import pytest
 
-from leap0.emulator import Emulator
+from leap0.emulator import Emulator, Fault
 from leap0.emulator._settings import MAX_COUNTED_ROUTES, MAX_FAULT_BYTES, MAX_PENDING_FAULTS
 
-from ._helpers import create_access
+from ._helpers import create_access, create_sandbox, field_errors
 
 
 def raw_request(
@@ -37,6 +39,23 @@ def raw_request(
         return response.status, response.read()
     finally:
         conn.close()
+
+
+async def ssh_connect(emu: Emulator, access: dict[str, Any]) -> asyncssh.SSHClientConnection:
+    return await asyncio.wait_for(
+        asyncssh.connect(
+            emu.ssh_host,
+            emu.ssh_port,
+            username=access["id"],
+            password=access["password"],
+            known_hosts=None,
+            client_keys=None,
+            agent_path=None,
+            config=None,
+            preferred_auth="password",
+        ),
+        10,
+    )
 
 
 # -- 1. routing on the raw path ----------------------------------------------------------
@@ -164,3 +183,174 @@ def test_pending_faults_are_capped_in_number_and_bytes(emu: Emulator, api: httpx
     emu.reset()
     emu.inject("GET", "/c", {"body": body})
     assert api.get("/c").text == body
+
+
+# -- 5. bad input is a 400 at the door, and changes nothing --------------------------------
+
+
+def _snapshot(api: httpx.Client) -> tuple[Any, Any]:
+    listed = api.get("/v1/sandboxes")
+    assert listed.status_code == 200, listed.text
+    return listed.json(), api.get("/_emulator/config").json()
+
+
+BODY_ROUTES = [
+    "/v1/sandbox/",
+    "/_emulator/faults",
+    "/_emulator/config",
+]
+BAD_BODIES = [
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"env_vars": ' + b'{"a": ' * 5_000 + b"1" + b"}" * 5_001,
+    b'{"template_name": ' + b"[" * 40 + b"]" * 40 + b"}",
+    b'{"template_name": "\xff"}',
+    b'{"template_name": "\xed\xa0\x80"}',
+    b'{"template_name": "\\ud800"}',
+    b'{"env_vars": {"\\udc80": "x"}}',
+    b'{"env_vars": {"A": "\\udfff\\ud800"}}',
+    b'{"ssh_lifetime": 1' + b"0" * 5000 + b"}",
+    b'{"method": "GET", "path": "/\\ud800", "faults": [{"status": 503}]}',
+    b'{"method": "GET", "path": "/x", "faults": [{"body": "\\ud800"}]}',
+    b"\xff\xfe{",
+]
+
+
+@pytest.mark.parametrize("body", BAD_BODIES, ids=range(len(BAD_BODIES)))
+def test_bodies_that_do_not_parse_or_hold_bad_text_are_400(
+    emu: Emulator, api: httpx.Client, body: bytes
+) -> None:
+    before = _snapshot(api)
+    for route in BODY_ROUTES:
+        response = api.post(route, content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 400, (route, response.text)
+        assert field_errors(response)
+    assert _snapshot(api) == before
+    assert emu._state is not None
+    assert emu._state._faults == {}
+
+
+def test_a_lone_surrogate_neither_creates_a_sandbox_nor_breaks_the_list(
+    emu: Emulator, api: httpx.Client
+) -> None:
+    response = api.post(
+        "/v1/sandbox/",
+        content=b'{"template_name": "tmpl-\\ud800"}',
+        headers={"content-type": "application/json"},
+    )
+    assert field_errors(response) == {"template_name"}
+    response = api.post(
+        "/v1/sandbox/",
+        content=b'{"env_vars": {"OK": "\\ud800"}}',
+        headers={"content-type": "application/json"},
+    )
+    assert field_errors(response) == {"env_vars.OK"}
+    assert api.get("/v1/sandboxes").json() == {"items": [], "total_items": 0}
+    for _ in range(emu.settings.max_sandboxes):  # no slot is held
+        create_sandbox(api, template_name="tmpl-\u00e9\u20ac\U0001f600")
+    listed = api.get("/v1/sandboxes").json()
+    assert {item["template_id"] for item in listed["items"]} == {"tmpl-\u00e9\u20ac\U0001f600"}
+
+
+@pytest.mark.parametrize("lifetime", ["1e300", "1e309", "-1e309", "0", "315360001"])
+def test_lifetimes_out_of_range_are_400(api: httpx.Client, lifetime: str) -> None:
+    before = _snapshot(api)
+    response = api.post(
+        "/_emulator/config",
+        content=b'{"ssh_lifetime": ' + lifetime.encode() + b"}",
+        headers={"content-type": "application/json"},
+    )
+    assert field_errors(response) == {"ssh_lifetime"}
+    assert _snapshot(api) == before
+
+
+BAD_FAULTS: list[Any] = [
+    {"status": 100},
+    {"status": 101},
+    {"status": 199},
+    {"status": 600},
+    {"status": 1000},
+    {"status": -1},
+    {"status": True},
+    {"status": 200, "retry_after": "1\r\nx-injected: yes"},
+    {"status": 200, "retry_after": "1\n"},
+    {"status": 200, "retry_after": "\u00e9\u20ac"},
+    {"status": 200, "retry_after": "a\x00b"},
+    {"status": 200, "retry_after": " 1"},
+    {"status": 200, "content_type": "text/html\r\nx-injected: yes"},
+    {"status": 200, "headers": {"x-a\r\nx-injected": "yes"}},
+    {"status": 200, "headers": {"x-a": "b\r\nx-injected: yes"}},
+    {"status": 200, "headers": {"x a": "b"}},
+    {"status": 200, "headers": {"": "b"}},
+    {"status": 200, "headers": {"x-a": "\u20ac"}},
+    {"status": 200, "headers": {"Content-Length": "5"}},
+    {"status": 200, "headers": {"transfer-encoding": "chunked"}},
+    {"status": 204, "drop": True},
+    {"delay": -1},
+    {"delay": 1e300},
+    {"delay": 10**400},
+]
+
+
+@pytest.mark.parametrize("fault", BAD_FAULTS, ids=range(len(BAD_FAULTS)))
+def test_bad_faults_are_400_and_queue_nothing(
+    emu: Emulator, api: httpx.Client, fault: dict[str, Any]
+) -> None:
+    good = {"status": 503}
+    response = api.post(
+        "/_emulator/faults",
+        content=json.dumps(
+            {"method": "GET", "path": "/v1/sandboxes", "faults": [good, fault]}
+        ).encode(),
+        headers={"content-type": "application/json"},
+    )
+    assert field_errors(response) == {"faults[1]"}
+    assert emu._state is not None
+    assert emu._state.pending_faults("GET", "/v1/sandboxes") == 0
+    assert api.get("/v1/sandboxes").status_code == 200
+    with pytest.raises(ValueError):
+        emu.inject("GET", "/v1/sandboxes", fault)
+    with pytest.raises(ValueError):
+        Fault(**fault)
+
+
+def test_faults_without_a_body_keep_the_connection_usable(emu: Emulator, api: httpx.Client) -> None:
+    emu.inject(
+        "GET",
+        "/v1/sandboxes",
+        {"status": 204},
+        {"status": 304, "headers": {"etag": '"x"'}},
+        {"status": 503, "retry_after": "Wed, 21 Oct 2015 07:28:00 GMT", "headers": {"x-a": "b  c"}},
+    )
+    emu.inject("HEAD", "/v1/sandboxes", {"status": 503})
+    first = api.get("/v1/sandboxes")
+    assert (first.status_code, first.content) == (204, b"")
+    second = api.get("/v1/sandboxes")
+    assert (second.status_code, second.headers["etag"]) == (304, '"x"')
+    third = api.get("/v1/sandboxes")
+    assert third.status_code == 503
+    assert third.headers["x-a"] == "b  c"
+    head = api.head("/v1/sandboxes")
+    assert (head.status_code, head.content) == (503, b"")
+    assert api.get("/v1/sandboxes").status_code == 200
+
+
+async def test_env_vars_longer_than_a_program_can_take_are_400(
+    emu: Emulator, api: httpx.Client
+) -> None:
+    before = _snapshot(api)
+    limit = 128 * 1024 - 1  # "NAME=value" as UTF-8, without the terminating NUL
+    for env in [
+        {"BIG": "x" * (limit - 3)},
+        {"BIG": "\u00e9" * (limit // 2)},
+        {f"V{n}": "" for n in range(1001)},
+    ]:
+        response = api.post("/v1/sandbox/", json={"env_vars": env})
+        assert response.status_code == 400, response.text
+        assert field_errors(response) <= {"env_vars", "env_vars.BIG"}
+    assert _snapshot(api) == before
+    # The longest accepted one reaches a session intact.
+    sandbox = create_sandbox(api, env_vars={"BIG": "x" * (limit - 4)})
+    access = create_access(api, sandbox["id"])
+    async with await ssh_connect(emu, access) as conn:
+        result = await asyncio.wait_for(conn.run('printf %s "$BIG" | wc -c'), 10)
+    assert (result.exit_status, result.stdout.strip()) == (0, str(limit - 4)), result.stderr
