@@ -38,7 +38,9 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python="3.12")
 def unasync(session: nox.Session) -> None:
     """The generated sync files are exactly what setup_hooks.py writes."""
-    session.install("unasync>=0.6,<0.7", "tokenize-rt>=5", "setuptools>=77")
+    # unasync exactly as pyproject.toml pins it: setup_hooks.py uses its private
+    # Rule._unasync_tokens and Rule._unasync_name.
+    session.install("unasync==0.6.0", "tokenize-rt>=5", "setuptools>=77")
     session.run("python", "setup_hooks.py", "--check")
 
 

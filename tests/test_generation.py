@@ -186,6 +186,19 @@ def test_a_rule_used_only_in_a_comment_or_docstring_counts_as_used(tmp_path: Pat
     assert "AsyncFoo" not in str(info.value) and "AsyncBar" not in str(info.value)
 
 
+def test_unasync_is_pinned_exactly_and_alike_everywhere() -> None:
+    """setup_hooks.py relies on unasync's private Rule._unasync_tokens and _unasync_name."""
+    import unasync
+
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    pins = re.findall(r'"unasync([=<>!~][^"]*)"', _PYPROJECT) + re.findall(
+        r'"unasync([=<>!~][^"]*)"', noxfile
+    )
+    assert pins == [f"=={unasync.__version__}"] * 3, pins
+    assert callable(unasync.Rule._unasync_tokens)
+    assert callable(unasync.Rule._unasync_name)
+
+
 def test_generation_renames_and_rewrites_docstrings() -> None:
     source = (
         '"""Use ``AsyncLeap0Client``: ``await client.ssh.create_access(s)``."""\n'
