@@ -242,9 +242,14 @@ def test_wheel_build_writes_sync_from_async(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as zf:
         built = zf.read("leap0/_sync/ssh.py").decode()
         names = set(zf.namelist())
+        (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        entry_points_text = zf.read(entry_points).decode()
     expected = setup_hooks.generate(
         (ROOT / "leap0/_async/ssh.py").read_text(encoding="utf-8"), "leap0/_async/ssh.py"
     )
     assert built == expected
     assert "leap0/py.typed" in names
+    # The pytest plugin is a top-level module, so loading it does not import leap0.
+    assert "leap0_pytest_plugin.py" in names
+    assert "[pytest11]\nleap0 = leap0_pytest_plugin\n" in entry_points_text
     assert not any(n.startswith("tests/") for n in names)

@@ -1,47 +1,20 @@
-"""pytest fixtures for the Leap0 emulator (registered through the ``pytest11`` entry point).
+"""The Leap0 pytest fixtures under their former module path.
 
-* ``leap0_emulator_server``: one running emulator for the whole test session.
-* ``leap0_emulator``: that emulator after :meth:`~leap0.emulator.Emulator.reset`,
-  so each test starts with no sandboxes, no faults and the default settings.
-
-Both skip the test when the ``emulator`` extra is not installed. Nothing heavy
-is imported until a fixture is used.
+The plugin itself is the top-level module :mod:`leap0_pytest_plugin` (the
+``pytest11`` entry point names it), so that loading it does not import the
+``leap0`` package. This module gives the same names to code that imports it
+from here; importing it loads ``leap0``, as any ``leap0.*`` module does.
 """
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+# Re-exported names (``import x as x``), importlib included: code that patches
+# importlib.util.find_spec through this module reaches the plugin's.
+import importlib as importlib
 
-import pytest
-
-if TYPE_CHECKING:
-    from leap0.emulator import Emulator
+from leap0_pytest_plugin import _EXTRA as _EXTRA
+from leap0_pytest_plugin import _require_extra as _require_extra
+from leap0_pytest_plugin import leap0_emulator as leap0_emulator
+from leap0_pytest_plugin import leap0_emulator_server as leap0_emulator_server
 
 __all__ = ["leap0_emulator", "leap0_emulator_server"]
-
-_EXTRA = ("starlette", "uvicorn", "asyncssh")
-
-
-def _require_extra() -> None:
-    missing = [name for name in _EXTRA if importlib.util.find_spec(name) is None]
-    if missing:
-        pytest.skip(f'the Leap0 emulator needs {", ".join(missing)}: pip install "leap0[emulator]"')
-
-
-@pytest.fixture(scope="session")
-def leap0_emulator_server() -> Iterator[Emulator]:
-    """One Leap0 emulator (HTTP API + SSH server) shared by the test session."""
-    _require_extra()
-    from leap0.emulator import serve
-
-    with serve() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def leap0_emulator(leap0_emulator_server: Emulator) -> Emulator:
-    """The session's Leap0 emulator, reset: empty, no faults, default settings."""
-    leap0_emulator_server.reset()
-    return leap0_emulator_server
