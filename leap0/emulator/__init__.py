@@ -24,17 +24,27 @@ thread with its own event loop)::
         emu.ssh_host, emu.ssh_port
         emu.ssh_known_hosts  # "[127.0.0.1]:PORT ssh-ed25519 AAAA..." (new key each start)
         emu.env()      # {"LEAP0_BASE_URL": ..., "LEAP0_API_KEY": ...}
-        emu.settings   # Settings(ssh_lifetime=3600.0, max_sandboxes=3, ssh_api='both')
+        emu.settings   # Settings(ssh_lifetime=3600.0, max_sandboxes=3, ssh_api='both',
+                       #          request_timeout=30.0)
 
 ``serve(*, api_key=None, host="127.0.0.1", api_port=0, ssh_port=0,
-ssh_lifetime=3600.0, max_sandboxes=3, ssh_api="both", allow_remote=False)``:
+ssh_lifetime=3600.0, max_sandboxes=3, ssh_api="both", request_timeout=30.0,
+allow_remote=False)``:
 ports 0 pick free ports; the settings are
 
 * ``ssh_lifetime``: how long a credential stays valid after it is issued or
   regenerated (seconds, positive, at most ten years);
 * ``max_sandboxes``: how many sandboxes may exist at once (409 beyond);
 * ``ssh_api``: which SSH routes are served, ``"both"``, ``"single"`` or
-  ``"per-credential"`` (see "What it serves").
+  ``"per-credential"`` (see "What it serves");
+* ``request_timeout``: how long an HTTP client has to send a whole request
+  (request line, headers and body; seconds, positive, at most 3600), counted
+  from the request's first byte, or from connecting for a connection's first
+  request. A connection that sends part of a request, or nothing, is closed
+  then, so slow or stalled clients cannot hold connections (and file
+  descriptors) open. Waiting for the answer (a ``delay`` fault, say) does not
+  count; an idle kept-alive connection is closed after 5 seconds. SSH
+  connections must log in within 30 seconds.
 
 A bad setting, or a non-loopback ``host`` without ``allow_remote=True``,
 raises ``ValueError``. :class:`Settings` holds the settings, their defaults
@@ -44,7 +54,8 @@ From a shell, ``leap0 emulator`` (or ``python -m leap0.emulator``) runs it in
 the foreground and prints ``LEAP0_BASE_URL=...`` and ``LEAP0_API_KEY=...``
 lines to export; Ctrl-C stops it. Options: ``--host``, ``--api-port``,
 ``--ssh-port``, ``--api-key``, ``--ssh-lifetime``, ``--max-sandboxes``,
-``--ssh-api {both,single,per-credential}``, ``--allow-remote``.
+``--ssh-api {both,single,per-credential}``, ``--request-timeout``,
+``--allow-remote``.
 
 In pytest, with leap0 installed the plugin gives two fixtures:
 ``leap0_emulator_server`` (one emulator per session) and ``leap0_emulator``
@@ -159,6 +170,7 @@ From Python::
     emu.attempts("POST", f"/v1/sandbox/{sid}/ssh/access")  # requests seen
     emu.configure(ssh_lifetime=1.0, max_sandboxes=5)        # until reset
     emu.configure(ssh_api="per-credential")
+    emu.configure(request_timeout=0.5)                     # slow-client tests
     emu.reset()                                            # empty state
 
 Over HTTP (same API key required):
@@ -172,7 +184,7 @@ Over HTTP (same API key required):
 * ``POST /_emulator/reset`` -> 204: clears faults, counters, sandboxes and
   credentials (closing SSH sessions) and restores the start-up settings;
 * ``GET /_emulator/config`` -> the current settings, ``{"ssh_lifetime": 3600.0,
-  "max_sandboxes": 3, "ssh_api": "both"}``; ``POST /_emulator/config`` with
+  "max_sandboxes": 3, "ssh_api": "both", "request_timeout": 30.0}``; ``POST /_emulator/config`` with
   some of those keys changes them until the next reset and answers the new
   settings (``null`` leaves a setting as is; a bad value or an unknown key is
   400 with field errors).

@@ -57,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=defaults.request_timeout,
+        help=(
+            "seconds an HTTP client has to send a whole request before its connection "
+            "is closed (default: %(default)g)"
+        ),
+    )
+    parser.add_argument(
         "--allow-remote",
         action="store_true",
         help="allow a non-loopback --host (anyone with the key can run commands here)",
@@ -89,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             ssh_lifetime=args.ssh_lifetime,
             max_sandboxes=args.max_sandboxes,
             ssh_api=args.ssh_api,
+            request_timeout=args.request_timeout,
             allow_remote=args.allow_remote,
         )
     except ValueError as exc:

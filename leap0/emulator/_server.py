@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 import types
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from ._faults import Fault, coerce_fault
@@ -45,6 +45,7 @@ def serve(
     ssh_lifetime: float = _DEFAULTS.ssh_lifetime,
     max_sandboxes: int = _DEFAULTS.max_sandboxes,
     ssh_api: SshApiMode = _DEFAULTS.ssh_api,
+    request_timeout: float = _DEFAULTS.request_timeout,
     allow_remote: bool = False,
 ) -> Emulator:
     """Prepare a local Leap0 emulator; start it with ``with`` or ``async with``.
@@ -60,6 +61,8 @@ def serve(
             per-credential ones, one credential per sandbox), ``"single"``
             (only the seed's) or ``"per-credential"`` (only the later ones,
             several credentials per sandbox). See :class:`Settings`.
+        request_timeout: Seconds an HTTP client has to send a whole request;
+            a connection that takes longer is closed.
         allow_remote: Permit a non-loopback ``host``. The emulator runs commands
             as the current user with no isolation; a warning is printed.
 
@@ -79,6 +82,7 @@ def serve(
         ssh_lifetime=ssh_lifetime,
         max_sandboxes=max_sandboxes,
         ssh_api=ssh_api,
+        request_timeout=request_timeout,
         allow_remote=allow_remote,
     )
 
@@ -102,6 +106,7 @@ class Emulator:
         ssh_lifetime: float = _DEFAULTS.ssh_lifetime,
         max_sandboxes: int = _DEFAULTS.max_sandboxes,
         ssh_api: SshApiMode = _DEFAULTS.ssh_api,
+        request_timeout: float = _DEFAULTS.request_timeout,
         allow_remote: bool = False,
     ) -> None:
         if api_key is None:
@@ -114,7 +119,10 @@ class Emulator:
             if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
                 raise ValueError(f"{name} must be an integer between 0 and 65535")
         self._settings = Settings(
-            ssh_lifetime=ssh_lifetime, max_sandboxes=max_sandboxes, ssh_api=ssh_api
+            ssh_lifetime=ssh_lifetime,
+            max_sandboxes=max_sandboxes,
+            ssh_api=ssh_api,
+            request_timeout=request_timeout,
         )
         self._bind_host = _resolve(host)
         address = ipaddress.ip_address(self._bind_host)
@@ -243,6 +251,7 @@ class Emulator:
         ssh_lifetime: float | None = None,
         max_sandboxes: int | None = None,
         ssh_api: SshApiMode | None = None,
+        request_timeout: float | None = None,
     ) -> None:
         """Change settings until the next :meth:`reset`; None leaves a setting as is.
 
@@ -252,7 +261,12 @@ class Emulator:
                 several credentials. Nothing changes then.
         """
         self._running_state().configure(
-            {"ssh_lifetime": ssh_lifetime, "max_sandboxes": max_sandboxes, "ssh_api": ssh_api}
+            {
+                "ssh_lifetime": ssh_lifetime,
+                "max_sandboxes": max_sandboxes,
+                "ssh_api": ssh_api,
+                "request_timeout": request_timeout,
+            }
         )
 
     # -- lifecycle -------------------------------------------------------------
@@ -418,7 +432,7 @@ class Emulator:
             sock = _bind(self._bind_host, api_port)
             self._api_port = sock.getsockname()[1]
             app = EmulatorApp(state, self._api_key, stopping=stop_event)
-            api = _ApiServer(app, sock)
+            api = _ApiServer(app, sock, lambda: state.settings.request_timeout)
             await api.start()
             if not stop_event.is_set():
                 self._ready.set()
@@ -435,7 +449,7 @@ class Emulator:
 class _ApiServer:
     """uvicorn serving one pre-bound socket, started and stopped in the current loop."""
 
-    def __init__(self, app: Any, sock: socket.socket) -> None:
+    def __init__(self, app: Any, sock: socket.socket, request_timeout: Callable[[], float]) -> None:
         import uvicorn
 
         config = uvicorn.Config(
@@ -444,7 +458,7 @@ class _ApiServer:
             log_level=None,
             access_log=True,
             lifespan="off",
-            http="h11",
+            http=_deadline_protocol(request_timeout),
             ws="none",
             proxy_headers=False,
             server_header=False,
@@ -476,6 +490,74 @@ class _ApiServer:
                 await task
         except BaseException:
             log.debug("HTTP server stopped with an error", exc_info=True)
+
+
+def _deadline_protocol(request_timeout: Callable[[], float]) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol, closing connections whose request does not arrive in time.
+
+    uvicorn's own timer (``timeout_keep_alive``) runs only between requests:
+    a client that sends part of a request line, headers or body, or nothing
+    at all, would hold its connection (and a file descriptor) forever. Here
+    each request must arrive whole within ``request_timeout()`` seconds of its
+    first byte (of the connection opening, for the first one); waiting for
+    the answer does not count.
+    """
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class DeadlineProtocol(H11Protocol):
+        _deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)  # type: ignore[arg-type]
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            self._watch()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            # A pipelined request may already be partly here; an idle
+            # connection is uvicorn's keep-alive timer's to close.
+            if self.conn.their_state is h11.SEND_BODY or (
+                self.conn.their_state is h11.IDLE and self.conn.trailing_data[0]
+            ):
+                self._arm()
+            else:
+                self._disarm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _watch(self) -> None:
+            if self.conn.their_state in (h11.IDLE, h11.SEND_BODY):
+                self._arm()  # a request is on its way: keep its first deadline
+            else:
+                self._disarm()  # the request is whole (or the connection is ending)
+
+        def _arm(self) -> None:
+            if self._deadline is None and not self.transport.is_closing():
+                self._deadline = self.loop.call_later(request_timeout(), self._expired)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _expired(self) -> None:
+            self._deadline = None
+            if self.flow.read_paused:
+                # The server stopped reading (the app is not taking the body yet):
+                # the wait is not the client's.
+                self._arm()
+                return
+            if not self.transport.is_closing():
+                log.debug("closing a connection whose request did not arrive in time")
+                self.transport.close()
+
+    return DeadlineProtocol
 
 
 def _resolve(host: str) -> str:

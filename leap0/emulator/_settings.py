@@ -18,6 +18,7 @@ __all__ = [
     "MAX_CREDENTIALS_PER_SANDBOX",
     "MAX_FAULT_BYTES",
     "MAX_PENDING_FAULTS",
+    "MAX_REQUEST_TIMEOUT",
     "MAX_SSH_LIFETIME",
     "SSH_API_MODES",
     "Settings",
@@ -32,6 +33,9 @@ SSH_API_MODES: tuple[SshApiMode, ...] = ("both", "single", "per-credential")
 
 #: How many SSH credentials one sandbox may hold under ``ssh_api="per-credential"``.
 MAX_CREDENTIALS_PER_SANDBOX = 32
+
+#: The longest ``request_timeout`` accepted (an hour).
+MAX_REQUEST_TIMEOUT = 3600.0
 
 #: How many distinct (method, path) pairs have their requests counted until a reset;
 #: requests for further pairs are answered but not counted.
@@ -70,6 +74,16 @@ def _lifetime_error(value: object) -> str | None:
     return f"must be a positive number of seconds, at most {MAX_SSH_LIFETIME:.0f}"
 
 
+def _request_timeout_error(value: object) -> str | None:
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and 0 < value <= MAX_REQUEST_TIMEOUT
+    ):
+        return None
+    return f"must be a positive number of seconds, at most {MAX_REQUEST_TIMEOUT:.0f}"
+
+
 def _max_sandboxes_error(value: object) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return None
@@ -86,6 +100,7 @@ _CHECKS: dict[str, Callable[[object], str | None]] = {
     "ssh_lifetime": _lifetime_error,
     "max_sandboxes": _max_sandboxes_error,
     "ssh_api": _ssh_api_error,
+    "request_timeout": _request_timeout_error,
 }
 
 
@@ -102,17 +117,23 @@ class Settings:
             ``"single"``: only the seed's routes, one credential per sandbox.
             ``"per-credential"``: only the per-credential routes; a sandbox may
             hold up to :data:`MAX_CREDENTIALS_PER_SANDBOX` credentials.
+        request_timeout: Seconds an HTTP client has to send a whole request
+            (request line, headers and body), counted from its first byte, or
+            from connecting for a connection's first request; a connection
+            that takes longer is closed. At most :data:`MAX_REQUEST_TIMEOUT`.
     """
 
     ssh_lifetime: float = 3600.0
     max_sandboxes: int = 3
     ssh_api: SshApiMode = "both"
+    request_timeout: float = 30.0
 
     def __post_init__(self) -> None:
         errors = _errors(dataclasses.asdict(self))
         if errors:
             raise SettingsError(errors)
         object.__setattr__(self, "ssh_lifetime", float(self.ssh_lifetime))
+        object.__setattr__(self, "request_timeout", float(self.request_timeout))
 
     @property
     def several_credentials(self) -> bool:

@@ -186,6 +186,7 @@ def test_reset_clears_faults_counters_and_state(emu: Emulator, api: httpx.Client
         "ssh_lifetime": 3600.0,
         "max_sandboxes": 3,
         "ssh_api": "both",
+        "request_timeout": 30.0,
     }
 
 

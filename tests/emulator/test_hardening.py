@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import socket
 from typing import Any
 
 import asyncssh
 import httpx
 import pytest
 
-from leap0.emulator import Emulator, Fault
+from leap0.emulator import Emulator, Fault, serve
 from leap0.emulator._settings import MAX_COUNTED_ROUTES, MAX_FAULT_BYTES, MAX_PENDING_FAULTS
 
 from ._helpers import create_access, create_sandbox, field_errors
@@ -354,3 +355,89 @@ async def test_env_vars_longer_than_a_program_can_take_are_400(
     async with await ssh_connect(emu, access) as conn:
         result = await asyncio.wait_for(conn.run('printf %s "$BIG" | wc -c'), 10)
     assert (result.exit_status, result.stdout.strip()) == (0, str(limit - 4)), result.stderr
+
+
+# -- 4. slow clients ------------------------------------------------------------------------
+
+# Far longer than the request timeout set below: how long a test waits for the close.
+CLOSE_BOUND = 30.0
+
+
+def _closes(sock: socket.socket) -> bytes:
+    """Read until the server closes the connection; everything it sent before closing.
+
+    Fails if the connection is still open after CLOSE_BOUND seconds of silence.
+    """
+    sock.settimeout(CLOSE_BOUND)
+    received = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            return received
+        except TimeoutError:
+            raise AssertionError(f"the connection stayed open; received {received!r}") from None
+        if not chunk:
+            return received
+        received += chunk
+
+
+@pytest.mark.parametrize(
+    "partial",
+    [
+        b"",
+        b"GET /v1/sandb",
+        b"GET /v1/sandboxes HTTP/1.1\r\nHost: x\r\n",
+        b"POST /v1/sandbox/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",
+    ],
+    ids=["nothing", "half-request-line", "half-headers", "half-body"],
+)
+def test_incomplete_requests_are_closed_after_the_request_timeout(
+    emu: Emulator, api: httpx.Client, partial: bytes
+) -> None:
+    emu.configure(request_timeout=0.3)
+    with socket.create_connection((emu.ssh_host, emu.api_port), timeout=10) as sock:
+        sock.sendall(partial.replace(b"Host: x", b"Authorization: Bearer " + emu.api_key.encode()))
+        received = _closes(sock)
+    assert b"HTTP/1.1 2" not in received
+    assert api.get("/v1/sandboxes").json()["total_items"] == 0
+
+
+def test_a_second_request_on_a_kept_alive_connection_has_its_own_deadline(emu: Emulator) -> None:
+    emu.configure(request_timeout=0.3)
+    request = (
+        f"GET /v1/sandboxes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {emu.api_key}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((emu.ssh_host, emu.api_port), timeout=10) as sock:
+        sock.sendall(request + request[:20])
+        received = _closes(sock)
+    assert received.startswith(b"HTTP/1.1 200")
+    assert received.count(b"HTTP/1.1 ") == 1
+
+
+def test_the_answer_itself_may_take_longer_than_the_request_timeout(
+    emu: Emulator, api: httpx.Client
+) -> None:
+    emu.configure(request_timeout=0.2)
+    emu.inject("GET", "/v1/sandboxes", {"delay": 0.6})
+    emu.inject("POST", "/v1/sandbox", {"delay": 0.6})
+    assert api.get("/v1/sandboxes").status_code == 200
+    assert (
+        api.post(
+            "/v1/sandbox/", json={"env_vars": {"A": "x" * 100_000, "B": "y" * 100_000}}
+        ).status_code
+        == 201
+    )
+
+
+def test_the_request_timeout_is_a_setting(emu: Emulator, api: httpx.Client) -> None:
+    assert emu.settings.request_timeout == 30.0
+    response = api.post("/_emulator/config", json={"request_timeout": 2})
+    assert response.json()["request_timeout"] == 2.0
+    for bad in [0, -1, 3601, "1", True]:
+        response = api.post("/_emulator/config", json={"request_timeout": bad})
+        assert field_errors(response) == {"request_timeout"}
+    with pytest.raises(ValueError):
+        serve(request_timeout=0)
+    emu.reset()
+    assert emu.settings.request_timeout == 30.0

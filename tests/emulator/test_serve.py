@@ -246,6 +246,7 @@ def test_fixture_part_two_starts_clean(leap0_emulator: Emulator) -> None:
             "ssh_lifetime": 3600.0,
             "max_sandboxes": 3,
             "ssh_api": "both",
+            "request_timeout": 30.0,
         }
     assert leap0_emulator.attempts("GET", "/v1/sandboxes") == 1
 

@@ -180,7 +180,12 @@ def test_expiry(emu: Emulator, api: httpx.Client, sandbox: dict[str, Any]) -> No
 def test_configure_over_http(api: httpx.Client, sandbox: dict[str, Any]) -> None:
     response = api.post("/_emulator/config", json={"ssh_lifetime": 0.5})
     assert response.status_code == 200
-    assert response.json() == {"ssh_lifetime": 0.5, "max_sandboxes": 3, "ssh_api": "both"}
+    assert response.json() == {
+        "ssh_lifetime": 0.5,
+        "max_sandboxes": 3,
+        "ssh_api": "both",
+        "request_timeout": 30.0,
+    }
     assert api.get("/_emulator/config").json()["ssh_lifetime"] == 0.5
     access = create_access(api, sandbox["id"])
     lifetime = _ts(access["expires_at"]) - _ts(access["created_at"])

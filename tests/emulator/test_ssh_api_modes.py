@@ -70,7 +70,12 @@ def single(emu: Emulator) -> Emulator:
 def test_settings_defaults_and_json() -> None:
     settings = Settings()
     assert settings == Settings(ssh_lifetime=3600.0, max_sandboxes=3, ssh_api="both")
-    assert settings.to_json() == {"ssh_lifetime": 3600.0, "max_sandboxes": 3, "ssh_api": "both"}
+    assert settings.to_json() == {
+        "ssh_lifetime": 3600.0,
+        "max_sandboxes": 3,
+        "ssh_api": "both",
+        "request_timeout": 30.0,
+    }
     assert SSH_API_MODES == ("both", "single", "per-credential")
     assert Settings(ssh_lifetime=5).ssh_lifetime == 5.0
     assert isinstance(Settings(ssh_lifetime=5).ssh_lifetime, float)
@@ -294,6 +299,7 @@ def test_config_route_gets_and_sets_the_mode(emu: Emulator, api: httpx.Client) -
         "ssh_lifetime": 3600.0,
         "max_sandboxes": 3,
         "ssh_api": "per-credential",
+        "request_timeout": 30.0,
     }
     assert api.get("/_emulator/config").json()["ssh_api"] == "per-credential"
     assert emu.settings.ssh_api == "per-credential"
@@ -378,6 +384,7 @@ def test_serve_takes_the_start_up_mode() -> None:
             "ssh_lifetime": 3600.0,
             "max_sandboxes": 1,
             "ssh_api": "per-credential",
+            "request_timeout": 30.0,
         }
         sid = create_sandbox(api)["id"]
         create_access(api, sid)
