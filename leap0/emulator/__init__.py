@@ -7,8 +7,12 @@ It needs the ``emulator`` extra: ``pip install "leap0[emulator]"``.
 
 .. warning::
    SSH sessions run as the current user, on this machine, with no isolation.
-   A sandbox here is just a directory. By default both servers listen on
-   127.0.0.1 only.
+   A sandbox here is just a directory. A shell session can reach everything
+   the user who runs the emulator can: every file, other sandboxes' directories,
+   the user's other processes, and the emulator's own environment and memory
+   (``/proc/<pid>/environ``, and so an API key passed in the environment).
+   Only SFTP is confined to the sandbox's directory, and that is not isolation
+   either. By default both servers listen on 127.0.0.1 only.
 
 Starting it
 -----------
@@ -132,7 +136,15 @@ The SSH server accepts only password logins with a currently valid credential
 sandbox's directory (a shell on a pty when a terminal is requested), with
 ``HOME`` set to that directory and the sandbox's ``env_vars`` in the
 environment. SFTP (and so ``scp``) works too, with the sandbox's directory as
-``/``. Deleting a credential closes the sessions logged in with it (and kills
+``/``: every path of every SFTP operation is resolved, symlinks followed as
+the operation would follow them, and refused (permission denied) unless it
+stays in that directory; operations on an entry itself (``lstat``, ``remove``,
+``rename``, ``rmdir``, ``readlink``, a new link's name) resolve its parent and
+leave the last name as is. A link made over SFTP must point inside (an
+absolute target is taken inside the sandbox), and ``readlink`` answers the
+target as a path inside. The checks are by path: a shell session may still
+move things under SFTP's feet or hard-link a file from elsewhere in, since it
+can reach those files anyway. Deleting a credential closes the sessions logged in with it (and kills
 their processes), not those of the sandbox's other credentials; deleting the
 sandbox, a reset, or stopping the emulator closes all of its sessions.
 
