@@ -67,43 +67,36 @@ class SshAccess:
 
     @property
     def host(self) -> str:
-        """The SSH server's host, read from ``ssh_command``."""
-        return _ssh_target(self.ssh_command)[0]
+        """The SSH server's host, read from ``ssh_command``.
+
+        A DNS name or an IP address (an IPv6 address without brackets). The
+        same reading as ``leap0 ssh connect``'s; see ``leap0._ssh_command``
+        for the forms accepted.
+
+        Raises:
+            Leap0ResponseError: ``ssh_command`` is not a plain ``ssh`` command
+                leap0 understands, names a port outside 1-65535, or names
+                another user than ``id`` (``field="ssh_command"``).
+        """
+        from ._ssh_command import ssh_target  # only here, to keep `import leap0` light
+
+        return ssh_target(self.ssh_command, self.id).host
 
     @property
     def port(self) -> int:
-        """The SSH server's port, read from ``ssh_command`` (22 when it names none)."""
-        return _ssh_target(self.ssh_command)[1]
+        """The SSH server's port, read from ``ssh_command`` (22 when it names none).
+
+        Raises:
+            Leap0ResponseError: As for :attr:`host`.
+        """
+        from ._ssh_command import ssh_target
+
+        return ssh_target(self.ssh_command, self.id).port
 
     @property
     def expired(self) -> bool:
         """Whether the credential's expiry time has passed (by this machine's clock)."""
         return datetime.now(timezone.utc) >= self.expires_at
-
-
-def _ssh_target(command: str) -> tuple[str, int]:
-    """(host, port) of an ``ssh [-p PORT] [options] user@host`` command."""
-    import shlex  # only here, to keep `import leap0` light
-
-    words = shlex.split(command)
-    host, port = "", 22
-    i = 1 if words and words[0].endswith("ssh") else 0
-    while i < len(words):
-        word = words[i]
-        if word == "-p" and i + 1 < len(words):
-            port = int(words[i + 1])
-            i += 2
-            continue
-        if word.startswith("-p") and word[2:].isdigit():
-            port = int(word[2:])
-        elif word in ("-o", "-i", "-l", "-J", "-F") and i + 1 < len(words):
-            i += 1
-        elif not word.startswith("-") and not host:
-            host = word.rpartition("@")[2]
-        i += 1
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    return host, port
 
 
 @attrs.frozen

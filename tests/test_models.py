@@ -104,15 +104,100 @@ def test_unstructure_gives_wire_form() -> None:
 @pytest.mark.parametrize(
     ("command", "host", "port"),
     [
-        ("ssh -p 2222 ssh-1@127.0.0.1", "127.0.0.1", 2222),
-        ("ssh ssh-1@ssh.leap0.dev", "ssh.leap0.dev", 22),
-        ("ssh -o StrictHostKeyChecking=no -p2200 u@h", "h", 2200),
-        ("ssh -p 22 u@[::1]", "::1", 22),
+        ("ssh -p 2222 ssh-7f3a@127.0.0.1", "127.0.0.1", 2222),
+        ("ssh ssh-7f3a@ssh.leap0.dev", "ssh.leap0.dev", 22),
+        ("ssh -o StrictHostKeyChecking=no -p2200 ssh-7f3a@h", "h", 2200),
+        ("ssh -p 22 ssh-7f3a@[::1]", "::1", 22),
+        ("ssh ssh-7f3a@h.example -p 2200", "h.example", 2200),
+        ("ssh -l ssh-7f3a -o Port=2200 h.example", "h.example", 2200),
+        ("ssh ssh://ssh-7f3a@h.example:2200", "h.example", 2200),
+        ("ssh ssh://ssh-7f3a@h.example", "h.example", 22),
+        ("ssh ssh://ssh-7f3a@[2001:db8::1]:2200", "2001:db8::1", 2200),
+        ("ssh -p 2222 h.example", "h.example", 2222),
     ],
 )
 def test_host_and_port_from_the_command(command: str, host: str, port: int) -> None:
     access = structure(access_json(ssh_command=command), SshAccess)
     assert (access.host, access.port) == (host, port)
+    assert access.command == access.ssh_command == command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "ssh -p 0 ssh-7f3a@h",
+        "ssh -p 65536 ssh-7f3a@h",
+        "ssh -p -22 ssh-7f3a@h",
+        "ssh -p x ssh-7f3a@h",
+        "ssh -p \N{SUPERSCRIPT TWO} ssh-7f3a@h",
+        "ssh -p",
+        "ssh ssh://ssh-7f3a@h:0",
+        "ssh ssh://ssh-7f3a@h:99999",
+        "ssh -o Port=65536 ssh-7f3a@h",
+    ],
+)
+def test_a_bad_port_is_a_response_error_not_a_value_error(command: str) -> None:
+    access = structure(access_json(ssh_command=command), SshAccess)
+    for read in (lambda: access.port, lambda: access.host):
+        with pytest.raises(Leap0ResponseError) as info:
+            read()
+        assert info.value.field == "ssh_command"
+        assert not isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "",
+        "ssh 'unterminated",
+        "ssh",
+        "scp ssh-7f3a@h",
+        "ssh -F cfg ssh-7f3a@h",
+        "ssh -o UserKnownHostsFile=~/.bashrc -oProxyCommand=x",
+        "ssh ssh-7f3a@-oProxyCommand=x",
+        "ssh ssh-7f3a@h 'rm -rf /'",
+        "ssh '$(id)@h'",
+        "ssh other@h",
+        "ssh -l other h",
+        "ssh ssh-7f3a@h;id",
+        "ssh ssh-7f3a@h/x",
+    ],
+)
+def test_a_command_leap0_does_not_understand_is_a_response_error(command: str) -> None:
+    access = structure(access_json(ssh_command=command), SshAccess)
+    for read in (lambda: access.host, lambda: access.port):
+        with pytest.raises(Leap0ResponseError) as info:
+            read()
+        assert info.value.field == "ssh_command"
+        assert "\n" not in str(info.value)
+    assert access.command == access.ssh_command == command  # still shown as sent
+
+
+def test_options_in_the_command_are_read_past() -> None:
+    access = structure(
+        access_json(
+            ssh_command="ssh -o UserKnownHostsFile=~/.bashrc -o 'HostKeyAlias=$(id)' "
+            "-p 2200 ssh-7f3a@h.example"
+        ),
+        SshAccess,
+    )
+    assert (access.host, access.port) == ("h.example", 2200)
+
+
+def test_a_command_that_is_not_a_string_is_a_response_error() -> None:
+    now = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
+    access = SshAccess(
+        id="ssh-7f3a",
+        sandbox_id="sbx-1",
+        password="pw",
+        ssh_command=None,  # type: ignore[arg-type]
+        expires_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    with pytest.raises(Leap0ResponseError) as info:
+        _ = access.host
+    assert info.value.field == "ssh_command"
 
 
 def test_errors_survive_pickling() -> None:
@@ -134,7 +219,12 @@ def test_errors_survive_pickling() -> None:
     limited = Leap0RateLimitError(
         "slow", status_code=429, method="GET", path="/v1/sandboxes", retry_after=2.0
     )
-    for error in (bad, limited, Leap0TimeoutError("timed out"), Leap0ResponseError("x", field="id")):
+    for error in (
+        bad,
+        limited,
+        Leap0TimeoutError("timed out"),
+        Leap0ResponseError("x", field="id"),
+    ):
         copy = pickle.loads(pickle.dumps(error))
         assert type(copy) is type(error)
         assert str(copy) == str(error)
