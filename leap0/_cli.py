@@ -37,7 +37,6 @@ from .errors import (
     Leap0ConflictError,
     Leap0ConnectionError,
     Leap0Error,
-    Leap0ResponseError,
 )
 from .models import SandboxInfo, SandboxPage, SshAccess, SshValidation
 
@@ -771,12 +770,10 @@ def _connect_session(args: argparse.Namespace, access: SshAccess, ssh: str) -> i
         tty = sys.stdin is not None and sys.stdin.isatty()
     except (AttributeError, ValueError):
         tty = False
-    try:
-        argv = _cli_ssh.build_ssh_argv(
-            access, args.remote_command, args.ssh_option, ssh=ssh, tty=tty
-        )
-    except ValueError as exc:  # the service's ssh_command is not one leap0 will run
-        raise Leap0ResponseError(str(exc), field="ssh_command") from None
+    # Only the user, host and port of the service's ssh_command reach ssh; an
+    # answer that does not read as one is a Leap0ResponseError (the caller
+    # revokes the credential).
+    argv = _cli_ssh.build_ssh_argv(access, args.remote_command, args.ssh_option, ssh=ssh, tty=tty)
     sys.stdout.flush()
     sys.stderr.flush()
     with _cli_ssh.askpass_script(access.password) as script:

@@ -6,6 +6,9 @@ temporary directory, and a small ``SSH_ASKPASS`` script in that directory
 prints it when ``ssh`` asks for a password. The directory is removed when
 ``ssh`` exits, whatever happens.
 
+Of the service's ``ssh_command`` only the user, host and port reach ``ssh``
+(read and checked by :mod:`leap0._ssh_command`); no option in it does.
+
 The functions that build the ``ssh`` command line and environment are pure,
 so tests can check what would run without running it.
 
@@ -30,6 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ._config import API_KEY_ENV, is_loopback
+from ._ssh_command import ssh_target
 from .models import SshAccess
 
 __all__ = [
@@ -39,30 +43,12 @@ __all__ = [
     "askpass_script",
     "build_ssh_argv",
     "check_ssh_options",
-    "parse_ssh_command",
     "run_ssh",
     "termination_raises",
 ]
 
 SUPPORTED = os.name == "posix"
 """Whether ``ssh connect`` works here: the askpass helper is a ``/bin/sh`` script."""
-
-# ``-o`` options the service's ``ssh_command`` may carry. Anything else (for
-# example ``ProxyCommand`` or ``LocalCommand``, which run local programs) is
-# refused rather than passed to ``ssh``.
-_SAFE_SERVICE_OPTIONS = frozenset(
-    {
-        "port",
-        "user",
-        "hostkeyalias",
-        "stricthostkeychecking",
-        "userknownhostsfile",
-        "serveraliveinterval",
-        "serveralivecountmax",
-        "connecttimeout",
-        "loglevel",
-    }
-)
 
 _AUTH_OPTIONS = (
     "PreferredAuthentications=password,keyboard-interactive",
@@ -87,87 +73,6 @@ case "$1" in
 esac
 exit 1
 """
-
-
-def parse_ssh_command(ssh_command: str) -> tuple[list[str], str]:
-    """Check the service's ``ssh_command``; return its arguments after ``ssh`` and the host.
-
-    Accepts ``ssh [-p PORT] [-l USER] [-o SAFE_OPTION]... [USER@]HOST`` (and
-    ``ssh://USER@HOST:PORT``). Raises ``ValueError`` for anything else, so a
-    surprising command from the service never reaches ``ssh`` unchecked.
-    """
-    try:
-        words = shlex.split(ssh_command)
-    except ValueError as exc:
-        raise ValueError(f"cannot parse the service's ssh_command: {exc}") from None
-    if not words or os.path.basename(words[0]) != "ssh":
-        raise ValueError(f"the service's ssh_command does not start with ssh: {ssh_command!r}")
-    rest = words[1:]
-    host: str | None = None
-    i = 0
-    while i < len(rest):
-        word = rest[i]
-        if word in ("-p", "-l", "-o"):
-            if i + 1 >= len(rest):
-                raise ValueError(f"{word} without a value in the service's ssh_command")
-            _check_flag(word, rest[i + 1], ssh_command)
-            i += 2
-            continue
-        if word[:2] in ("-p", "-l", "-o"):
-            _check_flag(word[:2], word[2:], ssh_command)
-            i += 1
-            continue
-        if word.startswith("-"):
-            raise ValueError(
-                f"unexpected option {word!r} in the service's ssh_command {ssh_command!r}"
-            )
-        if host is not None:
-            raise ValueError(
-                f"more than one destination in the service's ssh_command {ssh_command!r}"
-            )
-        host = _destination_host(word, ssh_command)
-        i += 1
-    if host is None:
-        raise ValueError(f"no destination in the service's ssh_command {ssh_command!r}")
-    return rest, host
-
-
-def _check_flag(flag: str, value: str, ssh_command: str) -> None:
-    if flag == "-p":
-        if not value.isdigit() or not 0 < int(value) < 65536:
-            raise ValueError(f"bad port {value!r} in the service's ssh_command")
-    elif flag == "-l":
-        _check_word(value, "user name", ssh_command)
-    else:
-        key = value.replace(" ", "=").partition("=")[0].strip().lower()
-        if key not in _SAFE_SERVICE_OPTIONS:
-            raise ValueError(
-                f"refusing option -o {value!r} from the service's ssh_command {ssh_command!r}"
-            )
-
-
-def _check_word(value: str, what: str, ssh_command: str) -> None:
-    if not value or value.startswith("-") or not value.isprintable() or " " in value:
-        raise ValueError(f"bad {what} {value!r} in the service's ssh_command {ssh_command!r}")
-
-
-def _destination_host(word: str, ssh_command: str) -> str:
-    target = word
-    if target.startswith("ssh://"):
-        target = target[len("ssh://") :]
-        user, _, hostport = target.rpartition("@")
-        if hostport.startswith("["):
-            host = hostport[1:].partition("]")[0]
-        else:
-            host = hostport.partition(":")[0]
-    else:
-        user, _, host = target.rpartition("@")
-        if host.startswith("[") and host.endswith("]"):
-            host = host[1:-1]
-    if user:
-        _check_word(user, "user name", ssh_command)
-    _check_word(host, "host", ssh_command)
-    return host
 
 
 def check_ssh_options(ssh_options: Sequence[str]) -> None:
@@ -207,34 +112,45 @@ def build_ssh_argv(
 ) -> list[str]:
     """The ``ssh`` command line for ``access``; it never holds the password.
 
+    From the service's answer only the user, host and port reach ``ssh``, read
+    and checked by :func:`~leap0._ssh_command.ssh_target` (the same reading as
+    ``access.host`` and ``access.port``); every other word of its
+    ``ssh_command``, ``-o`` options included, is dropped. The line is::
+
+        ssh [-o OPT]... [-T | -t] -p PORT -l USER -- HOST [COMMAND]
+
     ``-o`` options come first in the order: the caller's ``ssh_options``
     (``ssh`` keeps the first value it sees, so these win), then password-only
     authentication, then host-key handling: not pinned for a loopback host
     (the local emulator makes a new key each run), ``accept-new`` otherwise.
-    With a ``command``, ``-T`` is passed and the command follows ``--``;
+    With a ``command``, ``-T`` is passed and the command follows the host;
     without one, ``-t`` when ``tty`` (standard input is a terminal). A
-    ``RequestTTY`` option in ``ssh_options`` replaces ``-t``/``-T``.
+    ``RequestTTY`` option in ``ssh_options`` replaces ``-t``/``-T``. The ``--``
+    before the host ends ``ssh``'s options, so neither the host nor the
+    command can read as one.
 
     Raises:
-        ValueError: The service's ``ssh_command`` is not a plain ``ssh`` command.
+        Leap0ResponseError: The service's ``ssh_command`` is not one leap0
+            understands, or names another user than ``access.id``.
+        ValueError: A malformed ``ssh_options`` entry.
     """
     check_ssh_options(ssh_options)
-    rest, host = parse_ssh_command(access.ssh_command)
+    target = ssh_target(access.ssh_command, access.id)
     argv = [ssh]
     for option in ssh_options:
         argv += ["-o", option]
     for option in _AUTH_OPTIONS:
         argv += ["-o", option]
-    for option in _LOOPBACK_OPTIONS if is_loopback(host) else _REMOTE_OPTIONS:
+    for option in _LOOPBACK_OPTIONS if is_loopback(target.host) else _REMOTE_OPTIONS:
         argv += ["-o", option]
     if not _has_option(ssh_options, "RequestTTY"):
         if command:
             argv.append("-T")
         elif tty:
             argv.append("-t")
-    argv += rest
+    argv += ["-p", str(target.port), "-l", target.user, "--", target.host]
     if command:
-        argv += ["--", remote_command(command)]
+        argv.append(remote_command(command))
     return argv
 
 

@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import attrs
 import pytest
 
 import leap0
 from leap0 import _cli_ssh
 from leap0._cli import _OptionWords, build_parser, main
-from leap0._cli_ssh import askpass_env, askpass_script, build_ssh_argv, parse_ssh_command
+from leap0._cli_ssh import askpass_env, askpass_script, build_ssh_argv
 from leap0._convert import structure
 from leap0._ssh_api import SshApi
 from leap0.emulator import Emulator
@@ -746,7 +747,7 @@ def test_ssh_api_anywhere_before_a_remote_command(
     result = cli(*argv, "--", "echo", "-n", "hi")
     assert (result.code, result.err) == (0, "")
     (call,) = fake_ssh.calls
-    assert call.argv[-2:] == ["--", "echo -n hi"]
+    assert call.argv[-3:] == ["--", emu.ssh_host, "echo -n hi"]
     assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/{call.user}") == 1
 
 
@@ -960,8 +961,10 @@ def test_argv_for_the_local_emulator() -> None:
         "-T",
         "-p",
         "2222",
-        "ssh-7f3a@127.0.0.1",
+        "-l",
+        "ssh-7f3a",
         "--",
+        "127.0.0.1",
         "echo hi",
     ]
     assert not any(access.password in word for word in argv)
@@ -969,9 +972,10 @@ def test_argv_for_the_local_emulator() -> None:
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.1.2.3", "localhost", "[::1]"])
 def test_loopback_hosts_are_not_pinned(host: str) -> None:
-    argv = build_ssh_argv(make_access(f"ssh -p 2222 u@{host}"))
+    argv = build_ssh_argv(make_access(f"ssh -p 2222 ssh-7f3a@{host}"))
     assert "StrictHostKeyChecking=no" in options(argv)
     assert "UserKnownHostsFile=/dev/null" in options(argv)
+    assert argv[-1] == host.strip("[]")
 
 
 def test_remote_hosts_accept_new_keys_only() -> None:
@@ -980,14 +984,14 @@ def test_remote_hosts_accept_new_keys_only() -> None:
     assert "StrictHostKeyChecking=accept-new" in opts
     assert "StrictHostKeyChecking=no" not in opts
     assert "UserKnownHostsFile=/dev/null" not in opts
-    assert argv[-4:] == ["-t", "-p", "22", "ssh-7f3a@ssh.leap0.dev"]
+    assert argv[-7:] == ["-t", "-p", "22", "-l", "ssh-7f3a", "--", "ssh.leap0.dev"]
 
 
 def test_no_tty_flag_without_a_terminal_or_command() -> None:
     argv = build_ssh_argv(make_access(), None, (), tty=False)
     assert "-t" not in argv
     assert "-T" not in argv
-    assert "--" not in argv
+    assert argv[-2:] == ["--", "127.0.0.1"]  # no command after the host
 
 
 def test_user_ssh_options_come_first_so_they_win() -> None:
@@ -1015,34 +1019,37 @@ def test_several_command_words_are_quoted() -> None:
     [
         "ssh -o ProxyCommand=touch\\ /tmp/x -p 22 u@h",
         "ssh -oLocalCommand=x u@h",
-        "ssh -i key u@h",
-        "ssh u@h extra-destination",
+        "ssh -i key ssh-7f3a@h",
+        "ssh ssh-7f3a@h extra-destination",
         "ssh -p 22",
-        "ssh -p nope u@h",
-        "scp u@h",
+        "ssh -p nope ssh-7f3a@h",
+        "scp ssh-7f3a@h",
         "ssh -- -oProxyCommand=x",
-        "ssh 'u@h bad'",
-        "ssh u@-oProxyCommand=x",
+        "ssh 'ssh-7f3a@h bad'",
+        "ssh ssh-7f3a@-oProxyCommand=x",
         "",
     ],
 )
 def test_unexpected_service_commands_are_refused(command: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(leap0.Leap0ResponseError) as info:
         build_ssh_argv(make_access(command))
+    assert info.value.field == "ssh_command"
 
 
 @pytest.mark.parametrize(
-    ("command", "host"),
+    ("command", "host", "port"),
     [
-        ("ssh -p 2222 ssh-1@127.0.0.1", "127.0.0.1"),
-        ("ssh -p2200 -l u h.example", "h.example"),
-        ("ssh -o Port=22 -o StrictHostKeyChecking=yes u@h", "h"),
-        ("ssh ssh://u@[::1]:2222", "::1"),
-        ("/usr/bin/ssh u@h", "h"),
+        ("ssh -p 2222 ssh-7f3a@127.0.0.1", "127.0.0.1", 2222),
+        ("ssh -p2200 -l ssh-7f3a h.example", "h.example", 2200),
+        ("ssh -o Port=22 -o StrictHostKeyChecking=yes ssh-7f3a@h", "h", 22),
+        ("ssh ssh://ssh-7f3a@[::1]:2222", "::1", 2222),
+        ("/usr/bin/ssh ssh-7f3a@h", "h", 22),
     ],
 )
-def test_accepted_service_commands(command: str, host: str) -> None:
-    assert parse_ssh_command(command)[1] == host
+def test_accepted_service_commands(command: str, host: str, port: int) -> None:
+    access = make_access(command)
+    assert build_ssh_argv(access)[-6:] == ["-p", str(port), "-l", "ssh-7f3a", "--", host]
+    assert (access.host, access.port) == (host, port)
 
 
 def test_askpass_env() -> None:
@@ -1120,8 +1127,7 @@ class FakePopen:
     @property
     def user(self) -> str:
         """The SSH user name, which is the access id."""
-        destination = self.argv[self.argv.index("--") - 1] if "--" in self.argv else self.argv[-1]
-        return destination.partition("@")[0]
+        return self.argv[self.argv.index("-l") + 1]
 
     @property
     def password(self) -> str:
@@ -1161,7 +1167,7 @@ def test_connect_hands_the_password_over_through_askpass_only(
     assert not any(password in word for word in call.argv)
     assert not any(password in value for value in call.env.values())
     assert call.argv[0] == "/usr/bin/ssh"
-    assert call.argv[-2:] == ["--", "ls -l"]
+    assert call.argv[-3:] == ["--", emu.ssh_host, "ls -l"]
     assert "ConnectTimeout=5" in options(call.argv)
     assert call.env["SSH_ASKPASS_REQUIRE"] == "force"
     assert call.env["DISPLAY"]
@@ -1277,6 +1283,111 @@ def test_connect_to_an_unknown_sandbox(cli: Run, fake_ssh: type[FakePopen]) -> N
     assert result.code == 1
     assert one_line(result.err).startswith("leap0: ssh connect sbx-missing failed: 404 Not Found")
     assert fake_ssh.calls == []
+
+
+def answer_with(monkeypatch: pytest.MonkeyPatch, template: str) -> None:
+    """The service's create answer carries ``template`` as its ssh_command.
+
+    The credential is the one the emulator issued; ``{user}``, ``{host}`` and
+    ``{port}`` in ``template`` are its own.
+    """
+    real_create = leap0.SshClient.create_access
+
+    def create(self: leap0.SshClient, *args: Any, **kwargs: Any) -> SshAccess:
+        got = real_create(self, *args, **kwargs)
+        return attrs.evolve(
+            got,
+            ssh_command=template.format(user=got.id, host=got.host, port=got.port),
+        )
+
+    monkeypatch.setattr(leap0.SshClient, "create_access", create)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "ssh -F /tmp/evil_config -p {port} {user}@{host}",
+        "ssh -i /tmp/key -p {port} {user}@{host}",
+        "ssh -p {port} -- -oProxyCommand=touch+/tmp/x",
+        "ssh -p {port} {user}@-oProxyCommand=touch+/tmp/x",
+        "ssh -p {port} -l '$(touch /tmp/x)' {host}",
+        "ssh -p {port} '$(id)@{host}'",
+        "ssh -p {port} root@{host}",
+        "ssh -p {port} {user}@{host} 'touch /tmp/x'",
+        "ssh -p 0 {user}@{host}",
+        "ssh -p 65536 {user}@{host}",
+    ],
+)
+def test_connect_refuses_a_hostile_ssh_command_on_one_line_and_revokes(
+    cli: Run,
+    emu: Emulator,
+    sandbox_id: str,
+    fake_ssh: type[FakePopen],
+    issued: list[SshAccess],
+    monkeypatch: pytest.MonkeyPatch,
+    template: str,
+) -> None:
+    answer_with(monkeypatch, template)
+    result = cli("ssh", "connect", sandbox_id, "--", "true")
+    assert (result.code, result.out) == (1, "")
+    line = one_line(result.err)
+    assert line.startswith(f"leap0: ssh connect {sandbox_id} failed: the service's ssh_command ")
+    assert fake_ssh.calls == []  # ssh never ran
+    (used,) = issued
+    assert used.password not in result.err
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+    assert is_valid(cli, sandbox_id, used.id, used.password) is False
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "ssh -o UserKnownHostsFile=~/.bashrc -o 'HostKeyAlias=$(touch /tmp/x)' "
+        "-p {port} {user}@{host}",
+        "ssh -oUserKnownHostsFile=/tmp/kh -oHostKeyAlias=$(id) -p {port} {user}@{host}",
+        "ssh -o 'ProxyCommand sh -c \"touch /tmp/x\"' -p {port} {user}@{host}",
+        "ssh -o LocalCommand=id -o PermitLocalCommand=yes {user}@{host} -p {port}",
+        "ssh -o IdentityFile=/tmp/key -o ProxyJump=evil.example ssh://{user}@{host}:{port}",
+    ],
+)
+def test_connect_passes_no_option_from_the_service_to_ssh(
+    cli: Run,
+    emu: Emulator,
+    sandbox_id: str,
+    fake_ssh: type[FakePopen],
+    monkeypatch: pytest.MonkeyPatch,
+    template: str,
+) -> None:
+    answer_with(monkeypatch, template)
+    result = cli("ssh", "connect", sandbox_id, "--", "true")
+    assert (result.code, result.out, result.err) == (0, "", "")
+    (call,) = fake_ssh.calls
+    tail = ["-p", str(emu.ssh_port), "-l", call.user, "--", emu.ssh_host, "true"]
+    assert call.argv[-7:] == tail
+    assert (
+        call.argv[: -len(tail)]
+        == build_ssh_argv(
+            make_access(f"ssh -p 2222 ssh-7f3a@{emu.ssh_host}"), ["true"], ssh="/usr/bin/ssh"
+        )[: -len(tail)]
+    )
+    for word in ("bashrc", "$(", "HostKeyAlias", "/tmp", "Proxy", "LocalCommand", "Identity"):
+        assert not any(word in arg for arg in call.argv), word
+
+
+@needs_ssh
+def test_connect_through_openssh_with_an_ssh_url(
+    cli: Run,
+    emu: Emulator,
+    sandbox_id: str,
+    issued: list[SshAccess],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answer_with(monkeypatch, "ssh ssh://{user}@{host}:{port}")
+    result = cli("ssh", "connect", sandbox_id, "--", "echo", "hi")
+    assert (result.code, result.out, result.err) == (0, "hi\n", "")
+    (used,) = issued
+    shown = attrs.evolve(used, ssh_command=f"ssh ssh://{used.id}@{emu.ssh_host}:{emu.ssh_port}")
+    assert (shown.host, shown.port) == (emu.ssh_host, emu.ssh_port)
 
 
 def test_run_ssh_passes_signals_on_and_reports_them(tmp_path: Path) -> None:
