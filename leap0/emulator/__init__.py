@@ -56,7 +56,9 @@ and their checks.
 
 From a shell, ``leap0 emulator`` (or ``python -m leap0.emulator``) runs it in
 the foreground and prints ``LEAP0_BASE_URL=...`` and ``LEAP0_API_KEY=...``
-lines to export; Ctrl-C stops it. Options: ``--host``, ``--api-port``,
+lines to export; Ctrl-C, ``SIGTERM`` or ``SIGHUP`` (its terminal closing)
+stops it cleanly: SSH sessions and what they started end, and its folder is
+removed. Options: ``--host``, ``--api-port``,
 ``--ssh-port``, ``--api-key``, ``--ssh-lifetime``, ``--max-sandboxes``,
 ``--ssh-api {both,single,per-credential}``, ``--request-timeout``,
 ``--allow-remote``.
@@ -144,9 +146,24 @@ leave the last name as is. A link made over SFTP must point inside (an
 absolute target is taken inside the sandbox), and ``readlink`` answers the
 target as a path inside. The checks are by path: a shell session may still
 move things under SFTP's feet or hard-link a file from elsewhere in, since it
-can reach those files anyway. Deleting a credential closes the sessions logged in with it (and kills
+can reach those files anyway.
+
+Deleting a credential closes the sessions logged in with it (and kills
 their processes), not those of the sandbox's other credentials; deleting the
 sandbox, a reset, or stopping the emulator closes all of its sessions.
+Processes a session started are killed with it even when they left its
+process group (``setsid``, ``nohup``, daemons): every session's environment
+holds ``LEAP0_EMULATOR_SESSION=<emulator>/<sandbox id>/<access id>`` (set
+last, so ``env_vars`` cannot change it), which its descendants inherit.
+Deleting a credential kills the user's processes carrying its mark; deleting
+a sandbox (a reset, stopping the emulator) kills those carrying the
+sandbox's mark and every process of the user whose working directory is in
+the sandbox's directory. The limits: this reads Linux's ``/proc``; on other
+systems only each session's process group is killed, so a process that
+leaves it survives. Even on Linux, a process that both drops the mark (a new
+environment, as with ``env -i``) and works elsewhere is not found, nor one
+running as another user (``sudo``, setuid programs), and nothing can be
+cleaned up if the emulator itself is killed with ``SIGKILL``.
 
 Fault injection
 ---------------

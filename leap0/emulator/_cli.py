@@ -21,7 +21,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leap0 emulator",
         description=(
-            "Run a local Leap0 service (HTTP API and SSH server) until Ctrl-C. "
+            "Run a local Leap0 service (HTTP API and SSH server) until Ctrl-C "
+            "(or SIGTERM or SIGHUP). "
             "Prints LEAP0_BASE_URL and LEAP0_API_KEY lines to export. SSH sessions run "
             "commands as the current user on this machine, with no isolation."
         ),
@@ -112,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
 
     previous: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        # A closed terminal (SIGHUP) stops it as cleanly as Ctrl-C or SIGTERM.
+        names = ("SIGINT", "SIGTERM", "SIGHUP")
+        for signum in [getattr(signal, name) for name in names if hasattr(signal, name)]:
             previous[signum] = signal.signal(signum, request_stop)
     try:
         try:

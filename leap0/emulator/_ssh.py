@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import signal
 import struct
 import sys
@@ -21,7 +22,7 @@ import asyncssh
 
 from ._state import SessionTarget, State
 
-__all__ = ["SshService"]
+__all__ = ["MARK_VARIABLE", "SshService"]
 
 log = logging.getLogger("leap0.emulator")
 
@@ -38,6 +39,9 @@ _CTTY_HELPER = (
 _CLIENT_ENV_PREFIXES = ("LC_",)
 _CLIENT_ENV_NAMES = ("LANG",)
 _CLIENT_ENV_MAX = 64
+#: Set in every session's environment: ``<emulator>/<sandbox id>/<access id>``.
+MARK_VARIABLE = "LEAP0_EMULATOR_SESSION"
+_SWEEP_ROUNDS = 20
 
 Process = asyncssh.SSHServerProcess[bytes]
 
@@ -193,6 +197,8 @@ class SshService:
         self._sessions: set[asyncio.Task[Any]] = set()
         self._children: set[asyncio.subprocess.Process] = set()
         self.host_public_key = ""
+        # Marks the processes of this emulator's sessions (see _sweep).
+        self._mark = secrets.token_hex(8)
 
     async def start(self) -> int:
         self._loop = asyncio.get_running_loop()
@@ -235,6 +241,9 @@ class SshService:
                 await asyncio.wait(pending, timeout=1)
         for child in list(self._children):
             _kill_group(child)
+        # What the sessions started outside their process groups, too.
+        _sweep(f"{self._mark}/".encode(), [self.state.root])
+        for child in list(self._children):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(child.wait(), timeout=2)
         if self._acceptor is not None:
@@ -264,6 +273,13 @@ class SshService:
         Those logged in with credential ``access_id``, or all of the sandbox's
         when ``access_id`` is None.
         """
+        # Now, before the sandbox's directory goes: its sessions' processes,
+        # those that left their process groups included.
+        if access_id is None:
+            workdir = os.path.join(self.state.root, sandbox_id)
+            _sweep(f"{self._mark}/{sandbox_id}/".encode(), [workdir])
+        else:
+            _sweep(f"{self._mark}/{sandbox_id}/{access_id}".encode(), [], exact=True)
         loop = self._loop
         if loop is None or loop.is_closed():
             return
@@ -315,6 +331,7 @@ class SshService:
             _exit(process, 255)
             return
         env = _environment(target, process)
+        env[MARK_VARIABLE] = f"{self._mark}/{target.sandbox_id}/{target.access_id}"
         if process.get_terminal_type() is not None:
             await self._run_on_pty(process, target, env)
         else:
@@ -583,6 +600,75 @@ def _signal_group(pgid: int, name: str) -> None:
     if isinstance(signum, int) and pgid > 0:
         with contextlib.suppress(OSError):
             os.killpg(pgid, signum)
+
+
+def _sweep(mark: bytes, workdirs: list[str], *, exact: bool = False) -> None:
+    """Kill this user's processes marked ``mark`` or working in one of ``workdirs``.
+
+    A session's processes carry ``LEAP0_EMULATOR_SESSION=<emulator>/<sandbox>/<access>``
+    in their environment, and so do their descendants unless one clears or
+    replaces its environment; a process without the mark is still found while
+    its working directory is inside one of ``workdirs``. ``mark`` is a prefix
+    of the variable's value, or the whole value when ``exact``.
+
+    Linux only (it reads ``/proc``); elsewhere it does nothing, and only the
+    sessions' process groups are killed. Found processes are stopped first, and
+    the scan repeated until it finds no new one, so that none can fork away
+    between a scan and its kill; then all are killed.
+    """
+    if not os.path.isdir("/proc/self"):
+        return
+    needle = MARK_VARIABLE.encode() + b"=" + mark
+    dirs = [os.path.realpath(os.fsencode(d)) for d in workdirs]
+    me, uid = os.getpid(), os.getuid()
+    found: set[int] = set()
+    for _ in range(_SWEEP_ROUNDS):
+        new = [pid for pid in _user_pids(uid) if pid != me and pid not in found]
+        new = [pid for pid in new if _marked(pid, needle, exact) or _works_in(pid, dirs)]
+        if not new:
+            break
+        for pid in new:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGSTOP)
+        found.update(new)
+    for pid in found:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    if found:
+        log.debug("killed %d process(es) left by SSH sessions", len(found))
+
+
+def _user_pids(uid: int) -> list[int]:
+    pids = []
+    with contextlib.suppress(OSError), os.scandir("/proc") as entries:
+        for entry in entries:
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    if entry.stat().st_uid == uid:
+                        pids.append(int(entry.name))
+    return pids
+
+
+def _marked(pid: int, needle: bytes, exact: bool) -> bool:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            environ = handle.read()
+    except OSError:
+        return False
+    for entry in environ.split(b"\0"):
+        if entry == needle or (not exact and entry.startswith(needle)):
+            return True
+    return False
+
+
+def _works_in(pid: int, dirs: list[bytes]) -> bool:
+    if not dirs:
+        return False
+    try:
+        cwd = os.readlink(f"/proc/{pid}/cwd".encode())
+    except OSError:
+        return False
+    return any(cwd == d or cwd.startswith(d + b"/") for d in dirs)
 
 
 def _kill_group(child: asyncio.subprocess.Process) -> None:
