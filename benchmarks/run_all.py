@@ -6,9 +6,11 @@ other, so none disturbs another's figures:
 * ``bench_calls.py``: per-call overhead, SDK/raw httpx, sync and async;
 * ``bench_import.py``: ``import leap0`` against ``import httpx, attrs, cattrs``;
 * ``bench_fanout.py``: throughput against the emulator in another process;
-* ``bench_memory.py``: traced memory growth over 20,000 calls.
+* ``bench_memory.py``: traced memory growth over 20,000 calls;
+* ``bench_plugin.py``: ``pytest --co -q`` of an empty project, with and
+  without the pytest plugin.
 
-    python benchmarks/run_all.py [--quick] [--only calls,import,fanout,memory]
+    python benchmarks/run_all.py [--quick] [--only calls,import,fanout,memory,plugin]
 
 ``--quick`` uses tiny counts (to check that everything runs; its figures mean
 little). The exit status is 1 when a budget is missed (not with ``--quick``),
@@ -38,6 +40,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
         ["--fanout", "20", "--sync-calls", "20", "--rounds", "1", "--sync-rounds", "2"],
     ),
     "memory": ("bench_memory.py", [], ["--calls", "300", "--warmup", "30"]),
+    "plugin": ("bench_plugin.py", [], ["--runs", "2", "--warmup", "0"]),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -95,3 +96,22 @@ def test_the_former_module_path_gives_the_same_fixtures() -> None:
 
     for name in ("leap0_emulator", "leap0_emulator_server", "_require_extra"):
         assert getattr(pytest_plugin, name) is getattr(leap0_pytest_plugin, name), name
+
+
+def test_bench_plugin_runs() -> None:
+    """The benchmark script still runs (tiny counts); no timing is asserted."""
+    result = _run(
+        [str(ROOT / "benchmarks" / "bench_plugin.py"), "--runs", "1", "--warmup", "0"], cwd=ROOT
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert re.search(r"^python: \S+ \d", out, re.M), out
+    for label in ("installed", "alone"):
+        assert re.search(
+            rf"^plugin {label} +with +[\d.]+ ms +without +[\d.]+ ms +with/without [\d.]+ +"
+            r"[+-] *[\d.]+ ms \(spread [\d.]+ ms\) +budget <= \+5 ms +(PASS|FAIL)$",
+            out,
+            re.M,
+        ), out
+    # Not a timing: with only this plugin loaded, none of these modules is imported.
+    assert re.search(r"^plugin alone: .* modules loaded: none +PASS$", out, re.M), out
