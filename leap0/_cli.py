@@ -5,7 +5,7 @@ service answered with an error or could not be reached (any ``Leap0Error``);
 2 for bad usage, bad arguments or missing configuration (no API key, a bad
 base URL); 130 when interrupted. ``leap0 ssh connect`` exits with the status
 of ``ssh``, which is the remote command's (255 when ``ssh`` itself failed), or
-128 + the signal when SIGTERM or SIGHUP ends it outside the ``ssh`` session.
+128 + the signal when SIGQUIT, SIGTERM or SIGHUP ends it outside the ``ssh`` session.
 """
 
 from __future__ import annotations
@@ -734,7 +734,7 @@ def _ssh_connect(client: Leap0Client, args: argparse.Namespace) -> int:
             "(e.g. the openssh-client package) and try again"
         )
         return EXIT_FAILURE
-    # SIGTERM/SIGHUP from here on raise, so the credential is revoked on the way out.
+    # SIGQUIT/SIGTERM/SIGHUP from here on raise, so the credential is revoked on the way out.
     with _cli_ssh.termination_raises():
         access = _connect_access(client, args)
         kept = False
@@ -932,7 +932,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return EXIT_INTERRUPTED
-    except _cli_ssh.Terminated as exc:  # SIGTERM/SIGHUP during ssh connect, after clean-up
+    except _cli_ssh.Terminated as exc:  # SIGQUIT/SIGTERM/SIGHUP in ssh connect, after clean-up
         return 128 + exc.signum
     except BrokenPipeError:
         _stdout_gone()

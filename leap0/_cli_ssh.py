@@ -12,10 +12,10 @@ Of the service's ``ssh_command`` only the user, host and port reach ``ssh``
 The functions that build the ``ssh`` command line and environment are pure,
 so tests can check what would run without running it.
 
-While ``ssh`` runs, SIGINT, SIGTERM and SIGHUP are passed on to it (see
-:func:`run_ssh`); around that, :func:`termination_raises` turns SIGTERM and
-SIGHUP into an exception, so the caller can still revoke the credential it
-issued.
+While ``ssh`` runs, SIGINT, SIGQUIT (Ctrl-\\), SIGTERM and SIGHUP are passed
+on to it (see :func:`run_ssh`); around that, :func:`termination_raises` turns
+SIGQUIT, SIGTERM and SIGHUP into an exception, so the caller can still remove
+the askpass directory and revoke the credential it issued.
 """
 
 from __future__ import annotations
@@ -198,16 +198,19 @@ def _write_private(path: str, text: str, mode: int) -> None:
 
 
 _FORWARDED = tuple(
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP")
+    if hasattr(signal, name)
 )
 
 
 def run_ssh(argv: Sequence[str], env: Mapping[str, str]) -> int:
     """Run ``ssh`` on this process's standard streams; return its exit status.
 
-    While it runs, SIGINT, SIGTERM and SIGHUP sent to this process are passed
-    on to ``ssh`` instead of ending this process, so the caller's clean-up
-    (removing the askpass directory) still runs. A ``ssh`` killed by a signal
+    While it runs, SIGINT, SIGQUIT, SIGTERM and SIGHUP sent to this process
+    are passed on to ``ssh`` instead of ending this process, so the caller's
+    clean-up (removing the askpass directory, revoking the credential) still
+    runs. A ``ssh`` killed by a signal
     gives ``128 + signal``, as a shell reports it.
     """
     holder: list[subprocess.Popen[bytes]] = []
@@ -238,7 +241,7 @@ def run_ssh(argv: Sequence[str], env: Mapping[str, str]) -> int:
 
 
 class Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived inside :func:`termination_raises`.
+    """SIGQUIT, SIGTERM or SIGHUP arrived inside :func:`termination_raises`.
 
     A ``BaseException``, like ``KeyboardInterrupt``: ``except Exception`` does
     not stop it, ``finally`` blocks run. ``signum`` is the signal.
@@ -249,14 +252,17 @@ class Terminated(BaseException):
         self.signum = signum
 
 
+# SIGQUIT (Ctrl-\) by default ends the process with a core dump, before any
+# ``finally`` runs: taken over like SIGTERM so the password file is removed
+# and the credential revoked.
 _TERMINATING = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+    getattr(signal, name) for name in ("SIGQUIT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
 
 
 @contextlib.contextmanager
 def termination_raises() -> Iterator[None]:
-    """Inside, SIGTERM and SIGHUP raise :class:`Terminated` instead of ending the process.
+    """Inside, SIGQUIT, SIGTERM and SIGHUP raise :class:`Terminated` instead of ending the process.
 
     Only signals whose handler is the default one are taken over (an ignored
     SIGHUP, as under ``nohup``, stays ignored), only on the main thread, and

@@ -1590,32 +1590,127 @@ def test_connect_revokes_when_interrupted_before_ssh_starts(
     assert is_valid(cli, sandbox_id, used.id, used.password) is False
 
 
-def test_connect_revokes_on_sigterm_before_ssh_starts(
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGQUIT"])
+def test_connect_revokes_on_a_signal_before_ssh_starts(
     cli: Run,
     sandbox_id: str,
     fake_ssh: type[FakePopen],
     issued: list[SshAccess],
     monkeypatch: pytest.MonkeyPatch,
+    name: str,
 ) -> None:
-    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        pytest.skip("SIGTERM already has a handler in this process")
+    signum = getattr(signal, name, None)
+    if signum is None:
+        pytest.skip(f"no {name} here")
+    if signal.getsignal(signum) is not signal.SIG_DFL:
+        pytest.skip(f"{name} already has a handler in this process")
     real_script = _cli_ssh.askpass_script
+    directories: list[str] = []
 
     @contextlib.contextmanager
-    def terminated(password: str) -> Iterator[str]:
-        # never send it unless leap0 took it over: by default it would end the test run
-        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
-        os.kill(os.getpid(), signal.SIGTERM)
+    def signalled(password: str) -> Iterator[str]:
         with real_script(password) as script:
+            directories.append(os.path.dirname(script))
+            # never send it unless leap0 took it over: by default it would end the test run
+            assert signal.getsignal(signum) is not signal.SIG_DFL
+            os.kill(os.getpid(), signum)
             yield script
 
-    monkeypatch.setattr(_cli_ssh, "askpass_script", terminated)
+    monkeypatch.setattr(_cli_ssh, "askpass_script", signalled)
     result = cli("ssh", "connect", sandbox_id, "--", "true")
-    assert result.code == 128 + signal.SIGTERM
+    assert result.code == 128 + signum
     assert fake_ssh.calls == []
+    (directory,) = directories
+    assert not os.path.exists(directory)
     (used,) = issued
     assert is_valid(cli, sandbox_id, used.id, used.password) is False
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert signal.getsignal(signum) is signal.SIG_DFL
+
+
+# Stands in for ssh: asks the askpass for the password and reports on stdout;
+# then lets go of leap0's output streams (so one left running holds no pipe),
+# waits (at most two minutes) for a signal, writes which one to the file
+# FAKE_SSH_REPORT, and exits 255 as ssh does when a signal ends it.
+FAKE_SSH = """#!PYTHON
+import json, os, signal, subprocess, sys
+caught = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT]
+signal.pthread_sigmask(signal.SIG_BLOCK, caught)
+askpass = os.environ["SSH_ASKPASS"]
+answer = subprocess.run([askpass, "password: "], capture_output=True, text=True, check=False)
+started = {"pid": os.getpid(), "argv": sys.argv, "askpass": askpass}
+started["password"] = answer.stdout.rstrip("\\n")
+print(json.dumps(started), flush=True)
+devnull = os.open(os.devnull, os.O_WRONLY)
+os.dup2(devnull, 1)
+os.dup2(devnull, 2)
+info = signal.sigtimedwait(caught, 120)
+report = os.environ["FAKE_SSH_REPORT"]
+with open(report + ".part", "w") as file:
+    json.dump({"signal": info.si_signo if info else None}, file)
+os.replace(report + ".part", report)
+sys.exit(255)
+"""
+
+
+def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """The next line of ``process``'s stdout, waiting at most ``timeout`` seconds for it."""
+    import select
+
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    if not ready:
+        pytest.fail(f"no output within {timeout} seconds")
+    return process.stdout.readline()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGQUIT"), reason="no SIGQUIT here")
+def test_ctrl_backslash_while_ssh_runs_cleans_up_like_ctrl_c(
+    cli: Run, emu: Emulator, sandbox_id: str, tmp_path: Path
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "ssh"
+    fake.write_text(FAKE_SSH.replace("PYTHON", sys.executable))
+    fake.chmod(0o700)
+    report = tmp_path / "ssh-report.json"
+    env = {
+        **os.environ,
+        **emu.env(),
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "FAKE_SSH_REPORT": str(report),
+    }
+    # No core file if SIGQUIT's default action ends the process.
+    argv = ["/bin/sh", "-c", 'ulimit -c 0; exec "$@"', "sh", sys.executable, "-m", "leap0._cli"]
+    argv += ["ssh", "connect", sandbox_id, "--", "true"]
+    started: dict[str, Any] = {}
+    with REAL_POPEN(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+        text=True,
+    ) as process:
+        try:
+            started = json.loads(_read_line(process, timeout=60))  # ssh runs
+            assert os.path.isdir(os.path.dirname(started["askpass"]))
+            process.send_signal(signal.SIGQUIT)  # as Ctrl-\ would
+            out, err = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+            if started and not report.exists():  # an ssh leap0 left behind: end it
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(started["pid"], signal.SIGKILL)
+    assert report.exists(), f"ssh was left running; leap0 exited with {process.returncode}"
+    assert json.loads(report.read_text()) == {"signal": signal.SIGQUIT}  # passed on to ssh
+    assert (process.returncode, out, err) == (255, "", "")  # ssh's status
+    assert not os.path.exists(os.path.dirname(started["askpass"]))
+    user = started["argv"][started["argv"].index("-l") + 1]
+    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+    assert is_valid(cli, sandbox_id, user, started["password"]) is False
 
 
 def test_termination_raises_leaves_handled_signals_alone() -> None:
