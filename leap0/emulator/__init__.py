@@ -58,8 +58,8 @@ From a shell, ``leap0 emulator`` (or ``python -m leap0.emulator``) runs it in
 the foreground and prints ``LEAP0_BASE_URL=...`` and ``LEAP0_API_KEY=...``
 lines to export; Ctrl-C, ``SIGTERM`` or ``SIGHUP`` (its terminal closing)
 stops it cleanly: SSH sessions and what they started end, and its folder is
-removed. Options: ``--host``, ``--api-port``,
-``--ssh-port``, ``--api-key``, ``--ssh-lifetime``, ``--max-sandboxes``,
+removed. Options: ``--host``, ``--api-port``, ``--ssh-port``, ``--api-key``,
+``--ssh-lifetime``, ``--max-sandboxes``,
 ``--ssh-api {both,single,per-credential}``, ``--request-timeout``,
 ``--allow-remote``.
 
@@ -74,10 +74,10 @@ What it serves
 Every request needs ``Authorization: Bearer <key>`` or
 ``leap0-authorization: <key>`` (else 401). The key is checked before
 anything else: a request without it is not counted and consumes no fault.
-Every response has an
-``x-request-id`` header; errors are ``{"message": ...}``, and 400 validation
-errors add ``"errors": [{"field": ..., "error": ...}]``. Paths work with or
-without a trailing slash.
+Every response has an ``x-request-id`` header; errors are
+``{"message": ...}``, and 400 validation errors add
+``"errors": [{"field": ..., "error": ...}]``. Paths work with or without a
+trailing slash.
 
 Routes match the path as the client sent it, before any decoding: an escaped
 ``/``, ``?`` or ``#`` (``%2F``, ``%3F``, ``%23``) stays inside its segment, so
@@ -88,16 +88,16 @@ character or bytes that are not UTF-8 is 404. Escapes of letters, digits and
 Bodies are checked at the door, and a bad one changes nothing: at most 1 MiB
 (413 beyond); anything that does not parse as a JSON object (bad JSON or
 encoding, nesting deeper than 32 levels) is 400, and so is any string, key or
-value, that is not valid Unicode text (a lone surrogate such as ``"\ud800"``),
+value, that is not valid Unicode text (a lone surrogate such as ``"\\ud800"``),
 with field errors.
 
-* ``POST /v1/sandbox/`` (201; 400 bad body; 409 beyond ``max_sandboxes``);
-  ``env_vars`` holds at most 1,000 variables, names without ``=`` or NUL,
-  values without NUL, each ``NAME=value`` at most 131,071 bytes as UTF-8 (the
-  longest string Linux passes to a program),
+* ``POST /v1/sandbox/`` (201; 400 bad body; 409 beyond ``max_sandboxes``),
   ``GET /v1/sandbox/{id}/`` (200/404), ``DELETE /v1/sandbox/{id}/``
   (204/404; also revokes its SSH credential, ends its SSH sessions and removes
   its directory), ``GET /v1/sandboxes?state=&sort=&order-by=&page=&page-size=``.
+  A sandbox's ``env_vars`` hold at most 1,000 variables, names without ``=``
+  or NUL, values without NUL, each ``NAME=value`` at most 131,071 bytes as
+  UTF-8 (the longest string Linux passes to a program).
 * The SSH credential routes, in two revisions; the ``ssh_api`` setting picks
   which are served. Both create with ``POST /v1/sandbox/{id}/ssh/access``
   (201). Regenerating gives the same id a new password and resets its expiry;
@@ -171,8 +171,9 @@ Fault injection
 To test retry and error handling, script the next answers of a route. Each
 request for that exact method and path (trailing slash ignored, compared as
 routes are, so ``/v1/sandbox/a b`` is the request path ``/v1/sandbox/a%20b``)
-consumes one fault, in order; after they run out, the route behaves normally. A fault is a
-:class:`Fault` or its JSON form, with these kinds (combinable):
+consumes one fault, in order; after they run out, the route behaves
+normally. A fault is a :class:`Fault` or its JSON form, with these kinds
+(combinable):
 
 * ``{"status": 503, "retry_after": "1", "body": "...", "content_type": "..."}``:
   answer this status instead of the real handler (body defaults to
@@ -213,10 +214,10 @@ Over HTTP (same API key required):
 * ``POST /_emulator/reset`` -> 204: clears faults, counters, sandboxes and
   credentials (closing SSH sessions) and restores the start-up settings;
 * ``GET /_emulator/config`` -> the current settings, ``{"ssh_lifetime": 3600.0,
-  "max_sandboxes": 3, "ssh_api": "both", "request_timeout": 30.0}``; ``POST /_emulator/config`` with
-  some of those keys changes them until the next reset and answers the new
-  settings (``null`` leaves a setting as is; a bad value or an unknown key is
-  400 with field errors).
+  "max_sandboxes": 3, "ssh_api": "both", "request_timeout": 30.0}``;
+  ``POST /_emulator/config`` with some of those keys changes them until the
+  next reset and answers the new settings (``null`` leaves a setting as is; a
+  bad value or an unknown key is 400 with field errors).
 
 What a client can make the emulator keep is bounded: requests are counted
 for at most 1,000 distinct method and path pairs until a reset (requests for
