@@ -22,11 +22,11 @@ expansion)::
 ``ssh`` may be a path ending in ``/ssh``; options may come before or after the
 destination. ``HOST`` is a DNS name (letters, digits, ``-`` and ``_`` in dot
 separated labels, none starting or ending with ``-``, at most 253 characters,
-an optional final dot), an IPv4 address, or an IPv6 address (bare, or in
-brackets; in brackets only in the ``ssh://`` form, where a colon starts the
-port). ``USER`` is a plain id, as access ids are (1 to 128 ASCII letters,
-digits, ``-``, ``_``, ``.``; not ``.`` or ``..``). ``PORT`` is 1 to 5 ASCII
-digits, 1 to 65535; 22 when none is named. A value named twice (``-p`` and
+an optional final dot), an IPv4 address, or an IPv6 address: bare or in
+brackets in ``[USER@]HOST``, in brackets in the ``ssh://`` form (where a colon
+after the host starts the port). ``USER`` is a plain id, as access ids are (1
+to 128 ASCII letters, digits, ``-``, ``_``, ``.``; not ``.`` or ``..``).
+``PORT`` is 1 to 5 ASCII digits, 1 to 65535; 22 when none is named. A value named twice (``-p`` and
 ``-o Port``, ``-l`` and ``USER@``) must be the same both times.
 
 The user must be the credential's own id: a command naming another user is
