@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from leap0 import Leap0Client, SshAccess
+from leap0 import Leap0Client, Leap0ResponseError, SshAccess
 from leap0.emulator import Emulator
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -316,11 +316,17 @@ def test_openssh_never_runs_the_service_command_line(
     ssh_login: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = _with_recorded_ssh(ssh_login, monkeypatch)
-    access = _fake_access("ssh -oProxyCommand=touch+/tmp/x -p 22 ssh-0123@-oLocalCommand=x")
+    # Options from the service are dropped: only its user, host and port are used.
+    access = _fake_access("ssh -oProxyCommand=touch+/tmp/x -p 2200 ssh-0123456789abcdef@h.test")
     ssh_login.run_openssh(access, "true", access.password)
-    before_destination = fake.argv[: fake.argv.index("--")]
-    assert not any("ProxyCommand" in a or "LocalCommand" in a for a in before_destination)
-    assert fake.argv[fake.argv.index("--") + 1] == access.host
+    assert not any("ProxyCommand" in a for a in fake.argv)
+    assert fake.argv[fake.argv.index("--") + 1] == "h.test"
+    # A host that reads as an option is refused before ssh runs.
+    fake.argv = []
+    hostile = _fake_access("ssh -p 22 ssh-0123456789abcdef@-oLocalCommand=x")
+    with pytest.raises(Leap0ResponseError):
+        ssh_login.run_openssh(hostile, "true", hostile.password)
+    assert fake.argv == []
 
 
 def test_openssh_refused_login_is_login_refused(
