@@ -2,42 +2,105 @@
 
 Blocking code uses :class:`Leap0Client`; async code :class:`AsyncLeap0Client`.
 Both have ``.sandboxes`` and ``.ssh``; every error is a :class:`Leap0Error`.
+
+The public names are loaded on first use (PEP 562): ``import leap0`` alone
+imports nothing else, so a program that needs only part of the package (the
+``leap0`` command's ``--help``, say) does not pay for httpx, attrs and cattrs.
+``from leap0 import Leap0Client`` and ``leap0.Leap0Client`` work as always.
 """
 
-from ._async._transport import AsyncHttpxTransport, AsyncTransport
-from ._async.client import AsyncLeap0Client
-from ._async.sandboxes import AsyncSandbox, AsyncSandboxesClient, AsyncSandboxSsh
-from ._async.ssh import AsyncSshClient
-from ._ids import SandboxRef
-from ._ssh_api import SshApi
-from ._sync._transport import HttpxTransport, Transport
-from ._sync.client import Leap0Client
-from ._sync.sandboxes import Sandbox, SandboxesClient, SandboxSsh
-from ._sync.ssh import SshClient
+import importlib as _importlib
+import typing as _typing
+
 from ._version import __version__
-from .errors import (
-    FieldError,
-    Leap0APIError,
-    Leap0AuthenticationError,
-    Leap0BadRequestError,
-    Leap0ConflictError,
-    Leap0ConnectionError,
-    Leap0Error,
-    Leap0NotFoundError,
-    Leap0PermissionError,
-    Leap0RateLimitError,
-    Leap0ResponseError,
-    Leap0ServerError,
-    Leap0TimeoutError,
-)
-from .models import (
-    SandboxInfo,
-    SandboxPage,
-    SandboxState,
-    SandboxSummary,
-    SshAccess,
-    SshValidation,
-)
+
+if _typing.TYPE_CHECKING:
+    from . import errors as errors
+    from . import models as models
+    from ._async._transport import AsyncHttpxTransport, AsyncTransport
+    from ._async.client import AsyncLeap0Client
+    from ._async.sandboxes import AsyncSandbox, AsyncSandboxesClient, AsyncSandboxSsh
+    from ._async.ssh import AsyncSshClient
+    from ._ids import SandboxRef
+    from ._ssh_api import SshApi
+    from ._sync._transport import HttpxTransport, Transport
+    from ._sync.client import Leap0Client
+    from ._sync.sandboxes import Sandbox, SandboxesClient, SandboxSsh
+    from ._sync.ssh import SshClient
+    from .errors import (
+        FieldError,
+        Leap0APIError,
+        Leap0AuthenticationError,
+        Leap0BadRequestError,
+        Leap0ConflictError,
+        Leap0ConnectionError,
+        Leap0Error,
+        Leap0NotFoundError,
+        Leap0PermissionError,
+        Leap0RateLimitError,
+        Leap0ResponseError,
+        Leap0ServerError,
+        Leap0TimeoutError,
+    )
+    from .models import (
+        SandboxInfo,
+        SandboxPage,
+        SandboxState,
+        SandboxSummary,
+        SshAccess,
+        SshValidation,
+    )
+
+# Where each public name lives (a module relative to this package).
+_HOMES = {
+    "AsyncHttpxTransport": "._async._transport",
+    "AsyncTransport": "._async._transport",
+    "AsyncLeap0Client": "._async.client",
+    "AsyncSandbox": "._async.sandboxes",
+    "AsyncSandboxSsh": "._async.sandboxes",
+    "AsyncSandboxesClient": "._async.sandboxes",
+    "AsyncSshClient": "._async.ssh",
+    "SandboxRef": "._ids",
+    "SshApi": "._ssh_api",
+    "HttpxTransport": "._sync._transport",
+    "Transport": "._sync._transport",
+    "Leap0Client": "._sync.client",
+    "Sandbox": "._sync.sandboxes",
+    "SandboxSsh": "._sync.sandboxes",
+    "SandboxesClient": "._sync.sandboxes",
+    "SshClient": "._sync.ssh",
+    **dict.fromkeys(
+        (
+            "FieldError",
+            "Leap0APIError",
+            "Leap0AuthenticationError",
+            "Leap0BadRequestError",
+            "Leap0ConflictError",
+            "Leap0ConnectionError",
+            "Leap0Error",
+            "Leap0NotFoundError",
+            "Leap0PermissionError",
+            "Leap0RateLimitError",
+            "Leap0ResponseError",
+            "Leap0ServerError",
+            "Leap0TimeoutError",
+        ),
+        ".errors",
+    ),
+    **dict.fromkeys(
+        (
+            "SandboxInfo",
+            "SandboxPage",
+            "SandboxState",
+            "SandboxSummary",
+            "SshAccess",
+            "SshValidation",
+        ),
+        ".models",
+    ),
+}
+# Submodules reachable as attributes, as they were when this module imported them.
+_SUBMODULES = ("errors", "models")
 
 __all__ = [
     "AsyncHttpxTransport",
@@ -77,3 +140,19 @@ __all__ = [
     "Transport",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is not None:
+        value = getattr(_importlib.import_module(home, __name__), name)
+    elif name in _SUBMODULES:
+        value = _importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # found here directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_SUBMODULES})

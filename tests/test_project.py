@@ -68,3 +68,15 @@ def test_readme_never_installs_this_package_from_the_index_by_name() -> None:
             if target.startswith("-") or target in ("&&", "build", "python", "-m"):
                 continue
             assert not re.fullmatch(r"leap0(\[[a-z,]+\])?([<>=!~].*)?", target), args
+
+
+def test_import_leap0_alone_imports_no_sdk_dependency() -> None:
+    # The public names load on first use (PEP 562): `import leap0` costs nothing more.
+    code = (
+        "import sys, leap0; heavy = {'httpx', 'attrs', 'cattrs'} & set(sys.modules); "
+        "assert not heavy, heavy; "
+        "from leap0 import Leap0Client, SshAccess; import leap0.errors; "
+        "assert leap0.Leap0Client is Leap0Client and leap0.models.SshAccess is SshAccess; "
+        "assert 'httpx' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
