@@ -87,7 +87,7 @@ def _read_env(proc: subprocess.Popen[str], timeout: float) -> dict[str, str] | N
             return None
         if not line:
             return None
-        name, sep, value = line.strip().partition("=")
+        name, sep, value = line.strip().removeprefix("export ").partition("=")
         if sep and name in ("LEAP0_BASE_URL", "LEAP0_API_KEY"):
             found[name] = shlex.split(value)[0]
     return found

@@ -12,6 +12,7 @@ import threading
 import types
 from typing import Any
 
+from ._server import missing_extra
 from ._settings import MAX_CREDENTIALS_PER_SANDBOX, SSH_API_MODES, Settings
 
 __all__ = ["main"]
@@ -22,9 +23,16 @@ def _parser() -> argparse.ArgumentParser:
         prog="leap0 emulator",
         description=(
             "Run a local Leap0 service (HTTP API and SSH server) until Ctrl-C "
-            "(or SIGTERM or SIGHUP). "
-            "Prints LEAP0_BASE_URL and LEAP0_API_KEY lines to export. SSH sessions run "
-            "commands as the current user on this machine, with no isolation."
+            "(or SIGTERM or SIGHUP). Prints two lines, 'export LEAP0_BASE_URL=...' and "
+            "'export LEAP0_API_KEY=...': paste them into another shell and leap0 "
+            "there talks to this service. It holds at most "
+            f"{Settings().max_sandboxes} sandboxes at once (--max-sandboxes): creating "
+            "one more is a 409 until one is deleted. SSH sessions run commands as the "
+            "current user on this machine, with no isolation."
+        ),
+        epilog=(
+            "It needs the 'emulator' extra: from a clone of leap0, "
+            'python -m pip install ".[emulator]".'
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -42,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         "--max-sandboxes",
         type=int,
         default=defaults.max_sandboxes,
-        help="sandboxes that may exist at once (default: %(default)s)",
+        help="sandboxes that may exist at once; one more is a 409 (default: %(default)s)",
     )
     parser.add_argument(
         "--ssh-api",
@@ -83,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``leap0 emulator``; returns the process exit status."""
     args = _parser().parse_args(argv)
+    problem = missing_extra()
+    if problem is not None:
+        print(f"leap0 emulator: error: {problem}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=getattr(logging, args.log_level.upper()),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -125,8 +137,9 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         try:
             with contextlib.suppress(BrokenPipeError):
-                print(f"LEAP0_BASE_URL={shlex.quote(emulator.base_url)}")
-                print(f"LEAP0_API_KEY={shlex.quote(emulator.api_key)}")
+                # Lines a POSIX shell takes as they are, pasted or through eval.
+                print(f"export LEAP0_BASE_URL={shlex.quote(emulator.base_url)}")
+                print(f"export LEAP0_API_KEY={shlex.quote(emulator.api_key)}")
                 sys.stdout.flush()
             print(
                 f"# Leap0 emulator: API {emulator.base_url}, "

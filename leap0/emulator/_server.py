@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import importlib.util
 import ipaddress
 import logging
 import secrets
@@ -25,7 +26,7 @@ from ._faults import Fault, coerce_fault
 from ._settings import Settings, SshApiMode
 from ._state import State
 
-__all__ = ["Emulator", "serve"]
+__all__ = ["EXTRA_MODULES", "Emulator", "missing_extra", "serve"]
 
 log = logging.getLogger("leap0.emulator")
 
@@ -34,6 +35,22 @@ _STOP_TIMEOUT = 15.0
 _filter_lock = threading.Lock()
 _filter_installed = False
 _DEFAULTS = Settings()
+
+EXTRA_MODULES = ("starlette", "uvicorn", "asyncssh")
+"""What the ``emulator`` extra brings, imported only once an emulator starts."""
+
+
+def missing_extra() -> str | None:
+    """Why the emulator cannot start here (the extra's modules missing, and the fix), or None."""
+    missing = [name for name in EXTRA_MODULES if importlib.util.find_spec(name) is None]
+    if not missing:
+        return None
+    return (
+        f"the Leap0 emulator needs the 'emulator' extra, and {', '.join(missing)} "
+        f"{'is' if len(missing) == 1 else 'are'} not installed: from a clone of leap0, "
+        'run python -m pip install ".[emulator]" (or install its wheel with [emulator]: '
+        'pip install "dist/leap0-VERSION-py3-none-any.whl[emulator]")'
+    )
 
 
 def serve(
@@ -351,6 +368,9 @@ class Emulator:
             raise RuntimeError(f"the emulator failed to start: {error}") from error
 
     def _launch(self) -> None:
+        problem = missing_extra()
+        if problem is not None:
+            raise ModuleNotFoundError(problem)
         with self._lock:
             if self._thread is not None:
                 raise RuntimeError("the emulator is already running")

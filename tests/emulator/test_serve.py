@@ -281,8 +281,8 @@ def test_cli_prints_exports_and_stops_on_signal(signum: int) -> None:
     )  # fmt: skip
     try:
         lines = _read_lines(proc, 2, timeout=20)
-        assert lines[0].startswith("LEAP0_BASE_URL=http://127.0.0.1:")
-        assert lines[1] == "LEAP0_API_KEY=cli-key"
+        assert lines[0].startswith("export LEAP0_BASE_URL=http://127.0.0.1:")
+        assert lines[1] == "export LEAP0_API_KEY=cli-key"
         base_url = lines[0].split("=", 1)[1]
         with httpx.Client(
             base_url=base_url, headers={"leap0-authorization": "cli-key"}, trust_env=False
@@ -329,5 +329,5 @@ def test_cli_main_in_process(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> No
     assert _cli.main(["--api-key", "abc", "--ssh-lifetime", "5"]) == 0
     assert signal.getsignal(signal.SIGINT) is previous
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("LEAP0_BASE_URL=http://127.0.0.1:")
-    assert out[1] == "LEAP0_API_KEY=abc"
+    assert out[0].startswith("export LEAP0_BASE_URL=http://127.0.0.1:")
+    assert out[1] == "export LEAP0_API_KEY=abc"
