@@ -5,29 +5,45 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .models import SANDBOX_STATES
+from ._limits import (
+    DEFAULT_TEMPLATE,
+    LIST_ORDERS,
+    LIST_SORT_FIELDS,
+    LIST_STATES,
+    MEMORY,
+    PAGE,
+    PAGE_SIZE,
+    TIMEOUT,
+    VCPU,
+    IntLimit,
+    choice_problem,
+    is_int,
+)
 
 __all__ = [
     "DEFAULT_TEMPLATE",
+    "LIST_ORDERS",
     "LIST_SORT_FIELDS",
     "LIST_STATES",
     "sandbox_create_body",
     "sandbox_list_params",
 ]
 
-DEFAULT_TEMPLATE = "system/debian:bookworm"
-LIST_STATES = tuple(state for state in SANDBOX_STATES if state != "deleted")
-"""The states a list can filter on (a deleted sandbox is not listed)."""
-LIST_SORT_FIELDS = ("created_at", "state")
-LIST_ORDERS = ("asc", "desc")
 
-
-def _int_in(name: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+def _checked_int(name: str, value: object, limit: IntLimit) -> int:
+    if not is_int(value):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    problem = limit.problem(value)
+    if problem is not None:
+        raise ValueError(f"{name} {problem}, got {value}")
     return int(value)
+
+
+def _checked_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    problem = choice_problem(value, choices)
+    if problem is not None:
+        raise ValueError(f"{name} {problem}; got {value!r}")
+    return value
 
 
 def sandbox_create_body(
@@ -45,14 +61,13 @@ def sandbox_create_body(
     if not template_name:
         raise ValueError("template_name must not be empty")
     body: dict[str, Any] = {"template_name": template_name}
-    if vcpu is not None:
-        body["vcpu"] = _int_in("vcpu", vcpu, 1, 8)
-    if memory is not None:
-        body["memory"] = _int_in("memory", memory, 512, 8192)
-        if memory % 2:
-            raise ValueError(f"memory must be an even number of MiB, got {memory}")
-    if timeout is not None:
-        body["timeout"] = _int_in("timeout", timeout, 1, 28800)
+    for name, number, limit in (
+        ("vcpu", vcpu, VCPU),
+        ("memory", memory, MEMORY),
+        ("timeout", timeout, TIMEOUT),
+    ):
+        if number is not None:
+            body[name] = _checked_int(name, number, limit)
     if env_vars is not None:
         if not isinstance(env_vars, Mapping):
             raise TypeError(f"env_vars must be a mapping, not {type(env_vars).__name__}")
@@ -77,15 +92,9 @@ def sandbox_list_params(
     """The query of ``GET /v1/sandboxes``, checked as the service checks it."""
     params: dict[str, str | int] = {}
     if state is not None:
-        if state not in LIST_STATES:
-            raise ValueError(f"state must be one of {', '.join(LIST_STATES)}; got {state!r}")
-        params["state"] = state
-    if sort not in LIST_SORT_FIELDS:
-        raise ValueError(f"sort must be one of {', '.join(LIST_SORT_FIELDS)}; got {sort!r}")
-    if order not in LIST_ORDERS:
-        raise ValueError(f"order must be 'asc' or 'desc'; got {order!r}")
-    params["sort"] = sort
-    params["order-by"] = order
-    params["page"] = _int_in("page", page, 1, 2**31 - 1)
-    params["page-size"] = _int_in("page_size", page_size, 1, 100)
+        params["state"] = _checked_choice("state", state, LIST_STATES)
+    params["sort"] = _checked_choice("sort", sort, LIST_SORT_FIELDS)
+    params["order-by"] = _checked_choice("order", order, LIST_ORDERS)
+    params["page"] = _checked_int("page", page, PAGE)
+    params["page-size"] = _checked_int("page_size", page_size, PAGE_SIZE)
     return params

@@ -1,0 +1,84 @@
+"""The service's limits on sandbox requests, written once (pure, no I/O).
+
+Both sides read these: the SDK checks a request before sending it
+(:mod:`leap0._requests`), and the local emulator answers 400 with field errors
+when a request breaks one (``leap0.emulator._validate``). Each check returns
+the problem as a phrase (``"must be between 1 and 8"``), or None; the caller
+names the field and picks the exception or the answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TypeGuard
+
+from .models import SANDBOX_STATES
+
+__all__ = [
+    "DEFAULT_ORDER",
+    "DEFAULT_SORT",
+    "DEFAULT_TEMPLATE",
+    "LIST_ORDERS",
+    "LIST_SORT_FIELDS",
+    "LIST_STATES",
+    "MEMORY",
+    "PAGE",
+    "PAGE_SIZE",
+    "TIMEOUT",
+    "VCPU",
+    "IntLimit",
+    "choice_problem",
+    "is_int",
+]
+
+#: The template the SDK asks for when none is named (the service requires one).
+DEFAULT_TEMPLATE = "system/debian:bookworm"
+
+LIST_STATES: tuple[str, ...] = tuple(state for state in SANDBOX_STATES if state != "deleted")
+"""The states a list can filter on (a deleted sandbox is not listed)."""
+LIST_SORT_FIELDS: tuple[str, ...] = ("created_at", "state")
+LIST_ORDERS: tuple[str, ...] = ("asc", "desc")
+DEFAULT_SORT = "created_at"
+DEFAULT_ORDER = "desc"
+
+
+def is_int(value: object) -> TypeGuard[int]:
+    """Whether ``value`` is an integer the service takes (``True`` and ``False`` are not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclasses.dataclass(frozen=True)
+class IntLimit:
+    """An integer the service takes from ``low`` to ``high``; ``default`` when it is left out."""
+
+    low: int
+    high: int
+    default: int
+    even: bool = False
+
+    def problem(self, value: int) -> str | None:
+        """What is wrong with the integer ``value``, or None if the service takes it."""
+        if not self.low <= value <= self.high:
+            return f"must be between {self.low} and {self.high}"
+        if self.even and value % 2:
+            return "must be an even number"
+        return None
+
+
+VCPU = IntLimit(1, 8, default=1)
+"""Virtual CPUs of a sandbox."""
+MEMORY = IntLimit(512, 8192, default=1024, even=True)
+"""Memory of a sandbox in MiB (an even number)."""
+TIMEOUT = IntLimit(1, 28800, default=300)
+"""Seconds a sandbox runs before it times out."""
+PAGE = IntLimit(1, 2**31 - 1, default=1)
+"""The page of a sandbox list, from 1."""
+PAGE_SIZE = IntLimit(1, 100, default=20)
+"""Sandboxes on one page of a list."""
+
+
+def choice_problem(value: str, choices: tuple[str, ...]) -> str | None:
+    """``"must be one of: a, b"`` unless ``value`` is one of ``choices``."""
+    if value in choices:
+        return None
+    return "must be one of: " + ", ".join(choices)
