@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "TimeoutTypes",
     "build_headers",
+    "redact_url",
     "resolve_api_key",
     "resolve_base_url",
     "resolve_max_retries",
@@ -57,28 +58,57 @@ def resolve_base_url(base_url: str | None) -> str:
     """The base URL given, else ``LEAP0_BASE_URL``, else the service's.
 
     ``https`` is required, except for a loopback host (``127.0.0.0/8``, ``::1``,
-    ``localhost``), so the API key never crosses a network in clear text.
+    ``localhost``), so the API key never crosses a network in clear text. A
+    URL with user-info, a query or a fragment (even an empty ``?`` or ``#``),
+    whitespace or a control character is refused here rather than mangling
+    the request paths later. Messages show the URL without its user-info.
     """
     if base_url is None:
         base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     if not isinstance(base_url, str):
         raise TypeError(f"base_url must be a str, not {type(base_url).__name__}")
+    shown = redact_url(base_url)
+    if not base_url.isprintable() or any(c.isspace() for c in base_url):
+        raise ValueError(
+            f"base_url must not hold whitespace or control characters, got {shown!r}"
+        )
+    if "?" in base_url or "#" in base_url:
+        raise ValueError(f"base_url must not hold a query or a fragment, got {shown!r}")
     parts = urlsplit(base_url)
     scheme = parts.scheme.lower()
     try:
         host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
         host = None
     if scheme not in ("http", "https") or not host:
-        raise ValueError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ValueError("base_url must not hold credentials, a query or a fragment")
+        raise ValueError(f"base_url must be an http(s) URL with a host, got {shown!r}")
+    if "@" in parts.netloc:
+        raise ValueError(f"base_url must not hold credentials, got {shown!r}")
     if scheme == "http" and not is_loopback(host):
         raise ValueError(
-            f"base_url {base_url!r} uses http:// for a host that is not loopback; "
+            f"base_url {shown!r} uses http:// for a host that is not loopback; "
             "use https:// so the API key is not sent in clear text"
         )
+    try:
+        httpx.URL(base_url)
+    except httpx.InvalidURL:
+        raise ValueError(f"base_url is not a valid URL, got {shown!r}") from None
     return base_url.rstrip("/")
+
+
+def redact_url(url: str) -> str:
+    """``url`` for a message: anything before the last ``@`` of it is user-info, shown as ``***``.
+
+    Deliberately blunt, so that no way of mis-parsing a malformed URL shows a
+    password or key written into it.
+    """
+    at = url.rfind("@")
+    if at < 0:
+        return url
+    start = url.find("//")
+    start = start + 2 if 0 <= start < at else 0
+    return url[:start] + "***" + url[at:]
 
 
 def is_loopback(host: str) -> bool:

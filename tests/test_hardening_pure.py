@@ -1,0 +1,85 @@
+"""The pure checks behind the transport's hardening: base URLs, keys, bodies, deadlines, answers."""
+
+from __future__ import annotations
+
+import traceback
+
+import pytest
+
+from leap0._config import (
+    redact_url,
+    resolve_base_url,
+)
+
+SECRET = "Zq9-do-not-show-0123"
+
+
+def _shown(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) + repr(exc)
+
+
+# --- base URLs ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://u:KEY@h/p", "https://***@h/p"),
+        ("htps://u:KEY@x", "htps://***@x"),
+        ("u:KEY@x", "***@x"),
+        ("https://u:KEY/x@h", "https://***@h"),
+        ("https://h/p", "https://h/p"),
+        ("https://a@b@c", "https://***@c"),
+    ],
+)
+def test_redact_url_hides_everything_before_the_last_at(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.leap0.test/",
+        "https://api.leap0.test/v1",
+        "http://127.0.0.1:8080",
+        "http://[::1]:9",
+        "http://localhost:1/base/",
+    ],
+)
+def test_good_base_urls_are_kept_without_a_trailing_slash(url: str) -> None:
+    assert resolve_base_url(url) == url.rstrip("/")
+
+
+@pytest.mark.parametrize("url", ["http://h/?", "http://h/#", "https://h?", "https://h#"])
+def test_empty_query_or_fragment_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="query or a fragment"):
+        resolve_base_url(url.replace("h", "127.0.0.1"))
+
+
+@pytest.mark.parametrize("char", ["\t", "\n", "\r", " ", "\x00", "\x1b", "\x7f", "\u00a0", "\u2028"])
+@pytest.mark.parametrize("where", ["start", "host", "path", "end"])
+def test_whitespace_and_control_characters_are_refused_anywhere(char: str, where: str) -> None:
+    url = {
+        "start": f"{char}https://api.leap0.test",
+        "host": f"https://api{char}.leap0.test",
+        "path": f"https://api.leap0.test/v{char}1",
+        "end": f"https://api.leap0.test{char}",
+    }[where]
+    with pytest.raises(ValueError, match="whitespace or control"):
+        resolve_base_url(url)
+
+
+def test_base_url_from_the_environment_is_checked_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEAP0_BASE_URL", f"https://u:{SECRET}@api.leap0.test/#")
+    with pytest.raises(ValueError) as info:
+        resolve_base_url(None)
+    assert SECRET not in _shown(info.value)
+
+
+@pytest.mark.parametrize(
+    "url", [f"https://u:{SECRET}@h", f"http://{SECRET}@127.0.0.1", f"https://:{SECRET}@h"]
+)
+def test_credentials_in_a_base_url_are_refused_without_showing_them(url: str) -> None:
+    with pytest.raises(ValueError, match="credentials") as info:
+        resolve_base_url(url)
+    assert SECRET not in _shown(info.value)
