@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "TimeoutTypes",
     "build_headers",
+    "encode_json",
     "redact_url",
     "resolve_api_key",
     "resolve_base_url",
@@ -39,18 +41,27 @@ TimeoutTypes = float | int | httpx.Timeout | None
 
 
 def resolve_api_key(api_key: str | None) -> str:
-    """The API key given, else ``LEAP0_API_KEY``; a clear error when neither is set."""
+    """The API key given, else ``LEAP0_API_KEY``; a clear error when neither is set.
+
+    A key is printable ASCII without whitespace: it goes into an HTTP header,
+    and anything else could not be sent (and would fail later, with the key
+    in the error). The key itself is never put in a message.
+    """
+    source = "api_key"
     if api_key is None:
         api_key = os.environ.get(API_KEY_ENV) or None
         if api_key is None:
             raise Leap0Error(
                 f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable"
             )
+        source = f"api_key (from {API_KEY_ENV})"
     if not isinstance(api_key, str):
         raise TypeError(f"api_key must be a str, not {type(api_key).__name__}")
-    if not api_key or api_key != api_key.strip() or not api_key.isprintable():
-        # Never echo the key itself.
-        raise ValueError("api_key must be a non-empty string of printable characters")
+    if not api_key or not api_key.isascii() or not api_key.isprintable() or " " in api_key:
+        raise ValueError(
+            f"{source} must be a non-empty string of printable ASCII characters "
+            "without whitespace"
+        )
     return api_key
 
 
@@ -160,3 +171,43 @@ def build_headers(api_key: str, extra: Mapping[str, str] | None = None) -> dict[
     if extra:
         headers.update(extra)
     return headers
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def encode_json(body: object) -> bytes:
+    """``body`` as the UTF-8 JSON that is sent.
+
+    A string that UTF-8 cannot encode (a lone surrogate) is a ``ValueError``
+    naming its field, never showing its value: it may be a password.
+    """
+    try:
+        return _dumps(body).encode("utf-8")
+    except UnicodeEncodeError:
+        field = _unencodable(body) or "the request body"
+    # Raised outside the except block: the UnicodeEncodeError, which holds the
+    # whole text, is not kept as this error's context.
+    raise ValueError(f"{field} must be text that UTF-8 can encode (no lone surrogates)")
+
+
+def _unencodable(value: object, name: str | None = None) -> str | None:
+    """The name of the field of ``value`` whose text UTF-8 cannot encode."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return name or "a value"
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            label = key if isinstance(key, str) and key.isidentifier() else "a key"
+            found = _unencodable(key, name or "a key") or _unencodable(item, name or label)
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found = _unencodable(item, name)
+            if found:
+                return found
+    return None

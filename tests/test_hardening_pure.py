@@ -7,7 +7,9 @@ import traceback
 import pytest
 
 from leap0._config import (
+    encode_json,
     redact_url,
+    resolve_api_key,
     resolve_base_url,
 )
 
@@ -82,4 +84,43 @@ def test_base_url_from_the_environment_is_checked_too(monkeypatch: pytest.Monkey
 def test_credentials_in_a_base_url_are_refused_without_showing_them(url: str) -> None:
     with pytest.raises(ValueError, match="credentials") as info:
         resolve_base_url(url)
+    assert SECRET not in _shown(info.value)
+
+
+# --- secrets that cannot be sent ------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["k", "emu_0123456789abcdef", "a!~\"#$%&'()*+,-./:;<=>?@[]^_`{|}"])
+def test_printable_ascii_keys_are_accepted(key: str) -> None:
+    assert resolve_api_key(key) == key
+
+
+@pytest.mark.parametrize(
+    "key", [f"{SECRET} ", f" {SECRET}", f"{SECRET}\t", f"{SECRET}\u00e9", f"{SECRET}\udc80", ""]
+)
+def test_keys_that_cannot_go_in_a_header_are_refused_without_showing_them(key: str) -> None:
+    with pytest.raises(ValueError, match="api_key") as info:
+        resolve_api_key(key)
+    assert SECRET not in _shown(info.value)
+
+
+def test_encode_json_is_compact_utf8() -> None:
+    assert encode_json({"id": "a", "password": "p\u00e4ss"}) == '{"id":"a","password":"p\u00e4ss"}'.encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"id": "a", "password": f"{SECRET}\udc80"}, "password"),
+        ({"env_vars": {"X": f"{SECRET}\ud800"}}, "env_vars"),
+        ({"env_vars": {f"{SECRET}\ud800": "1"}}, "env_vars"),
+        ({f"{SECRET}\ud800": "1"}, "a key"),
+    ],
+)
+def test_encode_json_names_the_field_it_cannot_encode(body: object, field: str) -> None:
+    with pytest.raises(ValueError) as info:
+        encode_json(body)
+    assert type(info.value) is ValueError
+    assert str(info.value).startswith(field)
+    assert info.value.__context__ is None
     assert SECRET not in _shown(info.value)

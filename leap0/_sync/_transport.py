@@ -23,6 +23,7 @@ from .._config import (
     DEFAULT_TIMEOUT,
     TimeoutTypes,
     build_headers,
+    encode_json,
     resolve_api_key,
     resolve_base_url,
     resolve_call_timeout,
@@ -104,7 +105,9 @@ class HttpxTransport:
             )
         # Built once: httpx parses a str URL and normalises a dict of headers on
         # every request, which costs more than the rest of the SDK's own work.
-        self._headers = httpx.Headers(build_headers(key))
+        headers = build_headers(key)
+        self._headers = httpx.Headers(headers)
+        self._json_headers = httpx.Headers({**headers, "Content-Type": "application/json"})
         self._urls: dict[str, httpx.URL] = {}
         self._owns_client = http_client is None
         self._client = http_client if http_client is not None else httpx.Client()
@@ -131,6 +134,12 @@ class HttpxTransport:
         url = self._urls.get(path)
         if url is None:
             url = self._url(path)
+        if json is None:
+            content, headers = None, self._headers
+        else:
+            # Encoded here, before any I/O: text that cannot be sent is a
+            # ValueError naming its field, not an error holding the password.
+            content, headers = encode_json(json), self._json_headers
         debug = logger.isEnabledFor(_DEBUG)
         attempt = 0
         while True:
@@ -139,9 +148,9 @@ class HttpxTransport:
                 response = self._client.request(
                     method,
                     url,
-                    json=json,
+                    content=content,
                     params=params,
-                    headers=self._headers,
+                    headers=headers,
                     timeout=call_timeout,
                 )
             except httpx.HTTPError as exc:

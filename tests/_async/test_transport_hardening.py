@@ -1,15 +1,17 @@
 """The transport against hostile settings and answers.
 
-Malformed base URLs.
+Secrets that cannot be sent and malformed base URLs.
 """
 
 from __future__ import annotations
 
+import json
 import traceback
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from pytest_httpx import HTTPXMock
 
 from leap0 import (
     AsyncLeap0Client,
@@ -43,6 +45,63 @@ def _assert_hidden(exc: BaseException, secret: str) -> None:
         seen = seen.__cause__ or seen.__context__
     for text in texts:
         assert secret not in text
+
+
+# --- secrets that cannot be sent --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        f"{SECRET}-\u00e9",  # not ASCII
+        f"{SECRET} x",  # whitespace
+        f"{SECRET}\u00a0",  # Unicode whitespace
+        f"{SECRET}\udc80",  # a lone surrogate
+        f"{SECRET}\x7f",
+    ],
+)
+async def test_unsendable_api_key_is_refused_without_showing_it(key: str) -> None:
+    with pytest.raises(ValueError) as info:
+        AsyncLeap0Client(api_key=key, base_url=BASE_URL)
+    assert type(info.value) is ValueError
+    assert "api_key" in str(info.value)
+    _assert_hidden(info.value, SECRET)
+
+
+async def test_unsendable_api_key_from_the_environment_is_refused_without_showing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LEAP0_API_KEY", f"{SECRET}-\u00e9")
+    with pytest.raises(ValueError) as info:
+        AsyncLeap0Client(base_url=BASE_URL)
+    assert type(info.value) is ValueError
+    assert "api_key" in str(info.value)
+    assert "LEAP0_API_KEY" in str(info.value)
+    _assert_hidden(info.value, SECRET)
+
+
+@pytest.mark.parametrize("password", [f"{SECRET}\udc80", f"\ud800{SECRET}", f"{SECRET}\udfff!"])
+async def test_unsendable_password_is_refused_before_sending_without_showing_it(
+    client: AsyncLeap0Client, httpx_mock: HTTPXMock, password: str
+) -> None:
+    with pytest.raises(ValueError) as info:
+        await client.ssh.validate_access(SANDBOX_ID, access_id=ACCESS_ID, password=password)
+    assert type(info.value) is ValueError
+    assert "password" in str(info.value)
+    _assert_hidden(info.value, SECRET)
+    assert httpx_mock.get_requests() == []
+
+
+async def test_any_printable_password_is_sent(
+    client: AsyncLeap0Client, httpx_mock: HTTPXMock
+) -> None:
+    password = "p\u00e4ss w\u00f6rd \U0001f511\t\"\\\x00"
+    httpx_mock.add_response(json=VALID)
+    await client.ssh.validate_access(SANDBOX_ID, access_id=ACCESS_ID, password=password)
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.content) == {"id": ACCESS_ID, "password": password}
 
 
 # --- base URLs -----------------------------------------------------------------------
