@@ -37,7 +37,9 @@ class AsyncLeap0Client:
             (default 2). Requests that may have created something are never
             repeated; see the README.
         http_client: An ``httpx.AsyncClient`` you configured (proxies,
-            certificates, limits). It is used as is and left open on close.
+            certificates, limits). It is used as is, proxies included, and
+            left open on close. Without one, an ``http://`` (loopback) base
+            URL never goes through a proxy from the environment.
         transport: Any ``AsyncTransport``, used instead of HTTP (e.g. a fake in
             tests); the arguments above must then be left out.
         ssh_api: Which revision of the SSH routes the service serves:

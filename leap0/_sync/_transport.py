@@ -83,7 +83,12 @@ class HttpxTransport:
         max_retries: How many times a failed request may be retried (see
             ``leap0._retry`` for what is retried).
         http_client: An ``httpx.Client`` you configured (proxies,
-            certificates, limits). It is used as is and never closed here.
+            certificates, limits). It is used as is, with its own proxy
+            settings, and never closed here. The client built otherwise
+            ignores the environment's proxies for an ``http://`` (loopback)
+            base URL, so the API key and passwords never reach a proxy in
+            clear text; for ``https://`` it follows the environment
+            (``HTTPS_PROXY``, ``SSL_CERT_FILE``, ...).
     """
 
     def __init__(
@@ -110,7 +115,12 @@ class HttpxTransport:
         self._json_headers = httpx.Headers({**headers, "Content-Type": "application/json"})
         self._urls: dict[str, httpx.URL] = {}
         self._owns_client = http_client is None
-        self._client = http_client if http_client is not None else httpx.Client()
+        if http_client is None:
+            # Over http:// (loopback only) nothing may go through a proxy: the
+            # key would cross to it in clear text. trust_env=False drops the
+            # environment's proxies; its other settings concern TLS only.
+            http_client = httpx.Client(trust_env=not self.base_url.startswith("http://"))
+        self._client = http_client
         self._closed = False
 
     def __repr__(self) -> str:

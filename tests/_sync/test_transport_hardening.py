@@ -2,16 +2,20 @@
 # change the async source, then regenerate.
 """The transport against hostile settings and answers.
 
-Secrets that cannot be sent and malformed base URLs.
+Proxies in the environment, secrets that cannot be sent and malformed base
+URLs.
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Generator
 from typing import Any
 
+import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
@@ -47,6 +51,127 @@ def _assert_hidden(exc: BaseException, secret: str) -> None:
         seen = seen.__cause__ or seen.__context__
     for text in texts:
         assert secret not in text
+
+
+# --- proxies -----------------------------------------------------------------------
+
+
+def _read_request(conn: socket.socket) -> bytes | None:
+    """One HTTP request from ``conn`` (``None`` if it closed first)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data or None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+class LoopbackServer:
+    """A TCP server on 127.0.0.1, in a thread: it records each request and sends ``answer``.
+
+    With ``hold``, it then keeps the connection open, sending nothing more, until stopped.
+    """
+
+    def __init__(self, answer: bytes, hold: bool = False) -> None:
+        self.answer = answer
+        self.requests: list[bytes] = []
+        self._hold = hold
+        self._released = threading.Event()
+        self._stopping = False
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            conn, _ = self._sock.accept()
+            with conn:
+                if self._stopping:
+                    return
+                conn.settimeout(10)
+                request = _read_request(conn)
+                if request is not None:
+                    self.requests.append(request)
+                    conn.sendall(self.answer)
+                    if self._hold:
+                        self._released.wait(timeout=60)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._released.set()
+        socket.create_connection(("127.0.0.1", self.port), timeout=10).close()  # wakes accept()
+        self._thread.join(timeout=10)
+        self._sock.close()
+
+
+def _answer(status: str, body: bytes) -> bytes:
+    return (
+        f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
+
+
+@pytest.fixture
+def loopback() -> Generator[tuple[LoopbackServer, LoopbackServer], None, None]:
+    """(the API, a proxy that answers 502): both on loopback, both recording what reaches them."""
+    api = LoopbackServer(_answer("200 OK", json.dumps(VALID).encode()))
+    proxy = LoopbackServer(_answer("502 Bad Gateway", b'{"message": "via the proxy"}'))
+    try:
+        yield api, proxy
+    finally:
+        api.stop()
+        proxy.stop()
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"])
+def test_http_base_url_never_goes_through_a_proxy_from_the_environment(
+    loopback: tuple[LoopbackServer, LoopbackServer], monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    api, proxy = loopback
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv(variable, f"http://127.0.0.1:{proxy.port}")
+
+    with Leap0Client(
+        api_key=API_KEY, base_url=f"http://127.0.0.1:{api.port}", max_retries=0
+    ) as client:
+        check = _validate(client)
+
+    assert check.valid
+    assert proxy.requests == []
+    assert len(api.requests) == 1
+    assert f"Bearer {API_KEY}".encode() in api.requests[0]
+
+
+def test_https_base_url_keeps_the_environment_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL) as client:
+        http_client = client.transport._client  # type: ignore[attr-defined]
+        assert http_client.trust_env
+
+
+def test_own_http_client_is_used_as_is_with_an_http_base_url() -> None:
+    with httpx.Client() as http_client, Leap0Client(
+        api_key=API_KEY, base_url="http://127.0.0.1:9", http_client=http_client
+    ) as client:
+        assert client.transport._client is http_client  # type: ignore[attr-defined]
+        assert http_client.trust_env
 
 
 # --- secrets that cannot be sent --------------------------------------------------------
