@@ -15,7 +15,9 @@ second sandbox) and the credential of the first would be lost.
 
 Delays grow exponentially with full jitter, capped at ``MAX_BACKOFF``; a
 ``Retry-After`` header (seconds or an HTTP date) is honoured up to
-``MAX_RETRY_AFTER``.
+``MAX_RETRY_AFTER``. A longer one is not waited for, nor cut short: the
+answer's error is raised at once, with the service's ``retry_after``, so the
+caller decides whether to wait that long.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = [
     "MAX_RETRY_AFTER",
     "backoff_delay",
     "parse_retry_after",
+    "retry_after_is_honoured",
     "status_is_retryable",
 ]
 
@@ -44,6 +47,11 @@ _IF_IDEMPOTENT = frozenset({408, 502, 503, 504})
 def status_is_retryable(status: int, idempotent: bool) -> bool:
     """Whether an answer with ``status`` may be retried."""
     return status in _ALWAYS or (idempotent and status in _IF_IDEMPOTENT)
+
+
+def retry_after_is_honoured(retry_after: float | None) -> bool:
+    """Whether a retry may wait the ``Retry-After`` asked (``None``: none asked)."""
+    return retry_after is None or retry_after <= MAX_RETRY_AFTER
 
 
 def backoff_delay(retry: int, retry_after: float | None = None) -> float:

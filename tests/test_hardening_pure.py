@@ -12,6 +12,7 @@ from leap0._config import (
     resolve_api_key,
     resolve_base_url,
 )
+from leap0._retry import MAX_RETRY_AFTER, retry_after_is_honoured
 
 SECRET = "Zq9-do-not-show-0123"
 
@@ -124,3 +125,14 @@ def test_encode_json_names_the_field_it_cannot_encode(body: object, field: str) 
     assert str(info.value).startswith(field)
     assert info.value.__context__ is None
     assert SECRET not in _shown(info.value)
+
+
+# --- Retry-After ----------------------------------------------------------------------
+
+
+def test_retry_after_is_honoured_up_to_the_longest_wait() -> None:
+    assert retry_after_is_honoured(None)
+    assert retry_after_is_honoured(0.0)
+    assert retry_after_is_honoured(MAX_RETRY_AFTER)
+    assert not retry_after_is_honoured(MAX_RETRY_AFTER + 0.5)
+    assert not retry_after_is_honoured(999999.0)

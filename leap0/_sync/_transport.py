@@ -31,7 +31,12 @@ from .._config import (
     resolve_timeout,
 )
 from .._responses import api_error, decode_json, never_sent, transport_error
-from .._retry import backoff_delay, parse_retry_after, status_is_retryable
+from .._retry import (
+    backoff_delay,
+    parse_retry_after,
+    retry_after_is_honoured,
+    status_is_retryable,
+)
 from .._sleep import sync_sleep
 
 __all__ = ["HttpxTransport", "Transport"]
@@ -189,8 +194,14 @@ class HttpxTransport:
                 return decode_json(response.content, status)
             if attempt <= self.max_retries and status_is_retryable(status, idempotent):
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
-                self._wait(method, path, attempt, retry_after, debug)
-                continue
+                if retry_after_is_honoured(retry_after):
+                    self._wait(method, path, attempt, retry_after, debug)
+                    continue
+                if debug:
+                    logger.debug(
+                        "leap0 %s %s: Retry-After %.0fs is longer than a retry waits (not retried)",
+                        method, path, retry_after,
+                    )
             raise api_error(
                 status,
                 response.reason_phrase,

@@ -2,8 +2,8 @@
 # change the async source, then regenerate.
 """The transport against hostile settings and answers.
 
-Proxies in the environment, secrets that cannot be sent and malformed base
-URLs.
+Proxies in the environment, a ``Retry-After`` longer than any retry waits,
+secrets that cannot be sent and malformed base URLs.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from pytest_httpx import HTTPXMock
 
 from leap0 import (
     Leap0Client,
+    Leap0RateLimitError,
+    Leap0ServerError,
 )
 from leap0.models import SshValidation
 from tests._support import ACCESS_ID, API_KEY, BASE_URL, PASSWORD, SANDBOX_ID
@@ -172,6 +174,46 @@ def test_own_http_client_is_used_as_is_with_an_http_base_url() -> None:
     ) as client:
         assert client.transport._client is http_client  # type: ignore[attr-defined]
         assert http_client.trust_env
+
+
+# --- Retry-After -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "error"), [(429, Leap0RateLimitError), (503, Leap0ServerError)]
+)
+@pytest.mark.parametrize("retry_after", ["999999", "60.5", "Fri, 01 Jan 2100 00:00:00 GMT"])
+def test_retry_after_longer_than_a_retry_waits_is_raised_at_once(
+    client: Leap0Client,
+    httpx_mock: HTTPXMock,
+    sleeps: list[float],
+    status: int,
+    error: type[Exception],
+    retry_after: str,
+) -> None:
+    httpx_mock.add_response(
+        status_code=status,
+        headers={"Retry-After": retry_after},
+        json={"message": "later"},
+        is_reusable=True,
+    )
+    with pytest.raises(error) as info:
+        client.ssh.regenerate_access(SANDBOX_ID)
+    assert type(info.value) is error
+    assert sleeps == []
+    assert len(httpx_mock.get_requests()) == 1
+    if isinstance(info.value, Leap0RateLimitError):
+        assert info.value.retry_after is not None
+        assert info.value.retry_after > 60
+
+
+def test_retry_after_of_the_longest_wait_is_honoured(
+    client: Leap0Client, httpx_mock: HTTPXMock, sleeps: list[float]
+) -> None:
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": "60"}, is_reusable=True)
+    with pytest.raises(Leap0RateLimitError):
+        client.ssh.regenerate_access(SANDBOX_ID)
+    assert sleeps == [60.0, 60.0]
 
 
 # --- secrets that cannot be sent --------------------------------------------------------
