@@ -18,6 +18,11 @@ Delays grow exponentially with full jitter, capped at ``MAX_BACKOFF``; a
 ``MAX_RETRY_AFTER``. A longer one is not waited for, nor cut short: the
 answer's error is raised at once, with the service's ``retry_after``, so the
 caller decides whether to wait that long.
+
+A ``DELETE`` whose earlier attempt may have reached the service and acted
+(a read timeout, a connection dropped before a full answer, a ``502``,
+``503`` or ``504``) and whose retry answers ``404`` has succeeded: what was
+to be deleted is gone. A ``404`` with no such earlier attempt is an error.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ __all__ = [
     "parse_retry_after",
     "retry_after_is_honoured",
     "status_is_retryable",
+    "status_may_have_acted",
 ]
 
 INITIAL_BACKOFF = 0.5
@@ -42,11 +48,21 @@ MAX_RETRY_AFTER = 60.0
 
 _ALWAYS = frozenset({429})
 _IF_IDEMPOTENT = frozenset({408, 502, 503, 504})
+_MAY_HAVE_ACTED = frozenset({502, 503, 504})
 
 
 def status_is_retryable(status: int, idempotent: bool) -> bool:
     """Whether an answer with ``status`` may be retried."""
     return status in _ALWAYS or (idempotent and status in _IF_IDEMPOTENT)
+
+
+def status_may_have_acted(status: int) -> bool:
+    """Whether the service may have carried out a request answered with ``status``.
+
+    A gateway's ``502``/``504`` or a ``503`` can come after the request was
+    handled; ``408`` and ``429`` say it was not.
+    """
+    return status in _MAY_HAVE_ACTED
 
 
 def retry_after_is_honoured(retry_after: float | None) -> bool:

@@ -12,7 +12,7 @@ from leap0._config import (
     resolve_api_key,
     resolve_base_url,
 )
-from leap0._retry import MAX_RETRY_AFTER, retry_after_is_honoured
+from leap0._retry import MAX_RETRY_AFTER, retry_after_is_honoured, status_may_have_acted
 
 SECRET = "Zq9-do-not-show-0123"
 
@@ -136,3 +136,14 @@ def test_retry_after_is_honoured_up_to_the_longest_wait() -> None:
     assert retry_after_is_honoured(MAX_RETRY_AFTER)
     assert not retry_after_is_honoured(MAX_RETRY_AFTER + 0.5)
     assert not retry_after_is_honoured(999999.0)
+
+
+# --- a delete whose answer was lost ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "acted"),
+    [(502, True), (503, True), (504, True), (408, False), (429, False), (500, False)],
+)
+def test_statuses_after_which_the_service_may_have_acted(status: int, acted: bool) -> None:
+    assert status_may_have_acted(status) is acted

@@ -36,6 +36,7 @@ from .._retry import (
     parse_retry_after,
     retry_after_is_honoured,
     status_is_retryable,
+    status_may_have_acted,
 )
 from .._sleep import sync_sleep
 
@@ -69,6 +70,8 @@ class Transport(Protocol):
         ``idempotent`` says whether the operation is safe to repeat after it
         may have reached the service. ``timeout`` overrides the transport's
         timeout for this call; ``None`` keeps it. Failures raise ``Leap0Error``.
+        A ``DELETE`` is done when a retry after an attempt that may have acted
+        answers ``404`` (see ``leap0._retry``).
         """
         ...
 
@@ -156,6 +159,8 @@ class HttpxTransport:
             # ValueError naming its field, not an error holding the password.
             content, headers = encode_json(json), self._json_headers
         debug = logger.isEnabledFor(_DEBUG)
+        # A DELETE whose earlier attempt may have acted is done if it is gone.
+        gone_is_done = False
         attempt = 0
         while True:
             attempt += 1
@@ -170,8 +175,9 @@ class HttpxTransport:
                 )
             except httpx.HTTPError as exc:
                 error = transport_error(exc, method, path)
+                sent = not never_sent(exc)
                 retry = attempt <= self.max_retries and (
-                    (idempotent and isinstance(exc, httpx.TransportError)) or never_sent(exc)
+                    (idempotent and isinstance(exc, httpx.TransportError)) or not sent
                 )
                 if debug:
                     logger.debug(
@@ -181,6 +187,7 @@ class HttpxTransport:
                     )
                 if not retry:
                     raise error from exc
+                gone_is_done = gone_is_done or (sent and method == "DELETE")
                 self._wait(method, path, attempt, None, debug)
                 continue
 
@@ -192,9 +199,16 @@ class HttpxTransport:
                 if expected_status == 204:
                     return None
                 return decode_json(response.content, status)
+            if status == 404 and gone_is_done:
+                if debug:
+                    logger.debug("leap0 %s %s: already gone after an earlier attempt", method, path)
+                return None
             if attempt <= self.max_retries and status_is_retryable(status, idempotent):
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
                 if retry_after_is_honoured(retry_after):
+                    gone_is_done = gone_is_done or (
+                        method == "DELETE" and status_may_have_acted(status)
+                    )
                     self._wait(method, path, attempt, retry_after, debug)
                     continue
                 if debug:

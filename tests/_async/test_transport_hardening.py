@@ -1,7 +1,8 @@
 """The transport against hostile settings and answers.
 
-Proxies in the environment, a ``Retry-After`` longer than any retry waits,
-secrets that cannot be sent and malformed base URLs.
+Proxies in the environment, a ``Retry-After`` longer than any retry waits, a
+delete whose answer was lost, secrets that cannot be sent and malformed base
+URLs.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pytest_httpx import HTTPXMock
 
 from leap0 import (
     AsyncLeap0Client,
+    Leap0NotFoundError,
     Leap0RateLimitError,
     Leap0ServerError,
 )
@@ -212,6 +214,104 @@ async def test_retry_after_of_the_longest_wait_is_honoured(
     with pytest.raises(Leap0RateLimitError):
         await client.ssh.regenerate_access(SANDBOX_ID)
     assert sleeps == [60.0, 60.0]
+
+
+# --- a delete whose answer was lost ------------------------------------------------------
+
+# Faults after which the first attempt may have reached the service and acted.
+MAY_HAVE_ACTED: dict[str, dict[str, Any]] = {
+    "read timeout": {"exception": httpx.ReadTimeout("timed out")},
+    "dropped mid-answer": {"exception": httpx.RemoteProtocolError("peer closed connection")},
+    "read error": {"exception": httpx.ReadError("reset")},
+    "502": {"status_code": 502},
+    "503": {"status_code": 503},
+    "504": {"status_code": 504},
+}
+# Faults after which it certainly did not.
+DID_NOT_ACT: dict[str, dict[str, Any]] = {
+    "connection refused": {"exception": httpx.ConnectError("refused")},
+    "pool timeout": {"exception": httpx.PoolTimeout("no connection")},
+    "408": {"status_code": 408},
+    "429": {"status_code": 429},
+}
+
+
+def _add(httpx_mock: HTTPXMock, spec: dict[str, Any]) -> None:
+    if "exception" in spec:
+        httpx_mock.add_exception(spec["exception"])
+    else:
+        httpx_mock.add_response(**spec)
+
+
+async def _delete(client: AsyncLeap0Client, operation: str) -> None:
+    if operation == "delete_access":
+        await client.ssh.delete_access(SANDBOX_ID)
+    elif operation == "delete_access(access_id)":
+        await client.ssh.delete_access(SANDBOX_ID, access_id=ACCESS_ID)
+    else:
+        await client.sandboxes.delete(SANDBOX_ID)
+
+
+DELETES = ["delete_access", "delete_access(access_id)", "sandboxes.delete"]
+
+
+@pytest.mark.parametrize("operation", DELETES)
+@pytest.mark.parametrize("fault", sorted(MAY_HAVE_ACTED))
+async def test_delete_answered_404_after_a_lost_answer_is_done(
+    client: AsyncLeap0Client,
+    httpx_mock: HTTPXMock,
+    sleeps: list[float],
+    fault: str,
+    operation: str,
+) -> None:
+    _add(httpx_mock, MAY_HAVE_ACTED[fault])
+    httpx_mock.add_response(status_code=404, json={"message": "not found"})
+    await _delete(client, operation)
+    assert len(httpx_mock.get_requests()) == 2
+
+
+@pytest.mark.parametrize("operation", DELETES)
+@pytest.mark.parametrize("fault", sorted(DID_NOT_ACT))
+async def test_delete_answered_404_after_an_attempt_that_did_not_act_is_not_found(
+    client: AsyncLeap0Client,
+    httpx_mock: HTTPXMock,
+    sleeps: list[float],
+    fault: str,
+    operation: str,
+) -> None:
+    _add(httpx_mock, DID_NOT_ACT[fault])
+    httpx_mock.add_response(status_code=404, json={"message": "not found"})
+    with pytest.raises(Leap0NotFoundError):
+        await _delete(client, operation)
+    assert len(httpx_mock.get_requests()) == 2
+
+
+@pytest.mark.parametrize("operation", DELETES)
+async def test_delete_answered_404_at_once_is_not_found(
+    client: AsyncLeap0Client, httpx_mock: HTTPXMock, operation: str
+) -> None:
+    httpx_mock.add_response(status_code=404, json={"message": "not found"})
+    with pytest.raises(Leap0NotFoundError):
+        await _delete(client, operation)
+
+
+async def test_delete_keeps_a_lost_answer_in_mind_across_retries(
+    client: AsyncLeap0Client, httpx_mock: HTTPXMock, sleeps: list[float]
+) -> None:
+    httpx_mock.add_exception(httpx.ReadTimeout("timed out"))
+    httpx_mock.add_response(status_code=429)
+    httpx_mock.add_response(status_code=404, json={"message": "not found"})
+    await client.ssh.delete_access(SANDBOX_ID)
+    assert len(httpx_mock.get_requests()) == 3
+
+
+async def test_only_deletes_treat_404_after_a_lost_answer_as_done(
+    client: AsyncLeap0Client, httpx_mock: HTTPXMock, sleeps: list[float]
+) -> None:
+    httpx_mock.add_exception(httpx.ReadTimeout("timed out"))
+    httpx_mock.add_response(status_code=404, json={"message": "not found"})
+    with pytest.raises(Leap0NotFoundError):
+        await client.ssh.regenerate_access(SANDBOX_ID)
 
 
 # --- secrets that cannot be sent --------------------------------------------------------
