@@ -166,6 +166,9 @@ def build_headers(api_key: str, extra: Mapping[str, str] | None = None) -> dict[
     headers = {
         "Authorization": f"Bearer {api_key}",
         "Accept": "application/json",
+        # Answers are small JSON; an uncompressed body is what the size limit
+        # on answers counts, so no compressed body can expand past it.
+        "Accept-Encoding": "identity",
         "User-Agent": USER_AGENT,
     }
     if extra:

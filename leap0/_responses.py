@@ -24,7 +24,22 @@ from .errors import (
     Leap0TimeoutError,
 )
 
-__all__ = ["api_error", "decode_json", "never_sent", "transport_error"]
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "api_error",
+    "decode_json",
+    "encoded_answer_error",
+    "never_sent",
+    "too_large_error",
+    "transport_error",
+]
+
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+"""The largest answer body read (8 MiB); a larger one is a ``Leap0ResponseError``.
+
+The service's answers are a few hundred bytes of JSON. Reading stops at the
+limit: the rest of a larger body is never read.
+"""
 
 _BY_STATUS: dict[int, type[Leap0APIError]] = {
     400: Leap0BadRequestError,
@@ -47,10 +62,12 @@ def decode_json(content: bytes, status_code: int) -> Any:
         )
     try:
         return _loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
+        # ValueError covers UnicodeDecodeError; RecursionError is JSON nested
+        # deeper than Python's stack allows.
         raise Leap0ResponseError(
             f"expected a JSON body, got {len(content)} bytes that are not JSON "
-            f"(status {status_code})",
+            f"or are nested too deeply (status {status_code})",
             status_code=status_code,
         ) from None
 
@@ -60,8 +77,26 @@ def _error_body(content: bytes) -> object:
         return None
     try:
         return _loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         return content[:2000].decode("utf-8", "replace")
+
+
+def too_large_error(status_code: int, method: str, path: str) -> Leap0ResponseError:
+    """The error for an answer whose body is larger than ``MAX_ANSWER_BYTES``."""
+    return Leap0ResponseError(
+        f"{method} {path}: the answer (status {status_code}) is larger than "
+        f"{MAX_ANSWER_BYTES // (1024 * 1024)} MiB; it was not read",
+        status_code=status_code,
+    )
+
+
+def encoded_answer_error(status_code: int, method: str, path: str) -> Leap0ResponseError:
+    """The error for an answer compressed although ``Accept-Encoding: identity`` was asked."""
+    return Leap0ResponseError(
+        f"{method} {path}: the answer (status {status_code}) has a Content-Encoding "
+        "although none was accepted",
+        status_code=status_code,
+    )
 
 
 def api_error(

@@ -20,7 +20,8 @@ The hierarchy::
     │   │                              connection broke before a full answer
     │   └── Leap0TimeoutError          a connect, read, write or pool timeout
     └── Leap0ResponseError             an answer we cannot understand (not JSON,
-                                       a missing or mistyped field)
+                                       nested too deeply, compressed, larger than
+                                       8 MiB, a missing or mistyped field)
 
 No message, ``repr`` or attribute of these exceptions holds the API key, and
 request bodies (which may hold a password) are never kept.
@@ -200,8 +201,10 @@ class Leap0TimeoutError(Leap0ConnectionError):
 class Leap0ResponseError(Leap0Error):
     """The service's answer could not be understood.
 
-    Raised for a body that is not JSON, not of the expected shape, or that
-    lacks or mistypes a field (``field`` names it when known).
+    Raised for a body that is not JSON (or is nested too deeply to decode),
+    not of the expected shape, compressed although no encoding was accepted,
+    larger than ``leap0._responses.MAX_ANSWER_BYTES``, or that lacks or
+    mistypes a field (``field`` names it when known).
     """
 
     field: str | None

@@ -12,7 +12,9 @@ from leap0._config import (
     resolve_api_key,
     resolve_base_url,
 )
+from leap0._responses import api_error, decode_json
 from leap0._retry import MAX_RETRY_AFTER, retry_after_is_honoured, status_may_have_acted
+from leap0.errors import Leap0BadRequestError, Leap0ResponseError
 
 SECRET = "Zq9-do-not-show-0123"
 
@@ -147,3 +149,19 @@ def test_retry_after_is_honoured_up_to_the_longest_wait() -> None:
 )
 def test_statuses_after_which_the_service_may_have_acted(status: int, acted: bool) -> None:
     assert status_may_have_acted(status) is acted
+
+
+# --- answers nested too deeply --------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [b"[" * 100_000, b'{"a":' * 100_000, b"[" * 100_000 + b"]" * 100_000])
+def test_json_nested_too_deeply_is_a_response_error(content: bytes) -> None:
+    with pytest.raises(Leap0ResponseError, match="nested too deeply") as info:
+        decode_json(content, 200)
+    assert info.value.status_code == 200
+
+
+def test_error_answer_nested_too_deeply_keeps_its_raw_text() -> None:
+    error = api_error(400, "Bad Request", {}, b"[" * 100_000, "POST", "/v1/x")
+    assert isinstance(error, Leap0BadRequestError)
+    assert error.body == "[" * 2000

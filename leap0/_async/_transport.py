@@ -3,16 +3,17 @@
 ``AsyncTransport`` is what the service clients need: send one API request,
 return its decoded JSON (``None`` for an expected ``204``), or raise a
 ``Leap0Error``. ``AsyncHttpxTransport`` is the backend on ``httpx.AsyncClient``,
-with retries (see ``leap0._retry``) and timeouts. Another implementation, e.g.
-a fake for tests, needs only ``request`` and ``aclose``.
+with retries (see ``leap0._retry``), timeouts and a size limit on answers.
+Another implementation, e.g. a fake for tests, needs only ``request`` and
+``aclose``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Mapping
 from types import TracebackType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import httpx
 
@@ -28,7 +29,15 @@ from .._config import (
     resolve_max_retries,
     resolve_timeout,
 )
-from .._responses import api_error, decode_json, never_sent, transport_error
+from .._responses import (
+    MAX_ANSWER_BYTES,
+    api_error,
+    decode_json,
+    encoded_answer_error,
+    never_sent,
+    too_large_error,
+    transport_error,
+)
 from .._retry import (
     backoff_delay,
     parse_retry_after,
@@ -37,6 +46,7 @@ from .._retry import (
     status_may_have_acted,
 )
 from .._sleep import async_sleep
+from ..errors import Leap0ResponseError
 
 __all__ = ["AsyncHttpxTransport", "AsyncTransport"]
 
@@ -163,13 +173,8 @@ class AsyncHttpxTransport:
         while True:
             attempt += 1
             try:
-                response = await self._client.request(
-                    method,
-                    url,
-                    content=content,
-                    params=params,
-                    headers=headers,
-                    timeout=call_timeout,
+                response, body = await self._attempt(
+                    method, url, content, headers, params, call_timeout
                 )
             except httpx.HTTPError as exc:
                 error = transport_error(exc, method, path)
@@ -193,14 +198,23 @@ class AsyncHttpxTransport:
             if debug:
                 logger.debug("leap0 %s %s attempt %d -> %d", method, path, attempt, status)
             if 200 <= status < 300:
-                # Any success counts; an operation that expects 204 reads no body.
+                # Any success counts; an operation that expects 204 uses no body.
                 if expected_status == 204:
                     return None
-                return decode_json(response.content, status)
+                if body is None:
+                    raise too_large_error(status, method, path)
+                try:
+                    return decode_json(body, status)
+                except Leap0ResponseError:
+                    if _encoded(response):
+                        raise encoded_answer_error(status, method, path) from None
+                    raise
             if status == 404 and gone_is_done:
                 if debug:
                     logger.debug("leap0 %s %s: already gone after an earlier attempt", method, path)
                 return None
+            if body is None:
+                raise too_large_error(status, method, path)
             if attempt <= self.max_retries and status_is_retryable(status, idempotent):
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
                 if retry_after_is_honoured(retry_after):
@@ -218,10 +232,30 @@ class AsyncHttpxTransport:
                 status,
                 response.reason_phrase,
                 response.headers,
-                response.content,
+                b"" if _encoded(response) else body,
                 method,
                 path,
             )
+
+    async def _attempt(
+        self,
+        method: str,
+        url: httpx.URL,
+        content: bytes | None,
+        headers: httpx.Headers,
+        params: Mapping[str, str | int] | None,
+        timeout: httpx.Timeout,
+    ) -> tuple[httpx.Response, bytes | None]:
+        """One attempt: the answer, and its body (``None`` when too large to read)."""
+        request = self._client.build_request(
+            method, url, content=content, params=params, headers=headers, timeout=timeout
+        )
+        response = await self._client.send(request, stream=True)
+        try:
+            body = await _read_body(response)
+        finally:
+            await response.aclose()
+        return response, body
 
     def _url(self, path: str) -> httpx.URL:
         urls = self._urls
@@ -259,3 +293,28 @@ class AsyncHttpxTransport:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _encoded(response: httpx.Response) -> bool:
+    """Whether the answer's body is compressed (``Accept-Encoding: identity`` was sent)."""
+    encoding = response.headers.get("content-encoding")
+    return encoding is not None and encoding.strip().lower() not in ("", "identity")
+
+
+async def _read_body(response: httpx.Response) -> bytes | None:
+    """The body of ``response``; ``None``, with the rest unread, past ``MAX_ANSWER_BYTES``."""
+    length = response.headers.get("content-length")
+    if length is not None:
+        try:
+            if int(length) > MAX_ANSWER_BYTES:
+                return None
+        except ValueError:
+            pass
+    chunks = []
+    size = 0
+    async for chunk in cast(AsyncIterable[bytes], response.stream):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -5,16 +5,17 @@
 ``Transport`` is what the service clients need: send one API request,
 return its decoded JSON (``None`` for an expected ``204``), or raise a
 ``Leap0Error``. ``HttpxTransport`` is the backend on ``httpx.Client``,
-with retries (see ``leap0._retry``) and timeouts. Another implementation, e.g.
-a fake for tests, needs only ``request`` and ``close``.
+with retries (see ``leap0._retry``), timeouts and a size limit on answers.
+Another implementation, e.g. a fake for tests, needs only ``request`` and
+``close``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import httpx
 
@@ -30,7 +31,15 @@ from .._config import (
     resolve_max_retries,
     resolve_timeout,
 )
-from .._responses import api_error, decode_json, never_sent, transport_error
+from .._responses import (
+    MAX_ANSWER_BYTES,
+    api_error,
+    decode_json,
+    encoded_answer_error,
+    never_sent,
+    too_large_error,
+    transport_error,
+)
 from .._retry import (
     backoff_delay,
     parse_retry_after,
@@ -39,6 +48,7 @@ from .._retry import (
     status_may_have_acted,
 )
 from .._sleep import sync_sleep
+from ..errors import Leap0ResponseError
 
 __all__ = ["HttpxTransport", "Transport"]
 
@@ -165,13 +175,8 @@ class HttpxTransport:
         while True:
             attempt += 1
             try:
-                response = self._client.request(
-                    method,
-                    url,
-                    content=content,
-                    params=params,
-                    headers=headers,
-                    timeout=call_timeout,
+                response, body = self._attempt(
+                    method, url, content, headers, params, call_timeout
                 )
             except httpx.HTTPError as exc:
                 error = transport_error(exc, method, path)
@@ -195,14 +200,23 @@ class HttpxTransport:
             if debug:
                 logger.debug("leap0 %s %s attempt %d -> %d", method, path, attempt, status)
             if 200 <= status < 300:
-                # Any success counts; an operation that expects 204 reads no body.
+                # Any success counts; an operation that expects 204 uses no body.
                 if expected_status == 204:
                     return None
-                return decode_json(response.content, status)
+                if body is None:
+                    raise too_large_error(status, method, path)
+                try:
+                    return decode_json(body, status)
+                except Leap0ResponseError:
+                    if _encoded(response):
+                        raise encoded_answer_error(status, method, path) from None
+                    raise
             if status == 404 and gone_is_done:
                 if debug:
                     logger.debug("leap0 %s %s: already gone after an earlier attempt", method, path)
                 return None
+            if body is None:
+                raise too_large_error(status, method, path)
             if attempt <= self.max_retries and status_is_retryable(status, idempotent):
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
                 if retry_after_is_honoured(retry_after):
@@ -220,10 +234,30 @@ class HttpxTransport:
                 status,
                 response.reason_phrase,
                 response.headers,
-                response.content,
+                b"" if _encoded(response) else body,
                 method,
                 path,
             )
+
+    def _attempt(
+        self,
+        method: str,
+        url: httpx.URL,
+        content: bytes | None,
+        headers: httpx.Headers,
+        params: Mapping[str, str | int] | None,
+        timeout: httpx.Timeout,
+    ) -> tuple[httpx.Response, bytes | None]:
+        """One attempt: the answer, and its body (``None`` when too large to read)."""
+        request = self._client.build_request(
+            method, url, content=content, params=params, headers=headers, timeout=timeout
+        )
+        response = self._client.send(request, stream=True)
+        try:
+            body = _read_body(response)
+        finally:
+            response.close()
+        return response, body
 
     def _url(self, path: str) -> httpx.URL:
         urls = self._urls
@@ -261,3 +295,28 @@ class HttpxTransport:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _encoded(response: httpx.Response) -> bool:
+    """Whether the answer's body is compressed (``Accept-Encoding: identity`` was sent)."""
+    encoding = response.headers.get("content-encoding")
+    return encoding is not None and encoding.strip().lower() not in ("", "identity")
+
+
+def _read_body(response: httpx.Response) -> bytes | None:
+    """The body of ``response``; ``None``, with the rest unread, past ``MAX_ANSWER_BYTES``."""
+    length = response.headers.get("content-length")
+    if length is not None:
+        try:
+            if int(length) > MAX_ANSWER_BYTES:
+                return None
+        except ValueError:
+            pass
+    chunks = []
+    size = 0
+    for chunk in cast(Iterable[bytes], response.stream):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

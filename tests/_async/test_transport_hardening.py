@@ -1,8 +1,8 @@
 """The transport against hostile settings and answers.
 
-Proxies in the environment, a ``Retry-After`` longer than any retry waits, a
-delete whose answer was lost, secrets that cannot be sent and malformed base
-URLs.
+Proxies in the environment, answers nested too deeply or too large, a ``Retry-
+After`` longer than any retry waits, a delete whose answer was lost, secrets
+that cannot be sent and malformed base URLs.
 """
 
 from __future__ import annotations
@@ -16,14 +16,18 @@ from typing import Any
 
 import httpx
 import pytest
-from pytest_httpx import HTTPXMock
+from pytest_httpx import HTTPXMock, IteratorStream
 
 from leap0 import (
     AsyncLeap0Client,
+    Leap0APIError,
+    Leap0BadRequestError,
     Leap0NotFoundError,
     Leap0RateLimitError,
+    Leap0ResponseError,
     Leap0ServerError,
 )
+from leap0._responses import MAX_ANSWER_BYTES
 from leap0.models import SshValidation
 from tests._support import ACCESS_ID, API_KEY, BASE_URL, PASSWORD, SANDBOX_ID
 
@@ -174,6 +178,104 @@ async def test_own_http_client_is_used_as_is_with_an_http_base_url() -> None:
     ) as client:
         assert client.transport._client is http_client  # type: ignore[attr-defined]
         assert http_client.trust_env
+
+
+# --- answers nested too deeply, answers too large -------------------------------------
+
+DEEP = b"[" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(200, Leap0ResponseError), (400, Leap0BadRequestError), (503, Leap0ServerError)],
+)
+async def test_deeply_nested_answer_is_a_leap0_error(
+    client: AsyncLeap0Client,
+    httpx_mock: HTTPXMock,
+    sleeps: list[float],
+    status: int,
+    error: type[Exception],
+) -> None:
+    httpx_mock.add_response(status_code=status, content=DEEP, is_reusable=True)
+    with pytest.raises(error) as info:
+        await _validate(client)
+    assert type(info.value) is error
+    if status != 200:
+        assert isinstance(info.value, Leap0APIError)
+        body = info.value.body
+        assert isinstance(body, str)
+        assert body.startswith("[[[")
+
+
+def _counted_chunks(count: int, size: int, pulled: list[int]) -> Generator[bytes, None, None]:
+    for _ in range(count):
+        pulled.append(size)
+        yield b" " * size
+
+
+@pytest.mark.parametrize("status", [200, 404, 503])
+async def test_answer_larger_than_the_limit_is_refused_unread(
+    client: AsyncLeap0Client, httpx_mock: HTTPXMock, sleeps: list[float], status: int
+) -> None:
+    pulled: list[int] = []
+    chunk = 1024 * 1024
+    httpx_mock.add_response(
+        status_code=status, stream=IteratorStream(_counted_chunks(64, chunk, pulled))
+    )
+    with pytest.raises(Leap0ResponseError, match="larger than 8 MiB") as info:
+        await _validate(client)
+    assert info.value.status_code == status
+    assert sum(pulled) <= MAX_ANSWER_BYTES + chunk  # reading stopped at the limit
+    assert len(httpx_mock.get_requests()) == 1
+    assert sleeps == []
+
+
+async def test_declared_length_over_the_limit_is_refused_before_reading(
+    client: AsyncLeap0Client, httpx_mock: HTTPXMock
+) -> None:
+    pulled: list[int] = []
+    httpx_mock.add_response(
+        headers={"Content-Length": str(MAX_ANSWER_BYTES + 1)},
+        stream=IteratorStream(_counted_chunks(9, 1024 * 1024, pulled)),
+    )
+    with pytest.raises(Leap0ResponseError, match="larger than 8 MiB"):
+        await _validate(client)
+    assert pulled == []
+
+
+async def test_answer_of_exactly_the_limit_is_read(
+    client: AsyncLeap0Client, httpx_mock: HTTPXMock
+) -> None:
+    body = json.dumps({**VALID, "pad": ""}).encode()
+    body = body[:-2] + b" " * (MAX_ANSWER_BYTES - len(body)) + body[-2:]
+    assert len(body) == MAX_ANSWER_BYTES
+    httpx_mock.add_response(content=body)
+    check = await _validate(client)
+    assert check.valid
+
+
+async def test_delete_success_with_a_large_body_is_still_a_success(
+    client: AsyncLeap0Client, httpx_mock: HTTPXMock
+) -> None:
+    pulled: list[int] = []
+    httpx_mock.add_response(stream=IteratorStream(_counted_chunks(64, 1024 * 1024, pulled)))
+    await client.ssh.delete_access(SANDBOX_ID)
+    assert sum(pulled) <= MAX_ANSWER_BYTES + 1024 * 1024
+
+
+async def test_compressed_answer_is_refused(
+    client: AsyncLeap0Client, httpx_mock: HTTPXMock
+) -> None:
+    import gzip
+
+    httpx_mock.add_response(
+        content=gzip.compress(json.dumps(VALID).encode()), headers={"Content-Encoding": "gzip"}
+    )
+    with pytest.raises(Leap0ResponseError, match="Content-Encoding"):
+        await _validate(client)
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers["accept-encoding"] == "identity"
 
 
 # --- Retry-After -----------------------------------------------------------------------
