@@ -27,6 +27,7 @@ from .errors import (
 __all__ = [
     "MAX_ANSWER_BYTES",
     "api_error",
+    "attempt_timeout_error",
     "decode_json",
     "encoded_answer_error",
     "never_sent",
@@ -97,6 +98,12 @@ def encoded_answer_error(status_code: int, method: str, path: str) -> Leap0Respo
         "although none was accepted",
         status_code=status_code,
     )
+
+
+def attempt_timeout_error(method: str, path: str, seconds: float | None) -> Leap0TimeoutError:
+    """The error for an attempt that outlasted its timeout as a whole."""
+    limit = "its timeout" if seconds is None else f"its {seconds:g} s timeout"
+    return Leap0TimeoutError(f"{method} {path}: timed out: the attempt took longer than {limit}")
 
 
 def api_error(

@@ -18,7 +18,8 @@ The hierarchy::
     │   └── Leap0ServerError           5xx
     ├── Leap0ConnectionError           the service could not be reached, or the
     │   │                              connection broke before a full answer
-    │   └── Leap0TimeoutError          a connect, read, write or pool timeout
+    │   └── Leap0TimeoutError          a connect, read, write or pool timeout, or an
+    │                                  attempt that outlasted its timeout as a whole
     └── Leap0ResponseError             an answer we cannot understand (not JSON,
                                        nested too deeply, compressed, larger than
                                        8 MiB, a missing or mistyped field)
@@ -195,7 +196,11 @@ class Leap0ConnectionError(Leap0Error):
 
 
 class Leap0TimeoutError(Leap0ConnectionError):
-    """The request timed out (connecting, writing, reading or waiting for a connection)."""
+    """The request timed out.
+
+    Connecting, writing, reading or waiting for a connection took too long, or
+    an attempt as a whole took longer than its timeout.
+    """
 
 
 class Leap0ResponseError(Leap0Error):

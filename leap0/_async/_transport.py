@@ -3,9 +3,9 @@
 ``AsyncTransport`` is what the service clients need: send one API request,
 return its decoded JSON (``None`` for an expected ``204``), or raise a
 ``Leap0Error``. ``AsyncHttpxTransport`` is the backend on ``httpx.AsyncClient``,
-with retries (see ``leap0._retry``), timeouts and a size limit on answers.
-Another implementation, e.g. a fake for tests, needs only ``request`` and
-``aclose``.
+with retries (see ``leap0._retry``), a time limit on each attempt as a whole
+and a size limit on answers. Another implementation, e.g. a fake for tests,
+needs only ``request`` and ``aclose``.
 """
 
 from __future__ import annotations
@@ -20,18 +20,20 @@ import httpx
 from .._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    Deadline,
     TimeoutTypes,
+    attempt_seconds,
     build_headers,
     encode_json,
     resolve_api_key,
     resolve_base_url,
-    resolve_call_timeout,
     resolve_max_retries,
     resolve_timeout,
 )
 from .._responses import (
     MAX_ANSWER_BYTES,
     api_error,
+    attempt_timeout_error,
     decode_json,
     encoded_answer_error,
     never_sent,
@@ -96,6 +98,8 @@ class AsyncHttpxTransport:
         base_url: The API's base URL; else ``LEAP0_BASE_URL``, else the
             service's. ``http://`` only for a loopback host.
         timeout: Seconds, an ``httpx.Timeout``, or ``None`` for no limit.
+            Each attempt as a whole (connecting, sending, the whole answer)
+            takes at most the largest of its limits.
         max_retries: How many times a failed request may be retried (see
             ``leap0._retry`` for what is retried).
         http_client: An ``httpx.AsyncClient`` you configured (proxies,
@@ -119,6 +123,7 @@ class AsyncHttpxTransport:
         key = resolve_api_key(api_key)
         self.base_url = resolve_base_url(base_url)
         self.timeout = resolve_timeout(timeout)
+        self._attempt_seconds = attempt_seconds(self.timeout)
         self.max_retries = resolve_max_retries(max_retries)
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise TypeError(
@@ -156,7 +161,11 @@ class AsyncHttpxTransport:
         params: Mapping[str, str | int] | None = None,
         timeout: TimeoutTypes = None,
     ) -> Any:
-        call_timeout = resolve_call_timeout(timeout) or self.timeout
+        if timeout is None:
+            call_timeout, seconds = self.timeout, self._attempt_seconds
+        else:
+            call_timeout = resolve_timeout(timeout)
+            seconds = attempt_seconds(call_timeout)
         url = self._urls.get(path)
         if url is None:
             url = self._url(path)
@@ -172,16 +181,24 @@ class AsyncHttpxTransport:
         attempt = 0
         while True:
             attempt += 1
+            deadline = Deadline(seconds)
             try:
-                response, body = await self._attempt(
-                    method, url, content, headers, params, call_timeout
-                )
-            except httpx.HTTPError as exc:
-                error = transport_error(exc, method, path)
-                sent = not never_sent(exc)
-                retry = attempt <= self.max_retries and (
-                    (idempotent and isinstance(exc, httpx.TransportError)) or not sent
-                )
+                async with deadline:
+                    response, body = await self._attempt(
+                        method, url, content, headers, params, call_timeout, deadline
+                    )
+            except (httpx.HTTPError, TimeoutError) as exc:
+                cause: BaseException | None = exc
+                if isinstance(exc, httpx.HTTPError):
+                    error = transport_error(exc, method, path)
+                    sent = not never_sent(exc)
+                    retry = attempt <= self.max_retries and (
+                        (idempotent and isinstance(exc, httpx.TransportError)) or not sent
+                    )
+                else:  # the attempt as a whole outlasted its timeout
+                    error, cause = attempt_timeout_error(method, path, seconds), None
+                    sent = True
+                    retry = attempt <= self.max_retries and idempotent
                 if debug:
                     logger.debug(
                         "leap0 %s %s attempt %d failed: %s%s",
@@ -189,7 +206,7 @@ class AsyncHttpxTransport:
                         "" if retry else " (not retried)",
                     )
                 if not retry:
-                    raise error from exc
+                    raise error from cause
                 gone_is_done = gone_is_done or (sent and method == "DELETE")
                 await self._wait(method, path, attempt, None, debug)
                 continue
@@ -245,6 +262,7 @@ class AsyncHttpxTransport:
         headers: httpx.Headers,
         params: Mapping[str, str | int] | None,
         timeout: httpx.Timeout,
+        deadline: Deadline,
     ) -> tuple[httpx.Response, bytes | None]:
         """One attempt: the answer, and its body (``None`` when too large to read)."""
         request = self._client.build_request(
@@ -252,7 +270,7 @@ class AsyncHttpxTransport:
         )
         response = await self._client.send(request, stream=True)
         try:
-            body = await _read_body(response)
+            body = await _read_body(response, deadline)
         finally:
             await response.aclose()
         return response, body
@@ -301,8 +319,13 @@ def _encoded(response: httpx.Response) -> bool:
     return encoding is not None and encoding.strip().lower() not in ("", "identity")
 
 
-async def _read_body(response: httpx.Response) -> bytes | None:
-    """The body of ``response``; ``None``, with the rest unread, past ``MAX_ANSWER_BYTES``."""
+async def _read_body(response: httpx.Response, deadline: Deadline) -> bytes | None:
+    """The body of ``response``; ``None``, with the rest unread, past ``MAX_ANSWER_BYTES``.
+
+    Read chunk by chunk with the attempt's deadline checked before the first
+    and after every chunk: a body sent a byte at a time cannot hold the call
+    much past its timeout, even where a read cannot be interrupted.
+    """
     length = response.headers.get("content-length")
     if length is not None:
         try:
@@ -310,6 +333,7 @@ async def _read_body(response: httpx.Response) -> bytes | None:
                 return None
         except ValueError:
             pass
+    deadline.check()
     chunks = []
     size = 0
     async for chunk in cast(AsyncIterable[bytes], response.stream):
@@ -317,4 +341,5 @@ async def _read_body(response: httpx.Response) -> bytes | None:
         if size > MAX_ANSWER_BYTES:
             return None
         chunks.append(chunk)
+        deadline.check()
     return b"".join(chunks)

@@ -33,8 +33,9 @@ class Leap0Client:
             ``https://api.leap0.dev``. ``http://`` is accepted only for a
             loopback host, so the key never travels in clear text.
         timeout: Seconds, an ``httpx.Timeout``, or ``None`` for no limit
-            (default: 30 s, 5 s to connect). Each call's ``http_timeout``
-            overrides it for that call.
+            (default: 30 s, 5 s to connect). Each attempt as a whole takes at
+            most the largest of its limits; see the README. Each call's
+            ``http_timeout`` overrides it for that call.
         max_retries: How many times a failed request may be retried
             (default 2). Requests that may have created something are never
             repeated; see the README.

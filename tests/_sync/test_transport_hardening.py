@@ -2,13 +2,14 @@
 # change the async source, then regenerate.
 """The transport against hostile settings and answers.
 
-Proxies in the environment, answers nested too deeply or too large, a ``Retry-
-After`` longer than any retry waits, a delete whose answer was lost, secrets
-that cannot be sent and malformed base URLs.
+Proxies in the environment, answers nested too deeply or too large, answers
+trickled in, a ``Retry-After`` longer than any retry waits, a delete whose
+answer was lost, secrets that cannot be sent and malformed base URLs.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import socket
 import threading
@@ -20,6 +21,7 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock, IteratorStream
 
+import leap0._config as config
 from leap0 import (
     Leap0Client,
     Leap0APIError,
@@ -28,6 +30,7 @@ from leap0 import (
     Leap0RateLimitError,
     Leap0ResponseError,
     Leap0ServerError,
+    Leap0TimeoutError,
 )
 from leap0._responses import MAX_ANSWER_BYTES
 from leap0.models import SshValidation
@@ -278,6 +281,98 @@ def test_compressed_answer_is_refused(
     request = httpx_mock.get_request()
     assert request is not None
     assert request.headers["accept-encoding"] == "identity"
+
+
+# --- an attempt's total time -----------------------------------------------------------
+
+
+class FakeClock:
+    """``time.monotonic`` for the transport's deadlines: each reading is ``step`` later."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 1000.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def _dripped(request: httpx.Request) -> httpx.Response:
+    """A valid answer sent one byte at a time."""
+    body = json.dumps(VALID).encode()
+    return httpx.Response(200, stream=IteratorStream([body[i : i + 1] for i in range(len(body))]))
+
+
+def test_answer_dripped_a_byte_at_a_time_is_cut_at_the_timeout(
+    httpx_mock: HTTPXMock, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(config, "_now", FakeClock(0.25), raising=False)
+    httpx_mock.add_callback(_dripped, is_reusable=True)
+    with Leap0Client(
+        api_key=API_KEY, base_url=BASE_URL, timeout=1.0, max_retries=2
+    ) as client:
+        with pytest.raises(Leap0TimeoutError, match="took longer than its 1 s timeout"):
+            _validate(client)
+    # Each attempt has the whole timeout; a timed-out attempt is retried as a read timeout is.
+    assert len(httpx_mock.get_requests()) == 3
+    assert len(sleeps) == 2
+
+
+def test_call_timeout_bounds_the_attempt_too(
+    client: Leap0Client,
+    httpx_mock: HTTPXMock,
+    sleeps: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(config, "_now", FakeClock(0.25), raising=False)
+    httpx_mock.add_callback(_dripped)
+    with pytest.raises(Leap0TimeoutError, match=r"took longer than its 1\.5 s timeout"):
+        client.ssh.create_access(SANDBOX_ID, http_timeout=1.5)
+    assert len(httpx_mock.get_requests()) == 1  # create_access is not repeated
+
+
+@pytest.mark.skipif(
+    not inspect.iscoroutinefunction(Leap0Client.close),
+    reason="a blocking read cannot be interrupted; the blocking client checks between body reads",
+)
+def test_answer_stalled_in_its_headers_is_cut_at_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = LoopbackServer(b"HTTP/1.1 200 OK\r\nContent-Type: appl", hold=True)
+    # 30 s of timeout, of which the clock says all but 10 ms have passed by the time
+    # the attempt starts waiting: the watchdog, not the read timeout, ends it.
+    monkeypatch.setattr(config, "_now", FakeClock(29.99), raising=False)
+    try:
+        with Leap0Client(
+            api_key=API_KEY, base_url=f"http://127.0.0.1:{server.port}", timeout=30.0, max_retries=0
+        ) as client:
+            with pytest.raises(Leap0TimeoutError, match="took longer than its 30 s timeout"):
+                _validate(client)
+    finally:
+        server.stop()
+    assert len(server.requests) == 1
+
+
+def test_no_timeout_reads_a_dripped_answer_to_its_end(
+    httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(config, "_now", FakeClock(0.25), raising=False)
+    httpx_mock.add_callback(_dripped)
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, timeout=None) as client:
+        check = _validate(client)
+    assert check.valid
+
+
+def test_slow_but_steady_answer_within_the_timeout_is_read(
+    httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body_chunks = len(json.dumps(VALID))
+    monkeypatch.setattr(config, "_now", FakeClock(0.9 / (body_chunks + 4)), raising=False)
+    httpx_mock.add_callback(_dripped)
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, timeout=1.0) as client:
+        check = _validate(client)
+    assert check.valid
 
 
 # --- Retry-After -----------------------------------------------------------------------
