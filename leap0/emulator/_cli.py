@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
+        "--start-delay",
+        type=float,
+        default=defaults.start_delay,
+        help="seconds a new sandbox is 'starting' before it is 'running' (default: %(default)g)",
+    )
+    parser.add_argument(
         "--allow-remote",
         action="store_true",
         help="allow a non-loopback --host (anyone with the key can run commands here)",
@@ -112,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             max_sandboxes=args.max_sandboxes,
             ssh_api=args.ssh_api,
             request_timeout=args.request_timeout,
+            start_delay=args.start_delay,
             allow_remote=args.allow_remote,
         )
     except ValueError as exc:

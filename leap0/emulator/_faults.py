@@ -1,16 +1,32 @@
-"""Scripted faults for the emulator's HTTP routes.
+"""Scripted faults for the emulator's HTTP routes, and the book that keeps them.
 
 Light module: no third-party imports.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import logging
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["MAX_DELAY", "Fault", "canonical_path", "is_text", "normalize_method", "normalize_path"]
+from ._errors import FaultLimit
+from ._settings import MAX_COUNTED_ROUTES, MAX_FAULT_BYTES, MAX_PENDING_FAULTS
+
+__all__ = [
+    "MAX_DELAY",
+    "Fault",
+    "FaultBook",
+    "canonical_path",
+    "is_text",
+    "normalize_method",
+    "normalize_path",
+]
+
+log = logging.getLogger("leap0.emulator")
 
 _FIELDS = ("status", "body", "content_type", "retry_after", "headers", "delay", "drop")
 
@@ -245,3 +261,108 @@ def normalize_path(path: str) -> str:
     except UnicodeEncodeError:
         raise ValueError("path must be valid Unicode text") from None
     return canonical_path(raw)
+
+
+def _fault_size(path: str, fault: Fault) -> int:
+    """Roughly the bytes a waiting fault holds (its path, texts and headers)."""
+    size = len(path) + 64
+    for text in (fault.body, fault.content_type, fault.retry_after):
+        if text is not None:
+            size += len(text.encode("utf-8", "surrogatepass"))
+    for name, value in (fault.headers or {}).items():
+        size += len(name.encode("utf-8", "surrogatepass"))
+        size += len(value.encode("utf-8", "surrogatepass"))
+    return size
+
+
+class FaultBook:
+    """The faults waiting per route and the requests counted per route, behind one lock.
+
+    Bounded: at most :data:`MAX_PENDING_FAULTS` faults holding
+    :data:`MAX_FAULT_BYTES` bytes wait at once, and requests are counted for at
+    most :data:`MAX_COUNTED_ROUTES` (method, path) pairs until :meth:`clear`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: dict[tuple[str, str], collections.deque[Fault]] = {}
+        self._fault_count = 0
+        self._fault_bytes = 0
+        self._attempts: dict[tuple[str, str], int] = {}
+        self._attempts_full_logged = False
+
+    def inject(self, method: str, path: str, faults: Iterable[Fault]) -> int:
+        """Queue ``faults`` for ``method path``; return how many wait there now.
+
+        Raises:
+            ValueError: A bad method or path.
+            FaultLimit: More than :data:`MAX_PENDING_FAULTS` faults or
+                :data:`MAX_FAULT_BYTES` bytes would wait (nothing is queued).
+        """
+        key = (normalize_method(method), normalize_path(path))
+        items = list(faults)
+        size = sum(_fault_size(key[1], fault) for fault in items)
+        with self._lock:
+            count = self._fault_count + len(items)
+            total = self._fault_bytes + size
+            if count > MAX_PENDING_FAULTS:
+                raise FaultLimit(
+                    f"at most {MAX_PENDING_FAULTS} faults may wait at once; "
+                    f"{self._fault_count} are waiting"
+                )
+            if total > MAX_FAULT_BYTES:
+                raise FaultLimit(
+                    f"the waiting faults may hold at most {MAX_FAULT_BYTES} bytes "
+                    "(paths, bodies and headers)"
+                )
+            queue = self._faults.setdefault(key, collections.deque())
+            queue.extend(items)
+            self._fault_count, self._fault_bytes = count, total
+            return len(queue)
+
+    def record_attempt(self, method: str, path: str) -> Fault | None:
+        """Count a request that arrived; return the next scripted fault for it.
+
+        Only the first :data:`MAX_COUNTED_ROUTES` distinct method and path pairs
+        since the last :meth:`clear` are counted.
+        """
+        key = (method.upper(), normalize_path(path))
+        with self._lock:
+            if key in self._attempts:
+                self._attempts[key] += 1
+            elif len(self._attempts) < MAX_COUNTED_ROUTES:
+                self._attempts[key] = 1
+            elif not self._attempts_full_logged:
+                self._attempts_full_logged = True
+                log.warning(
+                    "request counters are full (%d method and path pairs); further "
+                    "pairs are not counted until a reset",
+                    MAX_COUNTED_ROUTES,
+                )
+            queue = self._faults.get(key)
+            if not queue:
+                return None
+            fault = queue.popleft()
+            if not queue:
+                del self._faults[key]
+            self._fault_count -= 1
+            self._fault_bytes -= _fault_size(key[1], fault)
+            return fault
+
+    def attempts(self, method: str, path: str) -> int:
+        key = (normalize_method(method), normalize_path(path))
+        with self._lock:
+            return self._attempts.get(key, 0)
+
+    def pending(self, method: str, path: str) -> int:
+        key = (normalize_method(method), normalize_path(path))
+        with self._lock:
+            return len(self._faults.get(key, ()))
+
+    def clear(self) -> None:
+        """Forget every fault and counter (new containers, so what they grew to is freed)."""
+        with self._lock:
+            self._faults = {}
+            self._fault_count = self._fault_bytes = 0
+            self._attempts = {}
+            self._attempts_full_logged = False

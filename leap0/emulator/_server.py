@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import datetime
 import importlib.util
 import ipaddress
 import logging
@@ -24,7 +25,7 @@ from typing import Any
 
 from ._faults import Fault, coerce_fault
 from ._settings import Settings, SshApiMode
-from ._state import State
+from ._state import SshEndpoint, State
 
 __all__ = ["EXTRA_MODULES", "Emulator", "missing_extra", "serve"]
 
@@ -32,6 +33,8 @@ log = logging.getLogger("leap0.emulator")
 
 _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 15.0
+#: Seconds between two looks for sandboxes whose timeout passed.
+_TICK = 1.0
 _filter_lock = threading.Lock()
 _filter_installed = False
 _DEFAULTS = Settings()
@@ -53,19 +56,16 @@ def missing_extra() -> str | None:
     )
 
 
-def serve(
-    *,
-    api_key: str | None = None,
-    host: str = "127.0.0.1",
-    api_port: int = 0,
-    ssh_port: int = 0,
-    ssh_lifetime: float = _DEFAULTS.ssh_lifetime,
-    max_sandboxes: int = _DEFAULTS.max_sandboxes,
-    ssh_api: SshApiMode = _DEFAULTS.ssh_api,
-    request_timeout: float = _DEFAULTS.request_timeout,
-    allow_remote: bool = False,
-) -> Emulator:
-    """Prepare a local Leap0 emulator; start it with ``with`` or ``async with``.
+class Emulator:
+    """A local Leap0 service: HTTP API plus SSH server, run in a background thread.
+
+    ``serve(...)`` is ``Emulator(...)``: either prepares one, not yet running.
+    ``with serve() as emu:`` (or ``async with``) starts it, and stops it on
+    exit; ``start()``/``stop()`` work too. While running it exposes
+    ``base_url``, ``api_key``, ``ssh_host``, ``ssh_port`` and ``settings``,
+    the clock (:meth:`now`, :meth:`advance`), and the test helpers
+    :meth:`inject`, :meth:`attempts`, :meth:`reset` and :meth:`configure`.
+    The helpers are thread-safe and may be called from any thread or event loop.
 
     Args:
         api_key: The key clients must send. A random ``emu_...`` key if None.
@@ -77,40 +77,17 @@ def serve(
         ssh_api: Which SSH routes to serve: ``"both"`` (the seed's and the
             per-credential ones, one credential per sandbox), ``"single"``
             (only the seed's) or ``"per-credential"`` (only the later ones,
-            several credentials per sandbox). See :class:`Settings`.
+            several credentials per sandbox).
         request_timeout: Seconds an HTTP client has to send a whole request;
             a connection that takes longer is closed.
+        start_delay: Seconds a new sandbox is ``starting`` before ``running``.
         allow_remote: Permit a non-loopback ``host``. The emulator runs commands
             as the current user with no isolation; a warning is printed.
 
-    Returns:
-        An :class:`Emulator`, not yet running. ``with serve() as emu:`` (or
-        ``async with``) starts it, and stops it on exit; ``start()``/``stop()``
-        work too.
+    The settings' defaults and checks are :class:`Settings`'.
 
     Raises:
         ValueError: Bad arguments, or a non-loopback host without ``allow_remote``.
-    """
-    return Emulator(
-        api_key=api_key,
-        host=host,
-        api_port=api_port,
-        ssh_port=ssh_port,
-        ssh_lifetime=ssh_lifetime,
-        max_sandboxes=max_sandboxes,
-        ssh_api=ssh_api,
-        request_timeout=request_timeout,
-        allow_remote=allow_remote,
-    )
-
-
-class Emulator:
-    """A local Leap0 service: HTTP API plus SSH server, run in a background thread.
-
-    Obtain one from :func:`serve`. While running it exposes ``base_url``,
-    ``api_key``, ``ssh_host``, ``ssh_port`` and ``settings``, and the test helpers
-    :meth:`inject`, :meth:`attempts`, :meth:`reset` and :meth:`configure`.
-    The helpers are thread-safe and may be called from any thread or event loop.
     """
 
     def __init__(
@@ -124,6 +101,7 @@ class Emulator:
         max_sandboxes: int = _DEFAULTS.max_sandboxes,
         ssh_api: SshApiMode = _DEFAULTS.ssh_api,
         request_timeout: float = _DEFAULTS.request_timeout,
+        start_delay: float = _DEFAULTS.start_delay,
         allow_remote: bool = False,
     ) -> None:
         if api_key is None:
@@ -140,6 +118,7 @@ class Emulator:
             max_sandboxes=max_sandboxes,
             ssh_api=ssh_api,
             request_timeout=request_timeout,
+            start_delay=start_delay,
         )
         self._bind_host = _resolve(host)
         address = ipaddress.ip_address(self._bind_host)
@@ -238,7 +217,7 @@ class Emulator:
         if not faults:
             raise ValueError("inject needs at least one fault")
         parsed = [coerce_fault(f) for f in faults]
-        self._running_state().inject(method, path, parsed)
+        self._running_state().faults.inject(method, path, parsed)
 
     def attempts(self, method: str, path: str) -> int:
         """How many authenticated requests for ``method path`` arrived since the last reset.
@@ -246,14 +225,34 @@ class Emulator:
         Requests are counted for the first 1,000 distinct method and path pairs
         after a reset; others report 0.
         """
-        return self._running_state().attempts(method, path)
+        return self._running_state().faults.attempts(method, path)
 
     def reset(self) -> None:
-        """Forget all sandboxes, credentials, faults and counters; restore settings.
+        """Forget all sandboxes, credentials, faults and counters; restore settings and clock.
 
-        Live SSH sessions are closed and sandbox directories removed.
+        Live SSH sessions are closed and sandbox directories removed; the clock
+        goes back to the wall time.
         """
         self._running_state().reset()
+
+    def now(self) -> datetime.datetime:
+        """The emulator's time: what expiry, timeouts and every timestamp it answers read."""
+        return _datetime(self._running_state().clock.now())
+
+    def advance(self, seconds: float) -> datetime.datetime:
+        """Move the emulator's clock ``seconds`` forward at once; return its new time.
+
+        Whatever that time brings happens before this returns: credentials
+        whose lifetime passed no longer validate or log in, and sandboxes whose
+        timeout passed are stopped (or paused), their SSH sessions closed and
+        their processes killed. The clock only moves forward; :meth:`reset`
+        sets it back to the wall time.
+
+        Raises:
+            ValueError: ``seconds`` is negative or not a finite number, or the
+                clock would run more than a hundred years ahead.
+        """
+        return _datetime(self._running_state().advance(seconds))
 
     @property
     def settings(self) -> Settings:
@@ -269,6 +268,7 @@ class Emulator:
         max_sandboxes: int | None = None,
         ssh_api: SshApiMode | None = None,
         request_timeout: float | None = None,
+        start_delay: float | None = None,
     ) -> None:
         """Change settings until the next :meth:`reset`; None leaves a setting as is.
 
@@ -277,14 +277,8 @@ class Emulator:
                 ``"both"`` (one credential per sandbox) while some sandbox holds
                 several credentials. Nothing changes then.
         """
-        self._running_state().configure(
-            {
-                "ssh_lifetime": ssh_lifetime,
-                "max_sandboxes": max_sandboxes,
-                "ssh_api": ssh_api,
-                "request_timeout": request_timeout,
-            }
-        )
+        changes = {name: value for name, value in locals().items() if name != "self"}
+        self._running_state().configure(changes)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -382,7 +376,6 @@ class Emulator:
                 )
                 sys.stderr.flush()
             self._root = tempfile.mkdtemp(prefix="leap0-emulator-")
-            self._state = State(root=self._root, settings=self._settings)
             self._ready.clear()
             self._error = None
             self._thread = threading.Thread(
@@ -430,40 +423,69 @@ class Emulator:
             self._ready.set()
 
     async def _main(self) -> None:
-        from ._api import EmulatorApp
+        from ._app import EmulatorApp
         from ._ssh import SshService
 
-        state = self._state
-        assert state is not None
         stop_event = asyncio.Event()
         with self._lock:
             self._loop = asyncio.get_running_loop()
             self._stop_event = stop_event
+            root = self._root
+        assert root is not None
         _install_drop_log_filter()
         api_port, ssh_port = self._requested_ports
-        ssh = SshService(state, host=self._bind_host, port=ssh_port)
-        sock: socket.socket | None = None
+        socks: list[socket.socket] = []
+        ssh: SshService | None = None
         api: _ApiServer | None = None
+        ticker: asyncio.Future[None] | None = None
         try:
-            self._ssh_port = await ssh.start()
-            self._ssh_host_key = ssh.host_public_key
-            state.ssh_host = self._local_host
-            state.ssh_port = self._ssh_port
-            sock = _bind(self._bind_host, api_port)
-            self._api_port = sock.getsockname()[1]
+            # Both addresses first, so that the state is whole from its start.
+            ssh_sock = _bind(self._bind_host, ssh_port)
+            socks.append(ssh_sock)
+            api_sock = _bind(self._bind_host, api_port)
+            socks.append(api_sock)
+            endpoint = SshEndpoint(self._local_host, ssh_sock.getsockname()[1])
+            state = State(root=root, ssh=endpoint, settings=self._settings)
+            ssh = SshService(state, ssh_sock)
+            await ssh.start()
             app = EmulatorApp(state, self._api_key, stopping=stop_event)
-            api = _ApiServer(app, sock, lambda: state.settings.request_timeout)
+            api = _ApiServer(app, api_sock, lambda: state.settings.request_timeout)
             await api.start()
+            ticker = asyncio.ensure_future(_tick(state, stop_event))
+            with self._lock:
+                self._state = state
+                self._ssh_port = endpoint.port
+                self._api_port = api_sock.getsockname()[1]
+                self._ssh_host_key = ssh.host_public_key
             if not stop_event.is_set():
                 self._ready.set()
                 await stop_event.wait()
         finally:
             stop_event.set()
+            if ticker is not None:
+                with contextlib.suppress(BaseException):
+                    await ticker
             if api is not None:
                 await api.stop()
-            await ssh.close()
-            if sock is not None:
+            if ssh is not None:
+                await ssh.close()
+            for sock in socks:
                 sock.close()
+
+
+serve = Emulator
+"""``serve(...)`` prepares an :class:`Emulator` (the same call): ``with serve() as emu:``."""
+
+
+async def _tick(state: State, stop: asyncio.Event) -> None:
+    """Look at the state every second, so that timeouts end their sessions unasked."""
+    while not stop.is_set():
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), _TICK)
+        try:
+            state.tick()
+        except Exception:
+            log.exception("ending the sessions of timed-out sandboxes failed")
 
 
 class _ApiServer:
@@ -602,6 +624,10 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def _datetime(ts: float) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(ts, tz=datetime.timezone.utc)
+
+
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio enables TCP_NODELAY only on sockets that say so.
@@ -619,7 +645,7 @@ class _DropFilter(logging.Filter):
     """Hide uvicorn's complaint about responses the emulator drops on purpose."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from ._api import DROPPING
+        from ._app import DROPPING
 
         return not (
             DROPPING.get(False) and str(record.msg).startswith("ASGI callable returned without")

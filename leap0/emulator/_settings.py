@@ -1,8 +1,9 @@
 """The emulator's settings: one frozen value with its defaults and its checks.
 
-Every place that takes a setting (``serve()``, :class:`~leap0.emulator.Emulator`,
-``configure()``, ``POST /_emulator/config``, ``leap0 emulator``) goes through
-:class:`Settings`, so each default and each check is written here only.
+Every place that takes a setting (``serve()``/:class:`~leap0.emulator.Emulator`,
+``configure()``, ``POST /_emulator/config``, ``leap0 emulator``, the state)
+goes through :class:`Settings`, so each default and each check is written here
+only.
 Pure Python, no web or SSH imports.
 """
 
@@ -13,13 +14,17 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
+from ._errors import Invalid
+
 __all__ = [
+    "MAX_CLOCK_OFFSET",
     "MAX_COUNTED_ROUTES",
     "MAX_CREDENTIALS_PER_SANDBOX",
     "MAX_FAULT_BYTES",
     "MAX_PENDING_FAULTS",
     "MAX_REQUEST_TIMEOUT",
     "MAX_SSH_LIFETIME",
+    "MAX_START_DELAY",
     "SSH_API_MODES",
     "Settings",
     "SettingsError",
@@ -50,36 +55,50 @@ MAX_FAULT_BYTES = 8 << 20
 #: The longest ``ssh_lifetime`` accepted (ten years), so every expiry stays a valid date.
 MAX_SSH_LIFETIME = 10 * 365 * 24 * 3600.0
 
+#: The longest ``start_delay`` accepted (an hour).
+MAX_START_DELAY = 3600.0
 
-class SettingsError(ValueError):
-    """One or more settings have bad values.
+#: How far ahead of the wall time the emulator's clock may be advanced in all (a
+#: hundred years), so every timestamp it reports stays a valid date.
+MAX_CLOCK_OFFSET = 100 * 365 * 24 * 3600.0
+
+
+class SettingsError(Invalid):
+    """One or more settings have bad values (a ``ValueError``).
 
     ``errors`` lists ``(field, error)`` pairs, e.g.
     ``("max_sandboxes", "must be a non-negative integer")``.
     """
 
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{field} {error}" for field, error in errors))
-        self.errors = errors
+
+def _seconds(value: object) -> float | None:
+    """``value`` as a finite number of seconds, or None if it is not one."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int too large for a float
+        return None
+    return seconds if math.isfinite(seconds) else None
 
 
 def _lifetime_error(value: object) -> str | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            seconds = float(value)
-        except OverflowError:  # an int too large for a float
-            seconds = math.inf
-        if math.isfinite(seconds) and 0 < seconds <= MAX_SSH_LIFETIME:
-            return None
+    seconds = _seconds(value)
+    if seconds is not None and 0 < seconds <= MAX_SSH_LIFETIME:
+        return None
     return f"must be a positive number of seconds, at most {MAX_SSH_LIFETIME:.0f}"
 
 
+def _start_delay_error(value: object) -> str | None:
+    seconds = _seconds(value)
+    if seconds is not None and 0 <= seconds <= MAX_START_DELAY:
+        return None
+    return f"must be a number of seconds from 0 to {MAX_START_DELAY:.0f}"
+
+
 def _request_timeout_error(value: object) -> str | None:
-    if (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and 0 < value <= MAX_REQUEST_TIMEOUT
-    ):
+    seconds = _seconds(value)
+    if seconds is not None and 0 < seconds <= MAX_REQUEST_TIMEOUT:
         return None
     return f"must be a positive number of seconds, at most {MAX_REQUEST_TIMEOUT:.0f}"
 
@@ -101,7 +120,9 @@ _CHECKS: dict[str, Callable[[object], str | None]] = {
     "max_sandboxes": _max_sandboxes_error,
     "ssh_api": _ssh_api_error,
     "request_timeout": _request_timeout_error,
+    "start_delay": _start_delay_error,
 }
+_SECONDS = ("ssh_lifetime", "request_timeout", "start_delay")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,19 +142,23 @@ class Settings:
             (request line, headers and body), counted from its first byte, or
             from connecting for a connection's first request; a connection
             that takes longer is closed. At most :data:`MAX_REQUEST_TIMEOUT`.
+        start_delay: Seconds (of the emulator's clock) a new sandbox stays
+            ``starting`` before it is ``running``; 0 (the default) makes it
+            ``running`` at once. At most :data:`MAX_START_DELAY`.
     """
 
     ssh_lifetime: float = 3600.0
     max_sandboxes: int = 3
     ssh_api: SshApiMode = "both"
     request_timeout: float = 30.0
+    start_delay: float = 0.0
 
     def __post_init__(self) -> None:
         errors = _errors(dataclasses.asdict(self))
         if errors:
             raise SettingsError(errors)
-        object.__setattr__(self, "ssh_lifetime", float(self.ssh_lifetime))
-        object.__setattr__(self, "request_timeout", float(self.request_timeout))
+        for name in _SECONDS:
+            object.__setattr__(self, name, float(getattr(self, name)))
 
     @property
     def several_credentials(self) -> bool:

@@ -1,122 +1,140 @@
-"""The emulator's in-memory state: sandboxes, SSH credentials, faults, counters.
+"""The emulator's in-memory state: sandboxes and their life, SSH credentials.
 
 Pure Python, no web or SSH imports. Every method is synchronous and takes one
 lock, so the state can be used from the server's event loop and from the
 thread that owns the :class:`~leap0.emulator.Emulator` handle at the same time.
+
+Time is the :class:`~leap0.emulator._clock.Clock`'s. A sandbox's state is
+worked out from it whenever the sandbox is looked at (``starting`` until its
+start delay passed, then ``running`` until its timeout passed, then
+``stopped``, or ``paused`` with ``auto_pause``). The first look after a
+timeout passed (any call, :meth:`State.tick` or :meth:`State.advance`)
+announces it to the listeners, which end the sandbox's SSH sessions.
 """
 
 from __future__ import annotations
 
-import collections
+import contextlib
 import dataclasses
-import datetime
 import hashlib
 import hmac
 import itertools
-import logging
 import os
 import secrets
 import shutil
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from .._requests import DEFAULT_TEMPLATE, LIST_STATES
-from ..models import SANDBOX_STATES
-from ._faults import Fault, normalize_method, normalize_path
-from ._settings import (
-    MAX_COUNTED_ROUTES,
-    MAX_CREDENTIALS_PER_SANDBOX,
-    MAX_FAULT_BYTES,
-    MAX_PENDING_FAULTS,
-    Settings,
-)
+from ._clock import Clock, rfc3339
+from ._errors import Conflict, FaultLimit, NotFound, SwitchRefused
+from ._faults import FaultBook
+from ._settings import MAX_CREDENTIALS_PER_SANDBOX, Settings
+from ._validate import CreateRequest, ListQuery
 
 __all__ = [
     "DEFAULT_DISK",
-    "DEFAULT_TEMPLATE",
-    "LIST_STATES",
-    "SANDBOX_STATES",
     "Conflict",
     "Credential",
     "FaultLimit",
     "NotFound",
     "Sandbox",
     "SessionTarget",
+    "SshEndpoint",
     "State",
     "SwitchRefused",
-    "rfc3339",
 ]
 
-log = logging.getLogger("leap0.emulator")
-
+#: The writable disk every sandbox reports, in MiB.
 DEFAULT_DISK = 10240
 _POD_ID = "pod-emulator-0"
 
 
-class NotFound(Exception):
-    """The addressed sandbox or credential does not exist (HTTP 404)."""
+@dataclasses.dataclass(frozen=True)
+class SshEndpoint:
+    """Where SSH clients connect: the host and port every ``ssh_command`` names."""
 
+    host: str
+    port: int
 
-class Conflict(Exception):
-    """The request conflicts with the current state (HTTP 409)."""
-
-
-class SwitchRefused(Conflict, ValueError):
-    """A settings change the current state cannot take (HTTP 409, ``ValueError`` in Python)."""
-
-
-class FaultLimit(Conflict, ValueError):
-    """Injecting these faults would pass a limit (HTTP 409, ``ValueError`` in Python)."""
-
-
-def rfc3339(ts: float) -> str:
-    """RFC 3339 UTC timestamp with microseconds and a ``Z`` suffix."""
-    dt = datetime.datetime.fromtimestamp(ts, tz=datetime.timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    def command(self, user: str) -> str:
+        return f"ssh -p {self.port} {user}@{self.host}"
 
 
 @dataclasses.dataclass
 class Sandbox:
+    """A sandbox; its state follows from the clock (see :meth:`phase`)."""
+
     id: str
-    template_id: str
-    vcpu: int
-    memory: int
-    disk: int
-    timeout: int
-    auto_pause: bool
-    env_vars: dict[str, str]
+    request: CreateRequest
+    mount_ids: tuple[str, ...]
     created_at: float
+    running_at: float
     seq: int
     workdir: str
-    state: str = "running"
-    pod_id: str = _POD_ID
+    deleting_at: float | None = None
+    #: Whether its timeout has been announced (its sessions ended).
+    timed_out: bool = False
 
-    def to_json(self) -> dict[str, Any]:
+    @property
+    def timeout_at(self) -> float:
+        """When it times out: ``timeout`` seconds after it started running."""
+        return self.running_at + self.request.timeout
+
+    def phase(self, now: float) -> tuple[str, float]:
+        """Its state at ``now``, and when it entered that state."""
+        if self.deleting_at is not None:
+            return "deleting", self.deleting_at
+        if now >= self.timeout_at:
+            return ("paused" if self.request.auto_pause else "stopped"), self.timeout_at
+        if now >= self.running_at:
+            return "running", self.running_at
+        return "starting", self.created_at
+
+    def running(self, now: float) -> bool:
+        return self.phase(now)[0] == "running"
+
+    def status_json(self, now: float) -> dict[str, Any]:
+        """``SandboxStatusResponse``: what ``GET /v1/sandbox/{id}`` answers."""
+        request = self.request
         return {
             "id": self.id,
-            "template_id": self.template_id,
-            "vcpu": self.vcpu,
-            "memory": self.memory,
-            "disk": self.disk,
-            "timeout": self.timeout,
-            "state": self.state,
-            "auto_pause": self.auto_pause,
+            "template_id": request.template_name,
+            "mounts": [
+                {"id": mount_id, **{k: v for k, v in vars(mount).items() if v is not None}}
+                for mount_id, mount in zip(self.mount_ids, request.mounts, strict=True)
+            ],
+            "vcpu": request.vcpu,
+            "memory": request.memory,
+            "disk": DEFAULT_DISK,
+            "timeout": request.timeout,
+            "state": self.phase(now)[0],
+            "auto_pause": request.auto_pause,
             "created_at": rfc3339(self.created_at),
         }
 
-    def to_list_item(self) -> dict[str, Any]:
-        return {
+    def created_json(self, now: float) -> dict[str, Any]:
+        """``SandboxCreateResponse``: the status, and the network policy when one was given."""
+        answer = self.status_json(now)
+        if self.request.network_policy is not None:
+            answer["network_policy"] = self.request.network_policy
+        return answer
+
+    def list_item(self, now: float) -> dict[str, Any]:
+        """``SandboxListItem``; ``launch_time`` once it has started running."""
+        state, since = self.phase(now)
+        item: dict[str, Any] = {
             "id": self.id,
-            "template_id": self.template_id,
-            "pod_id": self.pod_id,
-            "state": self.state,
-            "launch_time": rfc3339(self.created_at),
-            "state_change_time": rfc3339(self.created_at),
-            "timeout_at": int(self.created_at) + self.timeout,
-            "created_at": rfc3339(self.created_at),
+            "template_id": self.request.template_name,
+            "pod_id": _POD_ID,
+            "state": state,
         }
+        if now >= self.running_at:
+            item["launch_time"] = rfc3339(self.running_at)
+        item["state_change_time"] = rfc3339(since)
+        item["timeout_at"] = int(self.timeout_at)
+        item["created_at"] = rfc3339(self.created_at)
+        return item
 
 
 @dataclasses.dataclass
@@ -128,14 +146,10 @@ class Credential:
     created_at: float
     updated_at: float
     expires_at: float
-    expires_monotonic: float
 
     def matches(self, password: str) -> bool:
         candidate = _digest(self.salt, password)
         return hmac.compare_digest(candidate, self.digest)
-
-    def expired(self) -> bool:
-        return time.monotonic() >= self.expires_monotonic
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,33 +166,41 @@ def _digest(salt: bytes, password: str) -> bytes:
     return hmac.new(salt, password.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
 
 
-def _fault_size(path: str, fault: Fault) -> int:
-    """Roughly the bytes a waiting fault holds (its path, texts and headers)."""
-    size = len(path) + 64
-    for text in (fault.body, fault.content_type, fault.retry_after):
-        if text is not None:
-            size += len(text.encode("utf-8", "surrogatepass"))
-    for name, value in (fault.headers or {}).items():
-        size += len(name.encode("utf-8", "surrogatepass"))
-        size += len(value.encode("utf-8", "surrogatepass"))
-    return size
+def _new_id(prefix: str, taken: Iterable[str] = ()) -> str:
+    new = f"{prefix}-{secrets.token_hex(8)}"
+    while new in taken:  # pragma: no cover - 64 random bits
+        new = f"{prefix}-{secrets.token_hex(8)}"
+    return new
 
 
-def _new_id(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(8)}"
-
-
+Ended = tuple[str, "str | None"]
 Listener = Callable[[str, "str | None"], None]
 """Called as ``listener(sandbox_id, access_id)``; ``access_id`` None means all of the sandbox."""
 
 
 class State:
-    """All mutable emulator state behind one lock."""
+    """All mutable emulator state behind one lock.
 
-    def __init__(self, *, root: str, settings: Settings | None = None) -> None:
+    Args:
+        root: The directory holding one directory per sandbox.
+        ssh: Where the SSH server listens, as ``ssh_command`` tells clients.
+        settings: The start-up settings (:class:`Settings`' defaults if None);
+            :meth:`reset` goes back to them.
+        clock: The clock every time is read from (a new one if None).
+    """
+
+    def __init__(
+        self,
+        *,
+        root: str,
+        ssh: SshEndpoint,
+        settings: Settings | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.root = root
-        self.ssh_host = "127.0.0.1"
-        self.ssh_port = 0
+        self.ssh = ssh
+        self.clock = clock if clock is not None else Clock()
+        self.faults = FaultBook()
         self._initial = settings if settings is not None else Settings()
         self._settings = self._initial
         self._lock = threading.RLock()
@@ -187,11 +209,6 @@ class State:
         # Per sandbox, its credentials by id, oldest first.
         self._creds_by_sandbox: dict[str, dict[str, Credential]] = {}
         self._creds_by_id: dict[str, Credential] = {}
-        self._faults: dict[tuple[str, str], collections.deque[Fault]] = {}
-        self._fault_count = 0
-        self._fault_bytes = 0
-        self._attempts: dict[tuple[str, str], int] = {}
-        self._attempts_full_logged = False
         self._listeners: list[Listener] = []
 
     # -- listeners -----------------------------------------------------------
@@ -200,8 +217,9 @@ class State:
         """Call ``listener(sandbox_id, access_id)`` whenever SSH access ends.
 
         ``access_id`` is the credential that was deleted, or None when the whole
-        sandbox's access ended (the sandbox was deleted, or a reset). Called
-        outside the lock, from whichever thread made the change.
+        sandbox's access ended (it timed out or is being deleted, or a reset).
+        Called outside the lock, from whichever thread made the change or
+        noticed the timeout.
         """
         with self._lock:
             self._listeners.append(listener)
@@ -211,86 +229,129 @@ class State:
             if listener in self._listeners:
                 self._listeners.remove(listener)
 
-    def _notify(self, ended: Iterable[tuple[str, str | None]]) -> None:
+    def _notify(self, ended: Iterable[Ended]) -> None:
         with self._lock:
             listeners = list(self._listeners)
         for sandbox_id, access_id in ended:
             for listener in listeners:
                 listener(sandbox_id, access_id)
 
+    @contextlib.contextmanager
+    def _now(self) -> Iterator[float]:
+        """Hold the lock, timeouts that passed applied; yield the time.
+
+        The timeouts found are announced to the listeners once the lock is
+        released, whatever the body raised.
+        """
+        ended: list[Ended] = []
+        try:
+            with self._lock:
+                now = self.clock.now()
+                for sandbox in self._sandboxes.values():
+                    if not sandbox.timed_out and sandbox.phase(now)[0] in ("stopped", "paused"):
+                        sandbox.timed_out = True
+                        ended.append((sandbox.id, None))
+                yield now
+        finally:
+            self._notify(ended)
+
+    # -- the clock -----------------------------------------------------------
+
+    def tick(self) -> None:
+        """Announce the timeouts that passed (the server calls this every second)."""
+        with self._now():
+            pass
+
+    def advance(self, seconds: object) -> float:
+        """Move the clock forward; the timeouts passed are announced before this returns.
+
+        Raises:
+            Invalid: A bad number of seconds (see :meth:`Clock.advance`).
+        """
+        self.clock.advance(seconds)
+        with self._now() as now:
+            return now
+
     # -- sandboxes -----------------------------------------------------------
 
-    def create_sandbox(
-        self,
-        *,
-        template_name: str = DEFAULT_TEMPLATE,
-        vcpu: int = 1,
-        memory: int = 1024,
-        timeout: int = 300,
-        env_vars: Mapping[str, str] | None = None,
-        auto_pause: bool = False,
-    ) -> dict[str, Any]:
-        with self._lock:
+    def create_sandbox(self, request: CreateRequest) -> dict[str, Any]:
+        with self._now() as now:
             limit = self._settings.max_sandboxes
             if len(self._sandboxes) >= limit:
                 raise Conflict(f"sandbox limit reached: at most {limit} sandboxes may exist")
-            sandbox_id = _new_id("sbx")
-            while sandbox_id in self._sandboxes:  # pragma: no cover - 64 random bits
-                sandbox_id = _new_id("sbx")
+            sandbox_id = _new_id("sbx", self._sandboxes)
             workdir = os.path.join(self.root, sandbox_id)
             os.mkdir(workdir, 0o700)
             sandbox = Sandbox(
                 id=sandbox_id,
-                template_id=template_name,
-                vcpu=vcpu,
-                memory=memory,
-                disk=DEFAULT_DISK,
-                timeout=timeout,
-                auto_pause=auto_pause,
-                env_vars=dict(env_vars or {}),
-                created_at=time.time(),
+                request=request,
+                mount_ids=tuple(_new_id("mnt") for _ in request.mounts),
+                created_at=now,
+                running_at=now + self._settings.start_delay,
                 seq=next(self._seq),
                 workdir=workdir,
             )
             self._sandboxes[sandbox_id] = sandbox
-            return sandbox.to_json()
+            return sandbox.created_json(now)
 
     def get_sandbox(self, sandbox_id: str) -> dict[str, Any]:
-        with self._lock:
-            return self._sandbox(sandbox_id).to_json()
+        with self._now() as now:
+            return self._sandbox(sandbox_id).status_json(now)
 
     def delete_sandbox(self, sandbox_id: str) -> None:
-        with self._lock:
+        """Delete a sandbox: ``deleting`` while its sessions end and its directory goes.
+
+        Raises:
+            NotFound: No such sandbox.
+            Conflict: It is ``starting`` or already ``deleting`` (the service
+                refuses deletes while a sandbox is in transition).
+        """
+        with self._now() as now:
             sandbox = self._sandbox(sandbox_id)
-            del self._sandboxes[sandbox_id]
+            state = sandbox.phase(now)[0]
+            if state in ("starting", "deleting"):
+                raise Conflict(
+                    f"sandbox {sandbox_id!r} is {state}; it can be deleted once it is not "
+                    "in transition"
+                )
+            sandbox.deleting_at = now
             for cred_id in self._creds_by_sandbox.pop(sandbox_id, {}):
                 del self._creds_by_id[cred_id]
         self._notify([(sandbox_id, None)])
         shutil.rmtree(sandbox.workdir, ignore_errors=True)
-
-    def list_sandboxes(
-        self,
-        *,
-        state: str | None = None,
-        sort: str = "created_at",
-        descending: bool = True,
-        page: int = 1,
-        page_size: int = 20,
-    ) -> tuple[list[dict[str, Any]], int]:
         with self._lock:
-            found = [s for s in self._sandboxes.values() if state is None or s.state == state]
-            if sort == "state":
-                found.sort(key=lambda s: (s.state, s.seq), reverse=descending)
+            if self._sandboxes.get(sandbox_id) is sandbox:
+                del self._sandboxes[sandbox_id]
+
+    def list_sandboxes(self, query: ListQuery) -> tuple[list[dict[str, Any]], int]:
+        with self._now() as now:
+            found = [
+                s
+                for s in self._sandboxes.values()
+                if query.state is None or s.phase(now)[0] == query.state
+            ]
+            if query.sort == "state":
+                found.sort(key=lambda s: (s.phase(now)[0], s.seq), reverse=query.descending)
             else:
-                found.sort(key=lambda s: s.seq, reverse=descending)
-            start = (page - 1) * page_size
-            return [s.to_list_item() for s in found[start : start + page_size]], len(found)
+                found.sort(key=lambda s: s.seq, reverse=query.descending)
+            start = (query.page - 1) * query.page_size
+            page = found[start : start + query.page_size]
+            return [s.list_item(now) for s in page], len(found)
 
     def _sandbox(self, sandbox_id: str) -> Sandbox:
         sandbox = self._sandboxes.get(sandbox_id)
         if sandbox is None:
             raise NotFound(f"sandbox {sandbox_id!r} not found")
         return sandbox
+
+    def _issuable(self, sandbox_id: str, now: float) -> None:
+        """Check that SSH credentials may be issued for the sandbox now."""
+        state = self._sandbox(sandbox_id).phase(now)[0]
+        if state not in ("starting", "running"):
+            raise Conflict(
+                f"sandbox {sandbox_id!r} is {state}: SSH access is issued for a starting "
+                "or running sandbox only"
+            )
 
     # -- SSH credentials -----------------------------------------------------
 
@@ -302,24 +363,21 @@ class State:
             "expires_at": rfc3339(cred.expires_at),
             "created_at": rfc3339(cred.created_at),
             "updated_at": rfc3339(cred.updated_at),
-            "ssh_command": f"ssh -p {self.ssh_port} {cred.id}@{self.ssh_host}",
+            "ssh_command": self.ssh.command(cred.id),
         }
 
-    def _issue(self, cred: Credential) -> str:
+    def _issue(self, cred: Credential, now: float) -> str:
         """Give ``cred`` a fresh password and expiry; return the password."""
         password = secrets.token_urlsafe(24)
-        now = time.time()
         cred.salt = secrets.token_bytes(16)
         cred.digest = _digest(cred.salt, password)
         cred.updated_at = now
-        lifetime = self._settings.ssh_lifetime
-        cred.expires_at = now + lifetime
-        cred.expires_monotonic = time.monotonic() + lifetime
+        cred.expires_at = now + self._settings.ssh_lifetime
         return password
 
     def create_access(self, sandbox_id: str) -> dict[str, Any]:
-        with self._lock:
-            self._sandbox(sandbox_id)
+        with self._now() as now:
+            self._issuable(sandbox_id, now)
             held = len(self._creds_by_sandbox.get(sandbox_id, ()))
             if not self._settings.several_credentials and held:
                 raise Conflict(f"sandbox {sandbox_id!r} already has SSH access")
@@ -328,24 +386,18 @@ class State:
                     f"sandbox {sandbox_id!r} already holds {held} SSH credentials, the most "
                     "one sandbox may hold; delete one first"
                 )
-            cred_id = _new_id("ssh")
-            while cred_id in self._creds_by_id:  # pragma: no cover - 64 random bits
-                cred_id = _new_id("ssh")
-            now = time.time()
             cred = Credential(
-                id=cred_id,
+                id=_new_id("ssh", self._creds_by_id),
                 sandbox_id=sandbox_id,
                 salt=b"",
                 digest=b"",
                 created_at=now,
                 updated_at=now,
                 expires_at=now,
-                expires_monotonic=0.0,
             )
-            password = self._issue(cred)
-            cred.updated_at = cred.created_at
-            self._creds_by_sandbox.setdefault(sandbox_id, {})[cred_id] = cred
-            self._creds_by_id[cred_id] = cred
+            password = self._issue(cred, now)
+            self._creds_by_sandbox.setdefault(sandbox_id, {})[cred.id] = cred
+            self._creds_by_id[cred.id] = cred
             return self._access_json(cred, password)
 
     def _credential(self, sandbox_id: str, ssh_id: str | None) -> Credential:
@@ -367,7 +419,7 @@ class State:
 
     def delete_access(self, sandbox_id: str, ssh_id: str | None = None) -> None:
         """Delete the credential ``ssh_id``, or the sandbox's only one when None."""
-        with self._lock:
+        with self._now():
             cred = self._credential(sandbox_id, ssh_id)
             creds = self._creds_by_sandbox[sandbox_id]
             del creds[cred.id]
@@ -377,98 +429,50 @@ class State:
         self._notify([(sandbox_id, cred.id)])
 
     def regen_access(self, sandbox_id: str, ssh_id: str | None = None) -> dict[str, Any]:
-        with self._lock:
+        with self._now() as now:
             cred = self._credential(sandbox_id, ssh_id)
-            password = self._issue(cred)
+            self._issuable(sandbox_id, now)
+            password = self._issue(cred, now)
             return self._access_json(cred, password)
 
+    def _works(self, cred: Credential | None, password: str | None, now: float) -> bool:
+        """Whether ``cred`` logs in now: the password, its expiry, its sandbox running."""
+        if cred is None or now >= cred.expires_at:
+            return False
+        if password is not None and not cred.matches(password):
+            return False
+        sandbox = self._sandboxes.get(cred.sandbox_id)
+        return sandbox is not None and sandbox.running(now)
+
     def validate_access(self, sandbox_id: str, ssh_id: str, password: str) -> bool:
-        with self._lock:
+        with self._now() as now:
             self._sandbox(sandbox_id)
             cred = self._creds_by_sandbox.get(sandbox_id, {}).get(ssh_id)
-            if cred is None:
-                return False
-            return cred.matches(password) and not cred.expired()
+            return self._works(cred, password, now)
 
     def authenticate(self, username: str, password: str) -> SessionTarget | None:
-        """The session target if ``username``/``password`` is a valid pair now."""
-        with self._lock:
+        """The session target if ``username``/``password`` logs in now."""
+        with self._now() as now:
             cred = self._creds_by_id.get(username)
-            if cred is None or not cred.matches(password) or cred.expired():
+            if cred is None or not self._works(cred, password, now):
                 return None
             sandbox = self._sandboxes[cred.sandbox_id]
-            return SessionTarget(sandbox.id, cred.id, sandbox.workdir, dict(sandbox.env_vars))
+            env_vars = dict(sandbox.request.env_vars)
+            return SessionTarget(sandbox.id, cred.id, sandbox.workdir, env_vars)
 
-    def sandbox_exists(self, sandbox_id: str) -> bool:
-        with self._lock:
-            return sandbox_id in self._sandboxes
+    def session_allowed(self, target: SessionTarget) -> bool:
+        """Whether a logged-in connection may open a session now.
 
-    # -- faults and counters -------------------------------------------------
-
-    def inject(self, method: str, path: str, faults: Iterable[Fault]) -> None:
-        """Queue ``faults`` for ``method path``.
-
-        Raises:
-            FaultLimit: More than :data:`MAX_PENDING_FAULTS` faults or
-                :data:`MAX_FAULT_BYTES` bytes would wait (nothing is queued).
+        Its sandbox must be running and its credential still there; a
+        credential that expired since the login does not end the connection.
         """
-        key = (normalize_method(method), normalize_path(path))
-        items = list(faults)
-        size = sum(_fault_size(key[1], fault) for fault in items)
-        with self._lock:
-            count = self._fault_count + len(items)
-            total = self._fault_bytes + size
-            if count > MAX_PENDING_FAULTS:
-                raise FaultLimit(
-                    f"at most {MAX_PENDING_FAULTS} faults may wait at once; "
-                    f"{self._fault_count} are waiting"
-                )
-            if total > MAX_FAULT_BYTES:
-                raise FaultLimit(
-                    f"the waiting faults may hold at most {MAX_FAULT_BYTES} bytes "
-                    "(paths, bodies and headers)"
-                )
-            self._faults.setdefault(key, collections.deque()).extend(items)
-            self._fault_count, self._fault_bytes = count, total
+        with self._now() as now:
+            sandbox = self._sandboxes.get(target.sandbox_id)
+            if sandbox is None or not sandbox.running(now):
+                return False
+            return target.access_id in self._creds_by_id
 
-    def record_attempt(self, method: str, path: str) -> Fault | None:
-        """Count a request that arrived; return the next scripted fault for it.
-
-        Only the first :data:`MAX_COUNTED_ROUTES` distinct method and path pairs
-        since the last reset are counted.
-        """
-        key = (method.upper(), normalize_path(path))
-        with self._lock:
-            if key in self._attempts:
-                self._attempts[key] += 1
-            elif len(self._attempts) < MAX_COUNTED_ROUTES:
-                self._attempts[key] = 1
-            elif not self._attempts_full_logged:
-                self._attempts_full_logged = True
-                log.warning(
-                    "request counters are full (%d method and path pairs); further "
-                    "pairs are not counted until a reset",
-                    MAX_COUNTED_ROUTES,
-                )
-            queue = self._faults.get(key)
-            if not queue:
-                return None
-            fault = queue.popleft()
-            if not queue:
-                del self._faults[key]
-            self._fault_count -= 1
-            self._fault_bytes -= _fault_size(key[1], fault)
-            return fault
-
-    def attempts(self, method: str, path: str) -> int:
-        key = (normalize_method(method), normalize_path(path))
-        with self._lock:
-            return self._attempts.get(key, 0)
-
-    def pending_faults(self, method: str, path: str) -> int:
-        key = (normalize_method(method), normalize_path(path))
-        with self._lock:
-            return len(self._faults.get(key, ()))
+    # -- settings and reset ----------------------------------------------------
 
     @property
     def settings(self) -> Settings:
@@ -479,14 +483,15 @@ class State:
     def configure(self, changes: Mapping[str, object]) -> Settings:
         """Apply ``changes`` (see :meth:`Settings.replace_from`) until :meth:`reset`.
 
-        Returns the new settings.
+        Returns the new settings. A new ``start_delay`` applies to sandboxes
+        created from then on.
 
         Raises:
             SettingsError: A bad name or value (nothing changes).
             SwitchRefused: The change would allow one credential per sandbox
                 while some sandbox holds several (nothing changes).
         """
-        with self._lock:
+        with self._now():
             settings = self._settings.replace_from(changes)
             if not settings.several_credentials:
                 crowded = sorted(s for s, creds in self._creds_by_sandbox.items() if len(creds) > 1)
@@ -501,18 +506,15 @@ class State:
             return settings
 
     def reset(self) -> None:
-        """Forget every sandbox, credential, fault and counter; restore settings."""
+        """Forget every sandbox, credential, fault and counter; restore settings and the clock."""
         with self._lock:
             sandboxes = list(self._sandboxes.values())
             self._sandboxes.clear()
             self._creds_by_sandbox.clear()
             self._creds_by_id.clear()
-            # New containers, so whatever the old ones grew to is freed.
-            self._faults = {}
-            self._fault_count = self._fault_bytes = 0
-            self._attempts = {}
-            self._attempts_full_logged = False
+            self.faults.clear()
             self._settings = self._initial
+            self.clock.restart()
         self._notify((s.id, None) for s in sandboxes)
         for sandbox in sandboxes:
             shutil.rmtree(sandbox.workdir, ignore_errors=True)

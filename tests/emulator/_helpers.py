@@ -29,7 +29,14 @@ def make_async_client(emu: Emulator, **kwargs: Any) -> httpx.AsyncClient:
     )
 
 
+#: A template name for request bodies (the service requires one).
+TEMPLATE = "system/debian:bookworm"
+#: The smallest body that creates a sandbox.
+NEW = {"template_name": TEMPLATE}
+
+
 def create_sandbox(api: httpx.Client, **body: Any) -> dict[str, Any]:
+    body.setdefault("template_name", TEMPLATE)
     response = api.post("/v1/sandbox/", json=body)
     assert response.status_code == 201, response.text
     data: dict[str, Any] = response.json()

@@ -11,7 +11,7 @@ import pytest
 
 from leap0.emulator import Emulator, Fault
 
-from ._helpers import create_access, create_sandbox, field_errors, make_client
+from ._helpers import NEW, create_access, create_sandbox, field_errors, make_client
 
 LIST = "/v1/sandboxes"
 
@@ -54,7 +54,7 @@ def test_faults_match_method_and_exact_path(emu: Emulator, api: httpx.Client) ->
     emu.inject("POST", "/v1/sandbox", Fault(status=503))
     assert api.get(LIST).status_code == 200
     assert api.get("/v1/sandbox/sbx-1").status_code == 404
-    assert api.post("/v1/sandbox/", json={}).status_code == 503
+    assert api.post("/v1/sandbox/", json=NEW).status_code == 503
     assert emu.attempts("POST", "/v1/sandbox/") == 1
     assert emu.attempts("GET", "/v1/sandbox/sbx-1") == 1
     assert emu.attempts("GET", "/v1/sandbox/sbx-2") == 0
@@ -106,7 +106,7 @@ def test_delay_triggers_client_timeout_then_handles(emu: Emulator) -> None:
 def test_delay_then_answer_normally(emu: Emulator, api: httpx.Client) -> None:
     emu.inject("POST", "/v1/sandbox", {"delay": 0.2})
     started = time.monotonic()
-    response = api.post("/v1/sandbox/", json={})
+    response = api.post("/v1/sandbox/", json=NEW)
     assert time.monotonic() - started >= 0.2
     assert response.status_code == 201
 
@@ -187,6 +187,7 @@ def test_reset_clears_faults_counters_and_state(emu: Emulator, api: httpx.Client
         "max_sandboxes": 3,
         "ssh_api": "both",
         "request_timeout": 30.0,
+        "start_delay": 0.0,
     }
 
 

@@ -15,7 +15,7 @@ import pytest
 from leap0.emulator import Emulator, Fault, serve
 from leap0.emulator._settings import MAX_COUNTED_ROUTES, MAX_FAULT_BYTES, MAX_PENDING_FAULTS
 
-from ._helpers import create_access, create_sandbox, field_errors
+from ._helpers import NEW, create_access, create_sandbox, field_errors
 
 
 def raw_request(
@@ -138,7 +138,7 @@ def test_requests_without_the_key_leave_nothing_behind(
     assert emu.attempts("GET", "/v1/sandboxes") == 0
     assert emu.attempts("GET", "/v1/sandbox/sbx-1") == 0
     assert emu._state is not None
-    assert len(emu._state._attempts) == 0
+    assert len(emu._state.faults._attempts) == 0
     # The fault still waits for an authenticated request.
     assert api.get("/v1/sandboxes").status_code == 503
     assert emu.attempts("GET", "/v1/sandboxes") == 1
@@ -148,15 +148,15 @@ def test_request_counters_are_capped_and_reset_frees_them(emu: Emulator) -> None
     state = emu._state
     assert state is not None
     for number in range(MAX_COUNTED_ROUTES + 50):
-        state.record_attempt("GET", f"/v1/sandbox/sbx-{number}")
-    assert len(state._attempts) == MAX_COUNTED_ROUTES
+        state.faults.record_attempt("GET", f"/v1/sandbox/sbx-{number}")
+    assert len(state.faults._attempts) == MAX_COUNTED_ROUTES
     assert emu.attempts("GET", "/v1/sandbox/sbx-0") == 1
     assert emu.attempts("GET", f"/v1/sandbox/sbx-{MAX_COUNTED_ROUTES + 10}") == 0
-    state.record_attempt("GET", "/v1/sandbox/sbx-0")
+    state.faults.record_attempt("GET", "/v1/sandbox/sbx-0")
     assert emu.attempts("GET", "/v1/sandbox/sbx-0") == 2
     emu.reset()
-    assert len(state._attempts) == 0
-    state.record_attempt("GET", f"/v1/sandbox/sbx-{MAX_COUNTED_ROUTES + 10}")
+    assert len(state.faults._attempts) == 0
+    state.faults.record_attempt("GET", f"/v1/sandbox/sbx-{MAX_COUNTED_ROUTES + 10}")
     assert emu.attempts("GET", f"/v1/sandbox/sbx-{MAX_COUNTED_ROUTES + 10}") == 1
 
 
@@ -169,7 +169,7 @@ def test_pending_faults_are_capped_in_number_and_bytes(emu: Emulator, api: httpx
     )
     assert over.status_code == 409, over.text
     assert emu._state is not None
-    assert emu._state.pending_faults("GET", "/b") == 0
+    assert emu._state.faults.pending("GET", "/b") == 0
     # Consuming one makes room for one.
     assert api.get("/a").status_code == 503
     emu.inject("GET", "/b", {"status": 503})
@@ -227,7 +227,7 @@ def test_bodies_that_do_not_parse_or_hold_bad_text_are_400(
         assert field_errors(response)
     assert _snapshot(api) == before
     assert emu._state is not None
-    assert emu._state._faults == {}
+    assert emu._state.faults._faults == {}
 
 
 def test_a_lone_surrogate_neither_creates_a_sandbox_nor_breaks_the_list(
@@ -306,7 +306,7 @@ def test_bad_faults_are_400_and_queue_nothing(
     )
     assert field_errors(response) == {"faults[1]"}
     assert emu._state is not None
-    assert emu._state.pending_faults("GET", "/v1/sandboxes") == 0
+    assert emu._state.faults.pending("GET", "/v1/sandboxes") == 0
     assert api.get("/v1/sandboxes").status_code == 200
     with pytest.raises(ValueError):
         emu.inject("GET", "/v1/sandboxes", fault)
@@ -345,7 +345,7 @@ async def test_env_vars_longer_than_a_program_can_take_are_400(
         {"BIG": "\u00e9" * (limit // 2)},
         {f"V{n}": "" for n in range(1001)},
     ]:
-        response = api.post("/v1/sandbox/", json={"env_vars": env})
+        response = api.post("/v1/sandbox/", json={**NEW, "env_vars": env})
         assert response.status_code == 400, response.text
         assert field_errors(response) <= {"env_vars", "env_vars.BIG"}
     assert _snapshot(api) == before
@@ -424,7 +424,7 @@ def test_the_answer_itself_may_take_longer_than_the_request_timeout(
     assert api.get("/v1/sandboxes").status_code == 200
     assert (
         api.post(
-            "/v1/sandbox/", json={"env_vars": {"A": "x" * 100_000, "B": "y" * 100_000}}
+            "/v1/sandbox/", json={**NEW, "env_vars": {"A": "x" * 100_000, "B": "y" * 100_000}}
         ).status_code
         == 201
     )

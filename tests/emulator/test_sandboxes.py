@@ -11,7 +11,9 @@ import pytest
 from leap0.emulator import Emulator
 
 from ._helpers import (
+    NEW,
     SAFE_ID,
+    TEMPLATE,
     TIMESTAMP,
     create_sandbox,
     field_errors,
@@ -21,6 +23,7 @@ from ._helpers import (
 SANDBOX_FIELDS = {
     "id",
     "template_id",
+    "mounts",
     "vcpu",
     "memory",
     "disk",
@@ -120,17 +123,24 @@ def test_unexpected_exception_is_500_without_details(
 
 
 def test_create_with_defaults(api: httpx.Client) -> None:
-    response = api.post("/v1/sandbox/", json={})
+    response = api.post("/v1/sandbox/", json=NEW)
     assert response.status_code == 201
     body = response.json()
     assert set(body) == SANDBOX_FIELDS
     assert body["id"].startswith("sbx-")
     assert SAFE_ID.fullmatch(body["id"])
-    assert body["template_id"] == "system/debian:bookworm"
+    assert body["template_id"] == TEMPLATE
     assert (body["vcpu"], body["memory"], body["disk"], body["timeout"]) == (1, 1024, 10240, 300)
     assert body["state"] == "running"
     assert body["auto_pause"] is False
+    assert body["mounts"] == []
     assert TIMESTAMP.fullmatch(body["created_at"])
+
+
+@pytest.mark.parametrize("body", [{}, {"template_name": None}, {"vcpu": 2}])
+def test_the_template_is_required(api: httpx.Client, body: dict[str, Any]) -> None:
+    assert field_errors(api.post("/v1/sandbox/", json=body)) == {"template_name"}
+    assert api.get("/v1/sandboxes").json()["total_items"] == 0
 
 
 def test_create_with_every_field_and_unknown_fields_ignored(api: httpx.Client) -> None:
@@ -149,10 +159,108 @@ def test_create_with_every_field_and_unknown_fields_ignored(api: httpx.Client) -
     assert body["template_id"] == "my-template"
     assert (body["vcpu"], body["memory"], body["timeout"]) == (8, 8192, 28800)
     assert body["auto_pause"] is True
+    assert "surprise" not in body
+    assert "network_policy" not in body  # null: none given
+
+
+MOUNT = {
+    "type": "object-storage",
+    "bucket": "project-assets",
+    "mount_path": "/data/assets",
+    "endpoint": "https://storage.example.com",
+    "prefix": "docs/",
+    "access_key_id": "AKIA-secret-id",
+    "secret_access_key": "very-secret",
+}
+POLICY = {
+    "mode": "custom",
+    "allow_domains": ["api.example.com"],
+    "allow_cidrs": ["10.0.0.0/8", "2001:db8::/32"],
+    "transforms": [
+        {
+            "domain": "api.example.com",
+            "inject_headers": {"x-token": "t"},
+            "strip_headers": ["cookie"],
+        }
+    ],
+}
+
+
+def test_mounts_and_network_policy_are_echoed_without_credentials(
+    api: httpx.Client,
+) -> None:
+    public = {"bucket": "public", "mount_path": "/data/public", "type": "object-storage"}
+    body = create_sandbox(
+        api,
+        mounts=[MOUNT, {**public, "endpoint": "http://10.0.0.1:9000", "read_only": False}],
+        network_policy=POLICY,
+    )
+    first, second = body["mounts"]
+    assert first["id"].startswith("mnt-")
+    assert SAFE_ID.fullmatch(first["id"])
+    assert {k: v for k, v in first.items() if k != "id"} == {
+        "type": "object-storage",
+        "bucket": "project-assets",
+        "mount_path": "/data/assets",
+        "prefix": "docs/",
+        "read_only": True,
+    }
+    assert {k: v for k, v in second.items() if k != "id"} == {**public, "read_only": False}
+    assert "secret" not in str(body)
+    assert "AKIA" not in str(body)
+    assert body["network_policy"] == POLICY
+    got = api.get(f"/v1/sandbox/{body['id']}").json()
+    # The status answer (SandboxStatusResponse) carries the mounts, not the policy.
+    assert got["mounts"] == body["mounts"]
+    assert "network_policy" not in got
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"mounts": {}}, {"mounts"}),
+        ({"mounts": [{**MOUNT, "mount_path": f"/m{n}"} for n in range(9)]}, {"mounts"}),
+        ({"mounts": ["x"]}, {"mounts[0]"}),
+        ({"mounts": [{**MOUNT, "type": "nfs"}]}, {"mounts[0].type"}),
+        ({"mounts": [{"type": "object-storage"}]}, {
+            "mounts[0].bucket", "mounts[0].mount_path", "mounts[0].endpoint"}),
+        ({"mounts": [{**MOUNT, "mount_path": "data"}]}, {"mounts[0].mount_path"}),
+        ({"mounts": [{**MOUNT, "mount_path": "/"}]}, {"mounts[0].mount_path"}),
+        ({"mounts": [MOUNT, MOUNT]}, {"mounts[1].mount_path"}),
+        ({"mounts": [{**MOUNT, "endpoint": "storage.example.com"}]}, {"mounts[0].endpoint"}),
+        ({"mounts": [{**MOUNT, "prefix": "docs"}]}, {"mounts[0].prefix"}),
+        ({"mounts": [{**MOUNT, "read_only": "yes"}]}, {"mounts[0].read_only"}),
+        ({"mounts": [{**MOUNT, "secret_access_key": 5}]}, {"mounts[0].secret_access_key"}),
+        ({"network_policy": "deny-all"}, {"network_policy"}),
+        ({"network_policy": {}}, {"network_policy.mode"}),
+        ({"network_policy": {"mode": "open"}}, {"network_policy.mode"}),
+        ({"network_policy": {**POLICY, "allow_domains": ["a.b"] * 51}},
+         {"network_policy.allow_domains"}),
+        ({"network_policy": {**POLICY, "allow_domains": [""]}},
+         {"network_policy.allow_domains[0]"}),
+        ({"network_policy": {**POLICY, "allow_cidrs": ["10.0.0.0/8"] * 11}},
+         {"network_policy.allow_cidrs"}),
+        ({"network_policy": {**POLICY, "allow_cidrs": ["10.0.0.0/33"]}},
+         {"network_policy.allow_cidrs[0]"}),
+        ({"network_policy": {**POLICY, "transforms": [{"domain": "a.b"}] * 21}},
+         {"network_policy.transforms"}),
+        ({"network_policy": {**POLICY, "transforms": [{}]}},
+         {"network_policy.transforms[0].domain"}),
+        ({"network_policy": {**POLICY, "transforms": [{"domain": "a.b", "inject_headers": {"x": 1}}]}},
+         {"network_policy.transforms[0].inject_headers.x"}),
+        ({"network_policy": {**POLICY, "transforms": [{"domain": "a.b", "strip_headers": "x"}]}},
+         {"network_policy.transforms[0].strip_headers"}),
+    ],
+)  # fmt: skip
+def test_mounts_and_network_policy_are_checked_as_the_spec_describes(
+    api: httpx.Client, body: dict[str, Any], fields: set[str]
+) -> None:
+    assert field_errors(api.post("/v1/sandbox/", json={**NEW, **body})) == fields
+    assert api.get("/v1/sandboxes").json()["total_items"] == 0
 
 
 def test_create_without_trailing_slash(api: httpx.Client) -> None:
-    assert api.post("/v1/sandbox", json={"vcpu": 2}).status_code == 201
+    assert api.post("/v1/sandbox", json={**NEW, "vcpu": 2}).status_code == 201
 
 
 @pytest.mark.parametrize(
@@ -179,7 +287,7 @@ def test_create_without_trailing_slash(api: httpx.Client) -> None:
 def test_create_validation_errors(
     api: httpx.Client, body: dict[str, Any], fields: set[str]
 ) -> None:
-    response = api.post("/v1/sandbox/", json=body)
+    response = api.post("/v1/sandbox/", json={**NEW, **body})
     assert field_errors(response) == fields
     assert api.get("/v1/sandboxes").json()["total_items"] == 0
 
@@ -200,7 +308,7 @@ def test_oversized_body_is_413(api: httpx.Client) -> None:
 
 def test_sandbox_limit_is_409_and_frees_up_on_delete(api: httpx.Client) -> None:
     ids = [create_sandbox(api)["id"] for _ in range(3)]
-    response = api.post("/v1/sandbox/", json={})
+    response = api.post("/v1/sandbox/", json=NEW)
     assert response.status_code == 409
     assert set(response.json()) == {"message"}
     assert api.delete(f"/v1/sandbox/{ids[0]}/").status_code == 204
@@ -210,7 +318,7 @@ def test_sandbox_limit_is_409_and_frees_up_on_delete(api: httpx.Client) -> None:
 def test_configure_changes_the_limit_until_reset(emu: Emulator, api: httpx.Client) -> None:
     emu.configure(max_sandboxes=1)
     create_sandbox(api)
-    assert api.post("/v1/sandbox/", json={}).status_code == 409
+    assert api.post("/v1/sandbox/", json=NEW).status_code == 409
     emu.reset()
     for _ in range(3):
         create_sandbox(api)
@@ -218,7 +326,9 @@ def test_configure_changes_the_limit_until_reset(emu: Emulator, api: httpx.Clien
 
 async def test_concurrent_creates_respect_the_limit(emu: Emulator) -> None:
     async with make_async_client(emu, limits=httpx.Limits(max_connections=20)) as client:
-        responses = await asyncio.gather(*(client.post("/v1/sandbox/", json={}) for _ in range(20)))
+        responses = await asyncio.gather(
+            *(client.post("/v1/sandbox/", json=NEW) for _ in range(20))
+        )
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] * 3 + [409] * 17
 

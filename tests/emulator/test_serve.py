@@ -19,7 +19,7 @@ import pytest
 from leap0.emulator import Emulator, serve
 from leap0.emulator import pytest_plugin as plugin
 
-from ._helpers import create_access, create_sandbox, make_async_client, make_client
+from ._helpers import NEW, create_access, create_sandbox, make_async_client, make_client
 
 HEAVY = ("starlette", "uvicorn", "asyncssh")
 
@@ -45,7 +45,7 @@ def test_with_block_starts_and_stops_everything() -> None:
         assert "k-123" not in repr(emu)
         with make_client(emu) as api:
             sandbox = create_sandbox(api)
-            assert api.post("/v1/sandbox/", json={}).status_code == 409
+            assert api.post("/v1/sandbox/", json=NEW).status_code == 409
             create_access(api, sandbox["id"])
         root = emu._root
         assert root is not None
@@ -67,7 +67,7 @@ async def test_async_with_block() -> None:
     async with serve() as emu:
         assert emu.api_key.startswith("emu_")
         async with make_async_client(emu) as client:
-            response = await client.post("/v1/sandbox/", json={})
+            response = await client.post("/v1/sandbox/", json=NEW)
             assert response.status_code == 201
     assert not emu.running
     assert set(_emulator_threads()) == before
@@ -104,7 +104,7 @@ from leap0.emulator import serve
 async def main():
     with serve() as emu:
         with httpx.Client(base_url=emu.base_url, headers={"leap0-authorization": emu.api_key}) as c:
-            sid = c.post("/v1/sandbox/", json={}).json()["id"]
+            sid = c.post("/v1/sandbox/", json={"template_name": "t"}).json()["id"]
             acc = c.post(f"/v1/sandbox/{sid}/ssh/access").json()
         conn = await asyncssh.connect(emu.ssh_host, emu.ssh_port, username=acc["id"],
             password=acc["password"], known_hosts=None, client_keys=None, agent_path=None,
@@ -247,6 +247,7 @@ def test_fixture_part_two_starts_clean(leap0_emulator: Emulator) -> None:
             "max_sandboxes": 3,
             "ssh_api": "both",
             "request_timeout": 30.0,
+            "start_delay": 0.0,
         }
     assert leap0_emulator.attempts("GET", "/v1/sandboxes") == 1
 
@@ -287,8 +288,8 @@ def test_cli_prints_exports_and_stops_on_signal(signum: int) -> None:
         with httpx.Client(
             base_url=base_url, headers={"leap0-authorization": "cli-key"}, trust_env=False
         ) as api:
-            assert api.post("/v1/sandbox/", json={}).status_code == 201
-            assert api.post("/v1/sandbox/", json={}).status_code == 409
+            assert api.post("/v1/sandbox/", json=NEW).status_code == 201
+            assert api.post("/v1/sandbox/", json=NEW).status_code == 409
         proc.send_signal(signum)
         stdout, stderr = proc.communicate(timeout=20)
     finally:

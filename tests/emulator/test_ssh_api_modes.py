@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import asyncssh
@@ -14,7 +12,6 @@ import pytest
 
 from leap0.emulator import Emulator, Settings, serve
 from leap0.emulator._settings import MAX_CREDENTIALS_PER_SANDBOX, SSH_API_MODES, SettingsError
-from leap0.emulator._state import State, SwitchRefused
 
 from ._helpers import create_access, create_sandbox, field_errors, make_client
 
@@ -75,6 +72,7 @@ def test_settings_defaults_and_json() -> None:
         "max_sandboxes": 3,
         "ssh_api": "both",
         "request_timeout": 30.0,
+        "start_delay": 0.0,
     }
     assert SSH_API_MODES == ("both", "single", "per-credential")
     assert Settings(ssh_lifetime=5).ssh_lifetime == 5.0
@@ -300,6 +298,7 @@ def test_config_route_gets_and_sets_the_mode(emu: Emulator, api: httpx.Client) -
         "max_sandboxes": 3,
         "ssh_api": "per-credential",
         "request_timeout": 30.0,
+        "start_delay": 0.0,
     }
     assert api.get("/_emulator/config").json()["ssh_api"] == "per-credential"
     assert emu.settings.ssh_api == "per-credential"
@@ -385,6 +384,7 @@ def test_serve_takes_the_start_up_mode() -> None:
             "max_sandboxes": 1,
             "ssh_api": "per-credential",
             "request_timeout": 30.0,
+            "start_delay": 0.0,
         }
         sid = create_sandbox(api)["id"]
         create_access(api, sid)
@@ -440,50 +440,6 @@ def test_cli_help_shows_the_option(capsys: Any) -> None:
     out = capsys.readouterr().out
     assert "--ssh-api {both,single,per-credential}" in out
     assert str(MAX_CREDENTIALS_PER_SANDBOX) in out
-
-
-# -- the state directly -----------------------------------------------------------------
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[State]:
-    state = State(root=str(tmp_path), settings=Settings(ssh_api="per-credential"))
-    yield state
-    state.reset()
-
-
-def test_state_listener_names_the_credential(state: State) -> None:
-    ended: list[tuple[str, str | None]] = []
-    state.add_listener(lambda sandbox_id, access_id: ended.append((sandbox_id, access_id)))
-    sid = state.create_sandbox()["id"]
-    first, second = state.create_access(sid), state.create_access(sid)
-    state.regen_access(sid, first["id"])
-    assert ended == []
-    state.delete_access(sid, first["id"])
-    assert ended == [(sid, first["id"])]
-    assert state.authenticate(first["id"], first["password"]) is None
-    target = state.authenticate(second["id"], second["password"])
-    assert target is not None
-    assert (target.sandbox_id, target.access_id) == (sid, second["id"])
-    state.delete_sandbox(sid)
-    assert ended[1:] == [(sid, None)]
-    other = state.create_sandbox()["id"]
-    state.create_access(other)
-    state.reset()
-    assert ended[2:] == [(other, None)]
-
-
-def test_state_refuses_the_switch_atomically(state: State) -> None:
-    sid = state.create_sandbox()["id"]
-    state.create_access(sid)
-    state.create_access(sid)
-    with pytest.raises(SwitchRefused):
-        state.configure({"ssh_api": "single", "max_sandboxes": 9})
-    assert state.settings == Settings(ssh_api="per-credential")
-    with pytest.raises(SettingsError):
-        state.configure({"max_sandboxes": 9, "ssh_api": "nope"})
-    assert state.settings == Settings(ssh_api="per-credential")
-    assert state.configure({"max_sandboxes": 9}).max_sandboxes == 9
 
 
 # -- SSH logins -------------------------------------------------------------------------

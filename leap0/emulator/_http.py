@@ -1,0 +1,68 @@
+"""What the emulator's HTTP routes share: handlers, route tables, errors, JSON bodies.
+
+Imported only when an emulator starts: it needs the ``emulator`` extra.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ._validate import parse_json_object
+
+__all__ = ["MAX_BODY", "HTTPError", "Handler", "Routes", "error_response", "read_json"]
+
+#: The largest request body taken, in bytes (413 beyond).
+MAX_BODY = 1 << 20
+
+Handler = Callable[[Request, dict[str, str]], Awaitable[Response]]
+"""A route's handler: the request and the path's named segments, decoded."""
+
+Routes = list[tuple[str, dict[str, Handler]]]
+"""Path patterns (regular expressions over the canonical path) and their handlers by method."""
+
+
+def error_response(
+    status: int,
+    message: str,
+    errors: list[tuple[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """``{"message": ...}``, with ``"errors": [{"field", "error"}, ...]`` when given."""
+    body: dict[str, Any] = {"message": message}
+    if errors is not None:
+        body["errors"] = [{"field": field, "error": error} for field, error in errors]
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class HTTPError(Exception):
+    """An answer other than the handler's: 405, 413, no route."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+    def response(self) -> Response:
+        return error_response(self.status, self.message, headers=self.headers)
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The request's body as a checked JSON object (see :func:`parse_json_object`).
+
+    Raises:
+        HTTPError: 413 beyond :data:`MAX_BODY` bytes.
+        Invalid: The body is not a JSON object of valid text.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise HTTPError(413, "request body too large")
+        chunks.append(chunk)
+    return parse_json_object(b"".join(chunks))
