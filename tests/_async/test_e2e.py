@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
@@ -15,7 +16,6 @@ from leap0 import (
     Leap0NotFoundError,
     SshAccess,
 )
-from leap0._sleep import async_sleep
 from leap0.emulator import Emulator
 from tests._support import SshLoginRefused, openssh_run, ssh_run
 
@@ -30,7 +30,10 @@ async def client(leap0_emulator: Emulator) -> AsyncIterator[AsyncLeap0Client]:
 
 def _login(access: SshAccess, password: str | None = None, command: str = "echo hi") -> str:
     status, out = ssh_run(
-        access.host, access.port, access.id, access.password if password is None else password,
+        access.host,
+        access.port,
+        access.id,
+        access.password if password is None else password,
         command,
     )
     assert status == 0
@@ -57,9 +60,7 @@ async def test_every_ssh_method_end_to_end(client: AsyncLeap0Client) -> None:
     assert renewed.password != access.password
     assert renewed.expires_at >= access.expires_at
     old = await client.ssh.validate_access(sandbox, access_id=access.id, password=access.password)
-    new = await client.ssh.validate_access(
-        sandbox, access_id=renewed.id, password=renewed.password
-    )
+    new = await client.ssh.validate_access(sandbox, access_id=renewed.id, password=renewed.password)
     assert (old.valid, new.valid) == (False, True)
 
     await client.ssh.delete_access(sandbox)
@@ -102,23 +103,46 @@ async def test_wrong_api_key_is_401(leap0_emulator: Emulator) -> None:
     assert "not-the-key" not in str(info.value)
 
 
-async def test_expiry_with_a_short_lifetime(
+async def test_expiry_on_the_emulators_clock(
     client: AsyncLeap0Client, leap0_emulator: Emulator
 ) -> None:
-    leap0_emulator.configure(ssh_lifetime=0.6)
-    sandbox = await client.sandboxes.create()
-    access = await sandbox.ssh.create_access()
+    sandbox = await client.sandboxes.create(timeout=28800)
+    access = await sandbox.ssh.create_access()  # a 1-hour lifetime
     assert (await sandbox.ssh.validate_access(access_id=access.id, password=access.password)).valid
-    await async_sleep(0.8)
-    assert access.expired
+    assert _login(access) == "hi\n"
+    leap0_emulator.advance(3600)
     expired = await sandbox.ssh.validate_access(access_id=access.id, password=access.password)
     assert expired.valid is False
     with pytest.raises(SshLoginRefused):
         _login(access)
-    # Regenerating resets the expiry.
+    # Regenerating resets the expiry, from the emulator's time.
     renewed = await sandbox.ssh.regenerate_access()
-    assert not renewed.expired
-    assert (await sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)).valid
+    assert renewed.expires_at - access.expires_at >= timedelta(seconds=3600)
+    assert (
+        await sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)
+    ).valid
+    assert _login(renewed) == "hi\n"
+
+
+async def test_a_sandbox_stops_at_its_timeout_on_the_emulators_clock(
+    client: AsyncLeap0Client, leap0_emulator: Emulator
+) -> None:
+    sandbox = await client.sandboxes.create(timeout=60)
+    access = await sandbox.ssh.create_access()
+    assert _login(access) == "hi\n"
+    leap0_emulator.advance(61)
+    assert (await sandbox.refresh()).state == "stopped"
+    assert [s.state for s in await client.sandboxes.list(state="stopped")] == ["stopped"]
+    assert not (
+        await sandbox.ssh.validate_access(access_id=access.id, password=access.password)
+    ).valid
+    with pytest.raises(SshLoginRefused):
+        _login(access)
+    with pytest.raises(Leap0ConflictError):
+        await sandbox.ssh.regenerate_access()
+    await sandbox.delete()  # a stopped sandbox is deleted directly
+    with pytest.raises(Leap0NotFoundError):
+        await sandbox.refresh()
 
 
 async def test_sandbox_lifecycle_list_and_limit(client: AsyncLeap0Client) -> None:

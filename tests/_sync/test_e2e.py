@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -17,7 +18,6 @@ from leap0 import (
     Leap0NotFoundError,
     SshAccess,
 )
-from leap0._sleep import sync_sleep
 from leap0.emulator import Emulator
 from tests._support import SshLoginRefused, openssh_run, ssh_run
 
@@ -32,7 +32,10 @@ def client(leap0_emulator: Emulator) -> Iterator[Leap0Client]:
 
 def _login(access: SshAccess, password: str | None = None, command: str = "echo hi") -> str:
     status, out = ssh_run(
-        access.host, access.port, access.id, access.password if password is None else password,
+        access.host,
+        access.port,
+        access.id,
+        access.password if password is None else password,
         command,
     )
     assert status == 0
@@ -59,9 +62,7 @@ def test_every_ssh_method_end_to_end(client: Leap0Client) -> None:
     assert renewed.password != access.password
     assert renewed.expires_at >= access.expires_at
     old = client.ssh.validate_access(sandbox, access_id=access.id, password=access.password)
-    new = client.ssh.validate_access(
-        sandbox, access_id=renewed.id, password=renewed.password
-    )
+    new = client.ssh.validate_access(sandbox, access_id=renewed.id, password=renewed.password)
     assert (old.valid, new.valid) == (False, True)
 
     client.ssh.delete_access(sandbox)
@@ -104,23 +105,46 @@ def test_wrong_api_key_is_401(leap0_emulator: Emulator) -> None:
     assert "not-the-key" not in str(info.value)
 
 
-def test_expiry_with_a_short_lifetime(
+def test_expiry_on_the_emulators_clock(
     client: Leap0Client, leap0_emulator: Emulator
 ) -> None:
-    leap0_emulator.configure(ssh_lifetime=0.6)
-    sandbox = client.sandboxes.create()
-    access = sandbox.ssh.create_access()
+    sandbox = client.sandboxes.create(timeout=28800)
+    access = sandbox.ssh.create_access()  # a 1-hour lifetime
     assert (sandbox.ssh.validate_access(access_id=access.id, password=access.password)).valid
-    sync_sleep(0.8)
-    assert access.expired
+    assert _login(access) == "hi\n"
+    leap0_emulator.advance(3600)
     expired = sandbox.ssh.validate_access(access_id=access.id, password=access.password)
     assert expired.valid is False
     with pytest.raises(SshLoginRefused):
         _login(access)
-    # Regenerating resets the expiry.
+    # Regenerating resets the expiry, from the emulator's time.
     renewed = sandbox.ssh.regenerate_access()
-    assert not renewed.expired
-    assert (sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)).valid
+    assert renewed.expires_at - access.expires_at >= timedelta(seconds=3600)
+    assert (
+        sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)
+    ).valid
+    assert _login(renewed) == "hi\n"
+
+
+def test_a_sandbox_stops_at_its_timeout_on_the_emulators_clock(
+    client: Leap0Client, leap0_emulator: Emulator
+) -> None:
+    sandbox = client.sandboxes.create(timeout=60)
+    access = sandbox.ssh.create_access()
+    assert _login(access) == "hi\n"
+    leap0_emulator.advance(61)
+    assert (sandbox.refresh()).state == "stopped"
+    assert [s.state for s in client.sandboxes.list(state="stopped")] == ["stopped"]
+    assert not (
+        sandbox.ssh.validate_access(access_id=access.id, password=access.password)
+    ).valid
+    with pytest.raises(SshLoginRefused):
+        _login(access)
+    with pytest.raises(Leap0ConflictError):
+        sandbox.ssh.regenerate_access()
+    sandbox.delete()  # a stopped sandbox is deleted directly
+    with pytest.raises(Leap0NotFoundError):
+        sandbox.refresh()
 
 
 def test_sandbox_lifecycle_list_and_limit(client: Leap0Client) -> None:
