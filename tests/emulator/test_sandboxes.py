@@ -417,3 +417,36 @@ def test_list_rejects_bad_query(
     api: httpx.Client, params: dict[str, str], fields: set[str]
 ) -> None:
     assert field_errors(api.get("/v1/sandboxes", params=params)) == fields
+
+
+# -- the sandbox's life, on the emulator's clock ------------------------------------------
+
+
+def test_starting_running_stopped_on_the_clock(emu: Emulator, api: httpx.Client) -> None:
+    assert api.post("/_emulator/config", json={"start_delay": 5}).json()["start_delay"] == 5.0
+    sandbox = create_sandbox(api, timeout=60)
+    path = f"/v1/sandbox/{sandbox['id']}"
+    assert sandbox["state"] == "starting"
+    response = api.delete(path)
+    assert response.status_code == 409  # in transition
+    assert set(response.json()) == {"message"}
+    (item,) = api.get("/v1/sandboxes", params={"state": "starting"}).json()["items"]
+    assert "launch_time" not in item
+    emu.advance(5)
+    assert api.get(path).json()["state"] == "running"
+    (item,) = api.get("/v1/sandboxes", params={"state": "running"}).json()["items"]
+    assert TIMESTAMP.fullmatch(item["launch_time"])
+    emu.advance(60)
+    assert api.get(path).json()["state"] == "stopped"
+    assert api.get("/v1/sandboxes", params={"state": "stopped"}).json()["total_items"] == 1
+    response = api.post(f"{path}/ssh/access")
+    assert response.status_code == 409
+    assert "stopped" in response.json()["message"]
+    assert api.delete(path).status_code == 204
+    assert api.get(path).status_code == 404
+
+
+def test_auto_pause_pauses_at_the_timeout(emu: Emulator, api: httpx.Client) -> None:
+    sandbox = create_sandbox(api, timeout=1, auto_pause=True)
+    emu.advance(1)
+    assert api.get(f"/v1/sandbox/{sandbox['id']}").json()["state"] == "paused"

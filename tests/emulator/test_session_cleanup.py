@@ -110,6 +110,20 @@ async def test_deleting_the_sandbox_kills_what_left_the_process_group(
     wait_gone(pid)
 
 
+async def test_the_sandbox_timeout_kills_what_left_the_process_group(
+    emu: Emulator, api: httpx.Client, reap: list[int]
+) -> None:
+    sandbox = create_sandbox(api, timeout=60)
+    access = create_access(api, sandbox["id"])
+    pid, cwd = await start_escapee(emu.ssh_host, emu.ssh_port, access)
+    reap.append(pid)
+    assert alive(pid)
+    emu.advance(61)
+    # Killed before advance() returned; the stopped sandbox keeps its directory.
+    wait_gone(pid)
+    assert os.path.isdir(cwd)
+
+
 async def test_a_process_without_the_marker_but_working_in_the_sandbox_is_killed(
     emu: Emulator, api: httpx.Client, reap: list[int]
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
-import time
 from typing import Any
 
 import httpx
@@ -13,7 +12,14 @@ import pytest
 
 from leap0.emulator import Emulator
 
-from ._helpers import SAFE_ID, TIMESTAMP, create_access, field_errors, make_async_client
+from ._helpers import (
+    SAFE_ID,
+    TIMESTAMP,
+    create_access,
+    create_sandbox,
+    field_errors,
+    make_async_client,
+)
 
 ACCESS_FIELDS = {
     "id",
@@ -164,17 +170,43 @@ def test_deleting_the_sandbox_revokes_its_credential(
     assert response.status_code == 404
 
 
-def test_expiry(emu: Emulator, api: httpx.Client, sandbox: dict[str, Any]) -> None:
-    emu.configure(ssh_lifetime=0.5)
+def test_expiry(emu: Emulator, api: httpx.Client) -> None:
+    sandbox = create_sandbox(api, timeout=28800)
     access = create_access(api, sandbox["id"])
     lifetime = _ts(access["expires_at"]) - _ts(access["created_at"])
-    assert 0.4 < lifetime.total_seconds() < 0.6
+    assert lifetime.total_seconds() == 3600
+    emu.advance(3599)
     assert _validate(api, sandbox["id"], access["id"], access["password"]) is True
-    time.sleep(0.7)
+    emu.advance(1)
     assert _validate(api, sandbox["id"], access["id"], access["password"]) is False
-    # regenerating resets the expiry
+    # regenerating resets the expiry, from the emulator's time
     renewed = api.post(f"/v1/sandbox/{sandbox['id']}/ssh/regen").json()
+    assert _ts(renewed["expires_at"]) - _ts(access["expires_at"]) >= datetime.timedelta(hours=1)
     assert _validate(api, sandbox["id"], renewed["id"], renewed["password"]) is True
+
+
+def test_the_clock_over_http(emu: Emulator, api: httpx.Client) -> None:
+    before = api.get("/_emulator/clock").json()
+    assert set(before) == {"now", "offset"}
+    assert TIMESTAMP.fullmatch(before["now"])
+    assert before["offset"] == 0
+    after = api.post("/_emulator/clock", json={"advance": 90}).json()
+    assert after["offset"] == 90
+    assert (_ts(after["now"]) - _ts(before["now"])).total_seconds() >= 90
+    assert emu.now() >= _ts(after["now"])
+    sandbox = create_sandbox(api)
+    assert _ts(sandbox["created_at"]) >= _ts(after["now"])
+    for bad, fields in [
+        ({"advance": -1}, {"advance"}),
+        ({"advance": "1"}, {"advance"}),
+        ({"advance": 1e300}, {"advance"}),
+        ({}, {"advance"}),
+        ({"advance": 1, "extra": 2}, {"extra"}),
+    ]:
+        assert field_errors(api.post("/_emulator/clock", json=bad)) == fields
+    assert api.get("/_emulator/clock").json()["offset"] == 90
+    emu.reset()
+    assert api.get("/_emulator/clock").json()["offset"] == 0
 
 
 def test_configure_over_http(api: httpx.Client, sandbox: dict[str, Any]) -> None:
