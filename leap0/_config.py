@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "IDENTITY",
     "Deadline",
     "TimeoutTypes",
     "attempt_seconds",
@@ -354,14 +355,16 @@ def build_headers(api_key: str, extra: Mapping[str, str] | None = None) -> dict[
     headers = {
         "Authorization": f"Bearer {api_key}",
         "Accept": "application/json",
-        # Answers are small JSON; an uncompressed body is what the size limit
-        # on answers counts, so no compressed body can expand past it.
-        "Accept-Encoding": "identity",
         "User-Agent": USER_AGENT,
     }
     if extra:
         headers.update(extra)
     return headers
+
+
+IDENTITY = {"Accept-Encoding": "identity"}
+"""Answers are small JSON, asked for uncompressed: the size limit on answers
+counts what is read, and no compressed body can expand past it."""
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode

@@ -22,6 +22,7 @@ import httpx
 from .._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    IDENTITY,
     Deadline,
     TimeoutTypes,
     attempt_seconds,
@@ -131,19 +132,24 @@ class HttpxTransport:
             raise TypeError(
                 f"http_client must be an httpx.Client, not {type(http_client).__name__}"
             )
-        # Built once: httpx parses a str URL and normalises a dict of headers on
-        # every request, which costs more than the rest of the SDK's own work.
-        headers = build_headers(key)
-        self._headers = httpx.Headers(headers)
-        self._json_headers = httpx.Headers({**headers, "Content-Type": "application/json"})
-        self._urls: dict[str, httpx.URL] = {}
         self._owns_client = http_client is None
         if http_client is None:
             # Over http:// (loopback only) nothing may go through a proxy: the
             # key would cross to it in clear text. trust_env=False drops the
             # environment's proxies; its other settings concern TLS only.
-            http_client = httpx.Client(trust_env=not self.base_url.startswith("http://"))
+            http_client = httpx.Client(
+                headers=IDENTITY, trust_env=not self.base_url.startswith("http://")
+            )
         self._client = http_client
+        # Built once: httpx parses a str URL and normalises a dict of headers on
+        # every request, which costs more than the rest of the SDK's own work.
+        # Uncompressed answers are asked for on each request only when the
+        # client's own headers do not already ask for them.
+        identity = http_client.headers.get("accept-encoding") == IDENTITY["Accept-Encoding"]
+        headers = build_headers(key, None if identity else IDENTITY)
+        self._headers = httpx.Headers(headers)
+        self._json_headers = httpx.Headers({**headers, "Content-Type": "application/json"})
+        self._urls: dict[str, httpx.URL] = {}
         self._closed = False
 
     def __repr__(self) -> str:

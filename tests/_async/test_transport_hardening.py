@@ -281,6 +281,19 @@ async def test_compressed_answer_is_refused(
     assert request.headers["accept-encoding"] == "identity"
 
 
+async def test_uncompressed_answers_are_asked_for_with_a_client_handed_in_too(
+    httpx_mock: HTTPXMock,
+) -> None:
+    httpx_mock.add_response(json=VALID)
+    async with httpx.AsyncClient() as http_client, AsyncLeap0Client(
+        api_key=API_KEY, base_url=BASE_URL, http_client=http_client
+    ) as client:
+        await _validate(client)
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers.get_list("accept-encoding") == ["identity"]
+
+
 # --- an attempt's total time -----------------------------------------------------------
 
 

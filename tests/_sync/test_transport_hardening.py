@@ -283,6 +283,19 @@ def test_compressed_answer_is_refused(
     assert request.headers["accept-encoding"] == "identity"
 
 
+def test_uncompressed_answers_are_asked_for_with_a_client_handed_in_too(
+    httpx_mock: HTTPXMock,
+) -> None:
+    httpx_mock.add_response(json=VALID)
+    with httpx.Client() as http_client, Leap0Client(
+        api_key=API_KEY, base_url=BASE_URL, http_client=http_client
+    ) as client:
+        _validate(client)
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers.get_list("accept-encoding") == ["identity"]
+
+
 # --- an attempt's total time -----------------------------------------------------------
 
 
