@@ -29,12 +29,14 @@ thread with its own event loop)::
         emu.ssh_known_hosts  # "[127.0.0.1]:PORT ssh-ed25519 AAAA..." (new key each start)
         emu.env()      # {"LEAP0_BASE_URL": ..., "LEAP0_API_KEY": ...}
         emu.settings   # Settings(ssh_lifetime=3600.0, max_sandboxes=3, ssh_api='both',
-                       #          request_timeout=30.0)
+                       #          request_timeout=30.0, start_delay=0.0)
+        emu.now()      # the emulator's clock (an aware UTC datetime)
+        emu.advance(3600)  # move that clock an hour forward, at once
 
 ``serve(*, api_key=None, host="127.0.0.1", api_port=0, ssh_port=0,
 ssh_lifetime=3600.0, max_sandboxes=3, ssh_api="both", request_timeout=30.0,
-allow_remote=False)``:
-ports 0 pick free ports; the settings are
+start_delay=0.0, allow_remote=False)`` (``serve`` is :class:`Emulator`; either
+name prepares one): ports 0 pick free ports; the settings are
 
 * ``ssh_lifetime``: how long a credential stays valid after it is issued or
   regenerated (seconds, positive, at most ten years);
@@ -48,7 +50,11 @@ ports 0 pick free ports; the settings are
   then, so slow or stalled clients cannot hold connections (and file
   descriptors) open. Waiting for the answer (a ``delay`` fault, say) does not
   count; an idle kept-alive connection is closed after 5 seconds. SSH
-  connections must log in within 30 seconds.
+  connections must log in within 30 seconds. (This is the one wait that reads
+  the wall clock, not the emulator's: it is about sockets, not the service.)
+* ``start_delay``: how long a new sandbox is ``starting`` before it is
+  ``running`` (seconds of the emulator's clock, 0 to 3600; 0, the default,
+  makes it ``running`` at once). A change applies to sandboxes created after it.
 
 A bad setting, or a non-loopback ``host`` without ``allow_remote=True``,
 raises ``ValueError``. :class:`Settings` holds the settings, their defaults
@@ -61,7 +67,7 @@ stops it cleanly: SSH sessions and what they started end, and its folder is
 removed. Options: ``--host``, ``--api-port``, ``--ssh-port``, ``--api-key``,
 ``--ssh-lifetime``, ``--max-sandboxes``,
 ``--ssh-api {both,single,per-credential}``, ``--request-timeout``,
-``--allow-remote``.
+``--start-delay``, ``--allow-remote``.
 
 In pytest, with leap0 installed the plugin gives two fixtures:
 ``leap0_emulator_server`` (one emulator per session) and ``leap0_emulator``
@@ -93,11 +99,30 @@ with field errors.
 
 * ``POST /v1/sandbox/`` (201; 400 bad body; 409 beyond ``max_sandboxes``),
   ``GET /v1/sandbox/{id}/`` (200/404), ``DELETE /v1/sandbox/{id}/``
-  (204/404; also revokes its SSH credential, ends its SSH sessions and removes
-  its directory), ``GET /v1/sandboxes?state=&sort=&order-by=&page=&page-size=``.
-  A sandbox's ``env_vars`` hold at most 1,000 variables, names without ``=``
+  (204/404, 409 while it is ``starting`` or ``deleting``; also revokes its SSH
+  credentials, ends its SSH sessions and removes its directory),
+  ``GET /v1/sandboxes?state=&sort=&order-by=&page=&page-size=``.
+  The create body is checked as the public OpenAPI description's
+  ``SandboxCreateRequest`` says: ``template_name`` is required (a non-empty
+  string); vcpu 1-8, memory 512-8192 MiB and even, timeout 1-28800 s (the
+  limits the SDK checks too, written once in ``leap0._limits``). A sandbox's
+  ``env_vars`` hold at most 1,000 variables, names without ``=``
   or NUL, values without NUL, each ``NAME=value`` at most 131,071 bytes as
-  UTF-8 (the longest string Linux passes to a program).
+  UTF-8 (the longest string Linux passes to a program). ``mounts`` (at most 8
+  ``MountRequest`` objects: ``type`` ``"object-storage"``, ``bucket``, an
+  absolute ``mount_path`` other than ``/`` and not used twice, an ``endpoint``
+  URL with a scheme and host, an optional ``prefix`` ending in ``/``, optional
+  ``read_only`` and credentials) and ``network_policy`` (null, or a
+  ``NetworkPolicy``: ``mode`` one of ``allow-all``, ``deny-all``, ``custom``;
+  at most 50 ``allow_domains``, 10 ``allow_cidrs`` that parse as CIDR ranges,
+  20 ``transforms`` each with a ``domain``) are checked the same way, 400 with
+  field errors, and then have no effect here: nothing is mounted and no
+  traffic is filtered. They are answered back: every sandbox answer lists its
+  ``mounts`` (each with an ``mnt-...`` id, its ``type``, ``bucket``,
+  ``mount_path``, ``prefix`` and ``read_only``; never its endpoint or
+  credentials), and the create answer holds the ``network_policy`` when one
+  was given (the description's ``SandboxStatusResponse``, what GET answers,
+  has no such field). Unknown fields are ignored.
 * The SSH credential routes, in two revisions; the ``ssh_api`` setting picks
   which are served. Both create with ``POST /v1/sandbox/{id}/ssh/access``
   (201). Regenerating gives the same id a new password and resets its expiry;
@@ -128,13 +153,77 @@ with field errors.
   whose id is ``access`` (404), and ``POST .../ssh/validate`` or
   ``.../ssh/regen`` match ``.../ssh/{ssh_id}``, which has only ``DELETE``
   (405 with ``Allow: DELETE``).
-* Sandboxes are always ``running`` and never time out here; ``timeout`` is
-  only reported back.
 * Timestamps are RFC 3339 UTC with microseconds, e.g.
-  ``2026-11-26T04:00:00.123456Z``.
+  ``2026-11-26T04:00:00.123456Z``, read from the emulator's clock (see "Time").
+
+Time
+----
+
+Credential expiry, sandbox timeouts and every timestamp read one clock: the
+wall time when the emulator started, moved on by the monotonic clock (so a
+step of the system clock neither expires nor revives anything), plus what
+was advanced. ``emu.advance(seconds)`` (or ``POST /_emulator/clock`` with
+``{"advance": seconds}``) moves it forward at once, so a test never waits:
+after ``emu.advance(3600)`` a credential issued with the default one-hour
+lifetime no longer validates or logs in, and a sandbox created with
+``timeout=60`` is stopped after ``emu.advance(61)``. The clock only moves
+forward (at most a hundred years ahead in all); a reset sets it back to the
+wall time.
+
+A sandbox's state follows from that clock, worked out whenever it is looked
+at (any request, an SSH login; and every second the server looks by itself):
+
+* ``starting`` from its creation until ``start_delay`` has passed. SSH
+  credentials may be created for it, but do not log in (nor validate) yet;
+  ``DELETE`` is 409 (the service refuses deletes in transition);
+* ``running``: credentials work until they expire;
+* at its ``timeout`` (counted from when it started running), ``stopped``, or
+  ``paused`` when created with ``auto_pause`` (the service pauses it into a
+  snapshot). From the first look after that moment its SSH sessions are
+  closed and their processes killed (``advance()`` does this before it
+  returns), its credentials no longer validate (``valid: false``) or log in,
+  new ones cannot be created or regenerated (409), and deleting one still
+  works. Its directory stays (a stopped sandbox keeps its disk), and it
+  still counts toward ``max_sandboxes`` until it is deleted, which works
+  directly. There is no start or resume here: create a new sandbox;
+* ``deleting`` while a ``DELETE`` runs (its credentials are revoked, its
+  sessions end, its directory is removed); ``DELETE`` answers 204 once it is
+  gone, so only a request made meanwhile sees it: ``GET`` answers it with state
+  ``deleting``, a list filtered on ``deleting`` holds it, another ``DELETE``
+  (or a credential create) is 409. After the 204, ``GET`` is 404.
+
+The service's other states are never produced here: ``stopping``,
+``snapshotting`` and ``unpausing`` (the transitions above are instantaneous),
+and ``deleted`` (a deleted sandbox is 404, as the list never shows it). In
+list items, ``launch_time`` is when the sandbox started running (absent while
+it is ``starting``), ``state_change_time`` when it entered its state, and
+``timeout_at`` the Unix second of its timeout.
+
+Answers and the OpenAPI description
+-----------------------------------
+
+Every answer of the implemented routes validates against the public OpenAPI
+description's schema for its status (``tests/emulator/test_spec_conformance.py``
+checks them, for each ``ssh_api``), except where the emulator differs on
+purpose:
+
+* ``POST .../ssh/access`` is 409 for a second credential when one per sandbox
+  is served (``"single"``, ``"both"``), beyond 32 (``"per-credential"``), or
+  for a sandbox that is stopped, paused or being deleted; regenerating for
+  such a sandbox is 409 too (the description lists neither);
+* 413 for a body over 1 MiB, 405 with an ``Allow`` header for a method a path
+  does not take, and 404 for a path no route serves;
+* the seed's SSH routes (``"single"`` and ``"both"``) are not in the
+  description; their answers have the schemas of the later routes;
+* a list query's 400 has field errors (``ValidationErrorResponse``): the
+  description's ``oneOf`` of that and ``ErrorResponse`` holds for no such body;
+* the ``/_emulator/*`` control routes are the emulator's own.
+
+SSH
+---
 
 The SSH server accepts only password logins with a currently valid credential
-(user name = access id). A session runs ``/bin/sh -c COMMAND`` in the
+(user name = access id) of a running sandbox. A session runs ``/bin/sh -c COMMAND`` in the
 sandbox's directory (a shell on a pty when a terminal is requested), with
 ``HOME`` set to that directory and the sandbox's ``env_vars`` in the
 environment. SFTP (and so ``scp``) works too, with the sandbox's directory as
@@ -149,16 +238,17 @@ move things under SFTP's feet or hard-link a file from elsewhere in, since it
 can reach those files anyway.
 
 Deleting a credential closes the sessions logged in with it (and kills
-their processes), not those of the sandbox's other credentials; deleting the
-sandbox, a reset, or stopping the emulator closes all of its sessions.
+their processes), not those of the sandbox's other credentials; its timeout,
+deleting the sandbox, a reset, or stopping the emulator closes all of its
+sessions. A credential's expiry ends no session: it only refuses new logins.
 Processes a session started are killed with it even when they left its
 process group (``setsid``, ``nohup``, daemons): every session's environment
 holds ``LEAP0_EMULATOR_SESSION=<emulator>/<sandbox id>/<access id>`` (set
 last, so ``env_vars`` cannot change it), which its descendants inherit.
-Deleting a credential kills the user's processes carrying its mark; deleting
-a sandbox (a reset, stopping the emulator) kills those carrying the
-sandbox's mark and every process of the user whose working directory is in
-the sandbox's directory. The limits: this reads Linux's ``/proc``; on other
+Deleting a credential kills the user's processes carrying its mark; a
+sandbox's timeout or deletion (a reset, stopping the emulator) kills those
+carrying the sandbox's mark and every process of the user whose working
+directory is in the sandbox's directory. The limits: this reads Linux's ``/proc``; on other
 systems only each session's process group is killed, so a process that
 leaves it survives. Even on Linux, a process that both drops the mark (a new
 environment, as with ``env -i``) and works elsewhere is not found, nor one
@@ -201,6 +291,8 @@ From Python::
     emu.configure(ssh_lifetime=1.0, max_sandboxes=5)        # until reset
     emu.configure(ssh_api="per-credential")
     emu.configure(request_timeout=0.5)                     # slow-client tests
+    emu.configure(start_delay=5)                           # "starting" for 5 s
+    emu.advance(61)                                        # the clock, at once
     emu.reset()                                            # empty state
 
 Over HTTP (same API key required):
@@ -212,12 +304,19 @@ Over HTTP (same API key required):
   counting every authenticated request for that method and path since the
   last reset, faulted ones included;
 * ``POST /_emulator/reset`` -> 204: clears faults, counters, sandboxes and
-  credentials (closing SSH sessions) and restores the start-up settings;
+  credentials (closing SSH sessions), restores the start-up settings and sets
+  the clock back to the wall time;
 * ``GET /_emulator/config`` -> the current settings, ``{"ssh_lifetime": 3600.0,
-  "max_sandboxes": 3, "ssh_api": "both", "request_timeout": 30.0}``;
+  "max_sandboxes": 3, "ssh_api": "both", "request_timeout": 30.0,
+  "start_delay": 0.0}``;
   ``POST /_emulator/config`` with some of those keys changes them until the
   next reset and answers the new settings (``null`` leaves a setting as is; a
-  bad value or an unknown key is 400 with field errors).
+  bad value or an unknown key is 400 with field errors);
+* ``GET /_emulator/clock`` -> ``{"now": "2026-...Z", "offset": 0.0}``, the
+  clock's time and the seconds advanced since the start or the last reset;
+  ``POST /_emulator/clock`` with ``{"advance": seconds}`` moves it forward
+  and answers the same (400 with field errors for a negative or non-number
+  amount, or one taking the clock more than a hundred years ahead).
 
 What a client can make the emulator keep is bounded: requests are counted
 for at most 1,000 distinct method and path pairs until a reset (requests for
@@ -228,10 +327,28 @@ refused (``ValueError``; 409 from the faults route) and queues nothing. A reset
 frees all of it. The numbers are ``MAX_COUNTED_ROUTES``, ``MAX_PENDING_FAULTS``
 and ``MAX_FAULT_BYTES`` in ``leap0.emulator._settings``.
 
+A ``delay`` fault waits in wall-clock time (it is there to make a client's
+timeout fire), not on the emulator's clock.
+
 Switching ``ssh_api`` at run time to ``"single"`` or ``"both"`` while some
 sandbox holds more than one credential is refused (``ValueError`` from
 ``configure``, 409 from the config route), and nothing changes: delete the
 extra credentials, or reset, first.
+
+Where things live
+-----------------
+
+Pure Python (no web or SSH imports): ``_settings`` (:class:`Settings`, the
+limits), ``_clock`` (the clock), ``_errors`` (``Invalid``, ``NotFound``,
+``Conflict``), ``_validate`` (request bodies and queries), ``_faults``
+(:class:`Fault`, the book of waiting faults and counters), ``_state``
+(sandboxes, their life, credentials; built whole, the SSH endpoint included).
+HTTP: ``_app`` (the door: request ids, the key, faults, routing, and the one
+place errors become answers), ``_api`` (the Leap0 routes), ``_control``
+(``/_emulator/*``), ``_http`` (what they share). SSH: ``_ssh`` (the listener
+and its connections), ``_session`` (a session's command, on pipes or a pty),
+``_sftp``, ``_reaper`` (ending what sessions started). ``_server`` runs both
+servers in their thread (:class:`Emulator`); ``_cli`` is ``leap0 emulator``.
 """
 
 from __future__ import annotations
