@@ -96,7 +96,7 @@ def _read_env(proc: subprocess.Popen[str], timeout: float) -> dict[str, str] | N
 def make_credential(base_url: str, headers: dict[str, str]) -> tuple[str, str, str]:
     """A sandbox and an SSH credential on the emulator: (sandbox id, access id, password)."""
     with httpx.Client(base_url=base_url, headers=headers, timeout=TIMEOUT) as http:
-        created = http.post("/v1/sandbox/", json={})
+        created = http.post("/v1/sandbox/", json={"template_name": "system/debian:bookworm"})
         created.raise_for_status()
         sandbox_id = created.json()["id"]
         access = http.post(f"/v1/sandbox/{sandbox_id}/ssh/access")
