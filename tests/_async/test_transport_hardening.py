@@ -233,6 +233,14 @@ async def test_answer_larger_than_the_limit_is_refused_unread(
     assert sleeps == []
 
 
+async def test_answer_already_read_over_the_limit_is_refused(
+    client: AsyncLeap0Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(content=b" " * (MAX_ANSWER_BYTES + 1))  # a body held in memory
+    with pytest.raises(Leap0ResponseError, match="larger than 8 MiB"):
+        await _validate(client)
+
+
 async def test_declared_length_over_the_limit_is_refused_before_reading(
     client: AsyncLeap0Client, httpx_mock: HTTPXMock
 ) -> None:

@@ -235,6 +235,14 @@ def test_answer_larger_than_the_limit_is_refused_unread(
     assert sleeps == []
 
 
+def test_answer_already_read_over_the_limit_is_refused(
+    client: Leap0Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(content=b" " * (MAX_ANSWER_BYTES + 1))  # a body held in memory
+    with pytest.raises(Leap0ResponseError, match="larger than 8 MiB"):
+        _validate(client)
+
+
 def test_declared_length_over_the_limit_is_refused_before_reading(
     client: Leap0Client, httpx_mock: HTTPXMock
 ) -> None:
