@@ -248,7 +248,7 @@ class AsyncHttpxTransport:
                     continue
                 if debug:
                     logger.debug(
-                        "leap0 %s %s: Retry-After %.0fs is longer than a retry waits (not retried)",
+                        "leap0 %s %s: Retry-After %gs is longer than a retry waits (not retried)",
                         method, path, retry_after,
                     )
             raise api_error(
