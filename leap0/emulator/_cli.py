@@ -40,11 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--ssh-port", type=int, default=0, help="SSH port (0: a free one)")
     parser.add_argument("--api-key", default=None, help="API key to accept (default: random)")
     defaults = Settings()
-    parser.add_argument(
-        "--ssh-lifetime",
-        type=float,
-        default=defaults.ssh_lifetime,
-        help="seconds an SSH credential stays valid (default: %(default)g)",
+    _duration(
+        parser, "--ssh-lifetime", defaults.ssh_lifetime, "how long an SSH credential stays valid"
     )
     parser.add_argument(
         "--max-sandboxes",
@@ -65,20 +62,17 @@ def _parser() -> argparse.ArgumentParser:
             "default: %(default)s)"
         ),
     )
-    parser.add_argument(
+    _duration(
+        parser,
         "--request-timeout",
-        type=float,
-        default=defaults.request_timeout,
-        help=(
-            "seconds an HTTP client has to send a whole request before its connection "
-            "is closed (default: %(default)g)"
-        ),
+        defaults.request_timeout,
+        "how long an HTTP client has to send a whole request before its connection is closed",
     )
-    parser.add_argument(
+    _duration(
+        parser,
         "--start-delay",
-        type=float,
-        default=defaults.start_delay,
-        help="seconds a new sandbox is 'starting' before it is 'running' (default: %(default)g)",
+        defaults.start_delay,
+        "how long a new sandbox is 'starting' before it is 'running', on the emulator's clock",
     )
     parser.add_argument(
         "--allow-remote",
@@ -92,6 +86,13 @@ def _parser() -> argparse.ArgumentParser:
         help="log level on stderr (info shows each request)",
     )
     return parser
+
+
+def _duration(parser: argparse.ArgumentParser, flag: str, default: float, text: str) -> None:
+    """An option for a setting that is a number of seconds."""
+    parser.add_argument(
+        flag, type=float, metavar="SECONDS", default=default, help=f"{text} (default: %(default)g)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

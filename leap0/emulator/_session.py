@@ -224,19 +224,13 @@ class PtySession(_Session):
     client's window changes; signals go to the terminal's foreground group.
     """
 
-    def __init__(
-        self,
-        process: Process,
-        workdir: str,
-        env: dict[str, str],
-        children: set[asyncio.subprocess.Process],
-    ) -> None:
-        super().__init__(process, workdir, env, children)
-        self._loop = asyncio.get_running_loop()
-        self._master = -1
-        self._eof: asyncio.Future[None] = self._loop.create_future()
+    _loop: asyncio.AbstractEventLoop
+    _master: int  # the pty's master side, while the session runs
+    _eof: asyncio.Future[None]  # done once the master has nothing more to read
 
     async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._eof = self._loop.create_future()
         process = self.process
         self.env["TERM"] = process.get_terminal_type() or "xterm"
         command = process.command

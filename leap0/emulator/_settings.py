@@ -71,36 +71,21 @@ class SettingsError(Invalid):
     """
 
 
-def _seconds(value: object) -> float | None:
-    """``value`` as a finite number of seconds, or None if it is not one."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        seconds = float(value)
-    except OverflowError:  # an int too large for a float
-        return None
-    return seconds if math.isfinite(seconds) else None
+def _seconds(most: float, *, zero: bool = False) -> Callable[[object], str | None]:
+    """The check of a number of seconds above 0 (from 0 when ``zero``) and at most ``most``."""
+    rule = f"from 0 to {most:.0f}" if zero else f"above 0, at most {most:.0f}"
 
+    def check(value: object) -> str | None:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                seconds = float(value)
+            except OverflowError:  # an int too large for a float
+                seconds = math.inf
+            if (seconds >= 0 if zero else seconds > 0) and seconds <= most:
+                return None
+        return f"must be a number of seconds {rule}"
 
-def _lifetime_error(value: object) -> str | None:
-    seconds = _seconds(value)
-    if seconds is not None and 0 < seconds <= MAX_SSH_LIFETIME:
-        return None
-    return f"must be a positive number of seconds, at most {MAX_SSH_LIFETIME:.0f}"
-
-
-def _start_delay_error(value: object) -> str | None:
-    seconds = _seconds(value)
-    if seconds is not None and 0 <= seconds <= MAX_START_DELAY:
-        return None
-    return f"must be a number of seconds from 0 to {MAX_START_DELAY:.0f}"
-
-
-def _request_timeout_error(value: object) -> str | None:
-    seconds = _seconds(value)
-    if seconds is not None and 0 < seconds <= MAX_REQUEST_TIMEOUT:
-        return None
-    return f"must be a positive number of seconds, at most {MAX_REQUEST_TIMEOUT:.0f}"
+    return check
 
 
 def _max_sandboxes_error(value: object) -> str | None:
@@ -116,11 +101,11 @@ def _ssh_api_error(value: object) -> str | None:
 
 
 _CHECKS: dict[str, Callable[[object], str | None]] = {
-    "ssh_lifetime": _lifetime_error,
+    "ssh_lifetime": _seconds(MAX_SSH_LIFETIME),
     "max_sandboxes": _max_sandboxes_error,
     "ssh_api": _ssh_api_error,
-    "request_timeout": _request_timeout_error,
-    "start_delay": _start_delay_error,
+    "request_timeout": _seconds(MAX_REQUEST_TIMEOUT),
+    "start_delay": _seconds(MAX_START_DELAY, zero=True),
 }
 _SECONDS = ("ssh_lifetime", "request_timeout", "start_delay")
 

@@ -18,21 +18,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from .._limits import (
-    DEFAULT_ORDER,
-    DEFAULT_SORT,
-    LIST_ORDERS,
-    LIST_SORT_FIELDS,
-    LIST_STATES,
-    MEMORY,
-    PAGE,
-    PAGE_SIZE,
-    TIMEOUT,
-    VCPU,
-    IntLimit,
-    choice_problem,
-    is_int,
-)
+from .. import _limits as limits
 from ._errors import Invalid
 from ._faults import Fault, coerce_fault, is_text, normalize_method, normalize_path
 
@@ -153,9 +139,9 @@ class CreateRequest:
     """A checked ``POST /v1/sandbox/`` body, the service's defaults filled in."""
 
     template_name: str
-    vcpu: int = VCPU.default
-    memory: int = MEMORY.default
-    timeout: int = TIMEOUT.default
+    vcpu: int = limits.VCPU.default
+    memory: int = limits.MEMORY.default
+    timeout: int = limits.TIMEOUT.default
     env_vars: Mapping[str, str] = dataclasses.field(default_factory=dict)
     auto_pause: bool = False
     mounts: tuple[MountRequest, ...] = ()
@@ -176,37 +162,29 @@ def create_request(body: Mapping[str, Any]) -> CreateRequest:
         errors.append(("template_name", "is required"))
     elif not isinstance(template, str) or not template.strip():
         errors.append(("template_name", "must be a non-empty string"))
-    vcpu = _int_field(body, "vcpu", VCPU, errors)
-    memory = _int_field(body, "memory", MEMORY, errors)
-    timeout = _int_field(body, "timeout", TIMEOUT, errors)
-    env_vars = _env_vars(body.get("env_vars"), errors)
+    values: dict[str, Any] = {
+        name: _int_field(body, name, limit, errors) for name, limit in _SIZES.items()
+    }
     auto_pause = body.get("auto_pause")
-    if auto_pause is None:
-        auto_pause = False
-    elif not isinstance(auto_pause, bool):
+    if auto_pause is not None and not isinstance(auto_pause, bool):
         errors.append(("auto_pause", "must be a boolean"))
-    mounts = _mounts(body.get("mounts"), errors)
-    policy = _network_policy(body.get("network_policy"), errors)
-    if errors:
+    values["env_vars"] = _env_vars(body.get("env_vars"), errors)
+    values["mounts"] = _mounts(body.get("mounts"), errors)
+    values["network_policy"] = _network_policy(body.get("network_policy"), errors)
+    if errors or not isinstance(template, str):  # a bad template is among the errors
         raise Invalid(errors)
-    assert isinstance(template, str)
-    return CreateRequest(
-        template_name=template,
-        vcpu=vcpu,
-        memory=memory,
-        timeout=timeout,
-        env_vars=env_vars,
-        auto_pause=auto_pause,
-        mounts=mounts,
-        network_policy=policy,
-    )
+    return CreateRequest(template, auto_pause=bool(auto_pause), **values)
 
 
-def _int_field(body: Mapping[str, Any], name: str, limit: IntLimit, errors: Errors) -> int:
+#: The sizes a create body may give, each with the service's limit and default.
+_SIZES = {"vcpu": limits.VCPU, "memory": limits.MEMORY, "timeout": limits.TIMEOUT}
+
+
+def _int_field(body: Mapping[str, Any], name: str, limit: limits.IntLimit, errors: Errors) -> int:
     value = body.get(name)
     if value is None:
         return limit.default
-    if not is_int(value):
+    if not limits.is_int(value):
         errors.append((name, "must be an integer"))
         return limit.default
     problem = limit.problem(value)
@@ -326,7 +304,7 @@ def _network_policy(value: object, errors: Errors) -> dict[str, Any] | None:
     mode = value.get("mode")
     if mode is None:
         errors.append((f"{where}.mode", "is required"))
-    elif not isinstance(mode, str) or choice_problem(mode, _POLICY_MODES) is not None:
+    elif not isinstance(mode, str) or limits.choice_problem(mode, _POLICY_MODES) is not None:
         errors.append((f"{where}.mode", "must be one of: " + ", ".join(_POLICY_MODES)))
     policy["mode"] = mode
     domains = value.get("allow_domains")
@@ -386,10 +364,10 @@ class ListQuery:
     """A checked ``GET /v1/sandboxes`` query."""
 
     state: str | None = None
-    sort: str = DEFAULT_SORT
-    descending: bool = DEFAULT_ORDER == "desc"
-    page: int = PAGE.default
-    page_size: int = PAGE_SIZE.default
+    sort: str = limits.DEFAULT_SORT
+    descending: bool = limits.DEFAULT_ORDER == "desc"
+    page: int = limits.PAGE.default
+    page_size: int = limits.PAGE_SIZE.default
 
 
 def list_query(query: Mapping[str, str]) -> ListQuery:
@@ -398,12 +376,12 @@ def list_query(query: Mapping[str, str]) -> ListQuery:
 
     def choice(name: str, choices: tuple[str, ...]) -> str | None:
         value = query.get(name) or None
-        problem = None if value is None else choice_problem(value, choices)
+        problem = None if value is None else limits.choice_problem(value, choices)
         if problem is not None:
             errors.append((name, problem))
         return value
 
-    def integer(name: str, limit: IntLimit) -> int:
+    def integer(name: str, limit: limits.IntLimit) -> int:
         raw = query.get(name) or None
         if raw is None:
             return limit.default
@@ -415,11 +393,11 @@ def list_query(query: Mapping[str, str]) -> ListQuery:
             errors.append((name, problem))
         return int(raw)
 
-    state = choice("state", LIST_STATES)
-    sort = choice("sort", LIST_SORT_FIELDS) or DEFAULT_SORT
-    order = choice("order-by", LIST_ORDERS) or DEFAULT_ORDER
-    page = integer("page", PAGE)
-    page_size = integer("page-size", PAGE_SIZE)
+    state = choice("state", limits.LIST_STATES)
+    sort = choice("sort", limits.LIST_SORT_FIELDS) or limits.DEFAULT_SORT
+    order = choice("order-by", limits.LIST_ORDERS) or limits.DEFAULT_ORDER
+    page = integer("page", limits.PAGE)
+    page_size = integer("page-size", limits.PAGE_SIZE)
     if errors:
         raise Invalid(errors)
     return ListQuery(state, sort, order == "desc", page, page_size)
