@@ -22,6 +22,7 @@ if _typing.TYPE_CHECKING:
     from ._async.sandboxes import AsyncSandbox, AsyncSandboxesClient, AsyncSandboxSsh
     from ._async.ssh import AsyncSshClient
     from ._ids import SandboxRef
+    from ._limits import SortField, SortOrder
     from ._ssh_api import SshApi
     from ._sync._transport import HttpxTransport, Transport
     from ._sync.client import Leap0Client
@@ -61,6 +62,8 @@ _HOMES = {
     "AsyncSandboxesClient": "._async.sandboxes",
     "AsyncSshClient": "._async.ssh",
     "SandboxRef": "._ids",
+    "SortField": "._limits",
+    "SortOrder": "._limits",
     "SshApi": "._ssh_api",
     "HttpxTransport": "._sync._transport",
     "Transport": "._sync._transport",
@@ -133,6 +136,8 @@ __all__ = [
     "SandboxState",
     "SandboxSummary",
     "SandboxesClient",
+    "SortField",
+    "SortOrder",
     "SshAccess",
     "SshApi",
     "SshClient",

@@ -50,7 +50,6 @@ def _normalise_fraction(text: str) -> str:
     head, sep, rest = text.partition(".")
     if not sep:
         raise ValueError(f"not an ISO 8601 timestamp: {text!r}")
-    digits = ""
     i = 0
     while i < len(rest) and rest[i].isdigit():
         i += 1

@@ -1,4 +1,4 @@
-"""Identifier validation and URL paths: every value put into a path is checked here.
+"""Identifier validation: every id put into a URL path is checked here (pure, shared).
 
 A sandbox id or access id is a non-empty string of at most 128 ASCII letters,
 digits, ``-``, ``_`` and ``.``, and is neither ``.`` nor ``..``. Such a value is

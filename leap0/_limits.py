@@ -10,7 +10,7 @@ names the field and picks the exception or the answer.
 from __future__ import annotations
 
 import dataclasses
-from typing import TypeGuard
+from typing import Literal, TypeGuard, get_args
 
 from .models import SANDBOX_STATES
 
@@ -27,6 +27,8 @@ __all__ = [
     "TIMEOUT",
     "VCPU",
     "IntLimit",
+    "SortField",
+    "SortOrder",
     "choice_problem",
     "is_int",
 ]
@@ -36,10 +38,14 @@ DEFAULT_TEMPLATE = "system/debian:bookworm"
 
 LIST_STATES: tuple[str, ...] = tuple(state for state in SANDBOX_STATES if state != "deleted")
 """The states a list can filter on (a deleted sandbox is not listed)."""
-LIST_SORT_FIELDS: tuple[str, ...] = ("created_at", "state")
-LIST_ORDERS: tuple[str, ...] = ("asc", "desc")
-DEFAULT_SORT = "created_at"
-DEFAULT_ORDER = "desc"
+SortField = Literal["created_at", "state"]
+"""What a sandbox list can be sorted by."""
+SortOrder = Literal["asc", "desc"]
+"""The order of a sandbox list."""
+LIST_SORT_FIELDS: tuple[SortField, ...] = get_args(SortField)
+LIST_ORDERS: tuple[SortOrder, ...] = get_args(SortOrder)
+DEFAULT_SORT: SortField = "created_at"
+DEFAULT_ORDER: SortOrder = "desc"
 
 
 def is_int(value: object) -> TypeGuard[int]:

@@ -11,9 +11,10 @@ from types import TracebackType
 from .. import _routes
 from .._convert import structure
 from .._ids import SandboxRef
+from .._limits import SortField, SortOrder
 from .._requests import DEFAULT_TEMPLATE, sandbox_create_body, sandbox_list_params
 from ..errors import Leap0NotFoundError
-from ..models import SandboxInfo, SandboxPage, SshAccess, SshValidation
+from ..models import SandboxInfo, SandboxPage, SandboxState, SshAccess, SshValidation
 from ._transport import Transport
 from .ssh import SshClient
 
@@ -201,9 +202,9 @@ class SandboxesClient:
     def list(
         self,
         *,
-        state: str | None = None,
-        sort: str = "created_at",
-        order: str = "desc",
+        state: SandboxState | None = None,
+        sort: SortField = "created_at",
+        order: SortOrder = "desc",
         page: int = 1,
         page_size: int = 20,
         http_timeout: float | None = None,
@@ -244,4 +245,3 @@ class SandboxesClient:
             idempotent=True,
             timeout=http_timeout,
         )
-
