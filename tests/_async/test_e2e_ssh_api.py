@@ -6,6 +6,7 @@ OpenSSH logins; a client whose setting does not match fails with a typed error.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import AsyncIterator
 
@@ -17,6 +18,7 @@ from leap0 import (
     Leap0ConflictError,
     Leap0NotFoundError,
     SshAccess,
+    SshApi,
 )
 from leap0.emulator import Emulator
 from tests._support import openssh_run
@@ -35,18 +37,22 @@ def _logs_in(access: SshAccess, password: str | None = None) -> bool:
     return False
 
 
+@contextlib.asynccontextmanager
+async def _pair(emu: Emulator, service: str, sdk: SshApi) -> AsyncIterator[AsyncLeap0Client]:
+    """A client with the setting ``sdk``, against the emulator serving ``service`` strictly."""
+    emu.configure(ssh_api=service)
+    async with AsyncLeap0Client(
+        api_key=emu.api_key, base_url=emu.base_url, max_retries=0, ssh_api=sdk
+    ) as client:
+        yield client
+
+
 @pytest.fixture(params=["single", "per-credential"])
 async def matched(
     request: pytest.FixtureRequest, leap0_emulator: Emulator
 ) -> AsyncIterator[AsyncLeap0Client]:
-    leap0_emulator.configure(ssh_api=request.param)
-    async with AsyncLeap0Client(
-        api_key=leap0_emulator.api_key,
-        base_url=leap0_emulator.base_url,
-        max_retries=0,
-        ssh_api=request.param,
-    ) as c:
-        yield c
+    async with _pair(leap0_emulator, request.param, request.param) as client:
+        yield client
 
 
 async def test_whole_flow_in_the_matching_strict_mode(matched: AsyncLeap0Client) -> None:
@@ -67,9 +73,7 @@ async def test_whole_flow_in_the_matching_strict_mode(matched: AsyncLeap0Client)
         assert _logs_in(renewed)
 
         await sandbox.ssh.delete_access(access_id=access.id)
-        revoked = await sandbox.ssh.validate_access(
-            access_id=renewed.id, password=renewed.password
-        )
+        revoked = await sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)
         assert revoked.valid is False
         assert not _logs_in(renewed)
         with pytest.raises(Leap0NotFoundError):
@@ -77,10 +81,7 @@ async def test_whole_flow_in_the_matching_strict_mode(matched: AsyncLeap0Client)
 
 
 async def test_seed_calls_run_unchanged_under_single(leap0_emulator: Emulator) -> None:
-    leap0_emulator.configure(ssh_api="single")
-    async with AsyncLeap0Client(
-        api_key=leap0_emulator.api_key, base_url=leap0_emulator.base_url, max_retries=0
-    ) as client:
+    async with _pair(leap0_emulator, "single", "single") as client:
         sandbox = await client.sandboxes.create()
         access = await client.ssh.create_access(sandbox)
         with pytest.raises(Leap0ConflictError):  # one credential per sandbox
@@ -93,13 +94,7 @@ async def test_seed_calls_run_unchanged_under_single(leap0_emulator: Emulator) -
 
 
 async def test_two_credentials_on_one_sandbox(leap0_emulator: Emulator) -> None:
-    leap0_emulator.configure(ssh_api="per-credential")
-    async with AsyncLeap0Client(
-        api_key=leap0_emulator.api_key,
-        base_url=leap0_emulator.base_url,
-        max_retries=0,
-        ssh_api="per-credential",
-    ) as client:
+    async with _pair(leap0_emulator, "per-credential", "per-credential") as client:
         sandbox = await client.sandboxes.create()
         first = await sandbox.ssh.create_access()
         second = await sandbox.ssh.create_access()
@@ -122,13 +117,7 @@ async def test_two_credentials_on_one_sandbox(leap0_emulator: Emulator) -> None:
 
 
 async def test_single_client_against_a_per_credential_service(leap0_emulator: Emulator) -> None:
-    leap0_emulator.configure(ssh_api="per-credential")
-    async with AsyncLeap0Client(
-        api_key=leap0_emulator.api_key,
-        base_url=leap0_emulator.base_url,
-        max_retries=0,
-        ssh_api="single",
-    ) as client:
+    async with _pair(leap0_emulator, "per-credential", "single") as client:
         sandbox = await client.sandboxes.create()
         access = await sandbox.ssh.create_access()  # the same route on both
         with pytest.raises(Leap0APIError) as validate:
@@ -145,13 +134,7 @@ async def test_single_client_against_a_per_credential_service(leap0_emulator: Em
 
 
 async def test_per_credential_client_against_a_single_service(leap0_emulator: Emulator) -> None:
-    leap0_emulator.configure(ssh_api="single")
-    async with AsyncLeap0Client(
-        api_key=leap0_emulator.api_key,
-        base_url=leap0_emulator.base_url,
-        max_retries=0,
-        ssh_api="per-credential",
-    ) as client:
+    async with _pair(leap0_emulator, "single", "per-credential") as client:
         sandbox = await client.sandboxes.create()
         access = await sandbox.ssh.create_access()
         with pytest.raises(Leap0NotFoundError):

@@ -8,6 +8,7 @@ OpenSSH logins; a client whose setting does not match fails with a typed error.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Iterator
 
@@ -19,6 +20,7 @@ from leap0 import (
     Leap0ConflictError,
     Leap0NotFoundError,
     SshAccess,
+    SshApi,
 )
 from leap0.emulator import Emulator
 from tests._support import openssh_run
@@ -37,18 +39,22 @@ def _logs_in(access: SshAccess, password: str | None = None) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def _pair(emu: Emulator, service: str, sdk: SshApi) -> Iterator[Leap0Client]:
+    """A client with the setting ``sdk``, against the emulator serving ``service`` strictly."""
+    emu.configure(ssh_api=service)
+    with Leap0Client(
+        api_key=emu.api_key, base_url=emu.base_url, max_retries=0, ssh_api=sdk
+    ) as client:
+        yield client
+
+
 @pytest.fixture(params=["single", "per-credential"])
 def matched(
     request: pytest.FixtureRequest, leap0_emulator: Emulator
 ) -> Iterator[Leap0Client]:
-    leap0_emulator.configure(ssh_api=request.param)
-    with Leap0Client(
-        api_key=leap0_emulator.api_key,
-        base_url=leap0_emulator.base_url,
-        max_retries=0,
-        ssh_api=request.param,
-    ) as c:
-        yield c
+    with _pair(leap0_emulator, request.param, request.param) as client:
+        yield client
 
 
 def test_whole_flow_in_the_matching_strict_mode(matched: Leap0Client) -> None:
@@ -69,9 +75,7 @@ def test_whole_flow_in_the_matching_strict_mode(matched: Leap0Client) -> None:
         assert _logs_in(renewed)
 
         sandbox.ssh.delete_access(access_id=access.id)
-        revoked = sandbox.ssh.validate_access(
-            access_id=renewed.id, password=renewed.password
-        )
+        revoked = sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)
         assert revoked.valid is False
         assert not _logs_in(renewed)
         with pytest.raises(Leap0NotFoundError):
@@ -79,10 +83,7 @@ def test_whole_flow_in_the_matching_strict_mode(matched: Leap0Client) -> None:
 
 
 def test_seed_calls_run_unchanged_under_single(leap0_emulator: Emulator) -> None:
-    leap0_emulator.configure(ssh_api="single")
-    with Leap0Client(
-        api_key=leap0_emulator.api_key, base_url=leap0_emulator.base_url, max_retries=0
-    ) as client:
+    with _pair(leap0_emulator, "single", "single") as client:
         sandbox = client.sandboxes.create()
         access = client.ssh.create_access(sandbox)
         with pytest.raises(Leap0ConflictError):  # one credential per sandbox
@@ -95,13 +96,7 @@ def test_seed_calls_run_unchanged_under_single(leap0_emulator: Emulator) -> None
 
 
 def test_two_credentials_on_one_sandbox(leap0_emulator: Emulator) -> None:
-    leap0_emulator.configure(ssh_api="per-credential")
-    with Leap0Client(
-        api_key=leap0_emulator.api_key,
-        base_url=leap0_emulator.base_url,
-        max_retries=0,
-        ssh_api="per-credential",
-    ) as client:
+    with _pair(leap0_emulator, "per-credential", "per-credential") as client:
         sandbox = client.sandboxes.create()
         first = sandbox.ssh.create_access()
         second = sandbox.ssh.create_access()
@@ -124,13 +119,7 @@ def test_two_credentials_on_one_sandbox(leap0_emulator: Emulator) -> None:
 
 
 def test_single_client_against_a_per_credential_service(leap0_emulator: Emulator) -> None:
-    leap0_emulator.configure(ssh_api="per-credential")
-    with Leap0Client(
-        api_key=leap0_emulator.api_key,
-        base_url=leap0_emulator.base_url,
-        max_retries=0,
-        ssh_api="single",
-    ) as client:
+    with _pair(leap0_emulator, "per-credential", "single") as client:
         sandbox = client.sandboxes.create()
         access = sandbox.ssh.create_access()  # the same route on both
         with pytest.raises(Leap0APIError) as validate:
@@ -147,13 +136,7 @@ def test_single_client_against_a_per_credential_service(leap0_emulator: Emulator
 
 
 def test_per_credential_client_against_a_single_service(leap0_emulator: Emulator) -> None:
-    leap0_emulator.configure(ssh_api="single")
-    with Leap0Client(
-        api_key=leap0_emulator.api_key,
-        base_url=leap0_emulator.base_url,
-        max_retries=0,
-        ssh_api="per-credential",
-    ) as client:
+    with _pair(leap0_emulator, "single", "per-credential") as client:
         sandbox = client.sandboxes.create()
         access = sandbox.ssh.create_access()
         with pytest.raises(Leap0NotFoundError):
