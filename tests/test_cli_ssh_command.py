@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leap0 import Leap0ResponseError
-from leap0._cli_ssh import build_ssh_argv
+from leap0._cli.openssh import build_ssh_argv
 from leap0._config import is_loopback
 from leap0._convert import structure
 from leap0.models import SshAccess

@@ -1,16 +1,14 @@
-"""``leap0 ssh connect``: run the OpenSSH client with a Leap0 credential.
+"""``leap0 ssh connect`` and ``ssh cp``: run OpenSSH's ``ssh`` or ``scp`` with a Leap0 credential.
 
 The password never appears in a process's arguments, in the shell history or
 on the terminal: it is written to a ``0600`` file in a private ``0700``
 temporary directory, and a small ``SSH_ASKPASS`` script in that directory
-prints it when ``ssh`` asks for a password. The directory is removed when
-``ssh`` exits, whatever happens.
+prints it when ``ssh`` asks for a password (``scp`` runs ``ssh``, which asks
+the same way). The directory is removed when ``ssh`` exits, whatever happens.
 
 Of the service's ``ssh_command`` only the user, host and port reach ``ssh``
-(read and checked by :mod:`leap0._ssh_command`); no option in it does.
-
-The functions that build the ``ssh`` command line and environment are pure,
-so tests can check what would run without running it.
+(read and checked by :mod:`leap0._ssh_command`); no option in it does. The
+functions that build the command line and environment are pure.
 
 While ``ssh`` runs, SIGINT, SIGQUIT (Ctrl-\\), SIGTERM and SIGHUP are passed
 on to it (see :func:`run_ssh`); around that, :func:`termination_raises` turns
@@ -30,11 +28,12 @@ import tempfile
 import threading
 import types
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._config import API_KEY_ENV, is_loopback
-from ._ssh_command import ssh_target
-from .models import SshAccess
+from .spec import API_KEY_ENV
+
+if TYPE_CHECKING:
+    from ..models import SshAccess
 
 __all__ = [
     "SUPPORTED",
@@ -43,6 +42,7 @@ __all__ = [
     "askpass_script",
     "build_ssh_argv",
     "check_ssh_options",
+    "common_options",
     "run_ssh",
     "termination_raises",
 ]
@@ -134,15 +134,11 @@ def build_ssh_argv(
             understands, or names another user than ``access.id``.
         ValueError: A malformed ``ssh_options`` entry.
     """
+    from .._ssh_command import ssh_target
+
     check_ssh_options(ssh_options)
     target = ssh_target(access.ssh_command, access.id)
-    argv = [ssh]
-    for option in ssh_options:
-        argv += ["-o", option]
-    for option in _AUTH_OPTIONS:
-        argv += ["-o", option]
-    for option in _LOOPBACK_OPTIONS if is_loopback(target.host) else _REMOTE_OPTIONS:
-        argv += ["-o", option]
+    argv = [ssh, *common_options(target.host, ssh_options)]
     if not _has_option(ssh_options, "RequestTTY"):
         if command:
             argv.append("-T")
@@ -151,6 +147,25 @@ def build_ssh_argv(
     argv += ["-p", str(target.port), "-l", target.user, "--", target.host]
     if command:
         argv.append(remote_command(command))
+    return argv
+
+
+def common_options(host: str, ssh_options: Sequence[str]) -> list[str]:
+    """The ``-o`` options of ``ssh`` and ``scp``: the caller's, then password-only, host keys.
+
+    ``ssh`` keeps the first value it sees, so the caller's ``ssh_options`` win.
+    Host keys are not pinned for a loopback ``host`` (the local emulator makes
+    a new key each run); elsewhere a new host's key is accepted and then kept.
+    """
+    from .._config import is_loopback
+
+    argv: list[str] = []
+    for option in (
+        *ssh_options,
+        *_AUTH_OPTIONS,
+        *(_LOOPBACK_OPTIONS if is_loopback(host) else _REMOTE_OPTIONS),
+    ):
+        argv += ["-o", option]
     return argv
 
 
@@ -205,7 +220,7 @@ _FORWARDED = tuple(
 
 
 def run_ssh(argv: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run ``ssh`` on this process's standard streams; return its exit status.
+    """Run ``ssh`` (or ``scp``) on this process's standard streams; return its exit status.
 
     While it runs, SIGINT, SIGQUIT, SIGTERM and SIGHUP sent to this process
     are passed on to ``ssh`` instead of ending this process, so the caller's

@@ -1,0 +1,260 @@
+"""``leap0 completion bash|zsh|fish``: completion scripts, generated from the command table.
+
+They complete commands, options, the values of options with choices, files
+where a command takes them, and sandbox ids, which they ask the service for
+with ``leap0 sandbox list --format id`` (2 s at most, no retries; nothing when
+that fails, e.g. without an API key). bash and zsh share the generated lookup
+functions; fish has its own ``complete`` lines.
+"""
+
+from __future__ import annotations
+
+from .commands import COMMANDS, GLOBALS
+from .entry import EXIT_OK, Session
+from .spec import Command, Opt, walk
+
+__all__ = ["main", "script"]
+
+LIST_IDS = "leap0 sandbox list --format id --page-size 100 --request-timeout 2 --max-retries 0"
+
+
+def _value(option: Opt) -> str:
+    """What completes the option's value (or a positional): words, @sandbox, @file or ''."""
+    if option.kwargs.get("choices"):
+        return " ".join(option.kwargs["choices"])
+    return f"@{option.complete}" if option.complete else ""
+
+
+def _options(command: Command | None) -> list[Opt]:
+    own = list(command.options) if command is not None else []
+    return [*own, *GLOBALS]
+
+
+def _paths() -> list[tuple[str, Command]]:
+    return [
+        (" ".join(path), command) for path, command in walk(COMMANDS) if command.name != "emulator"
+    ]
+
+
+def _lookups() -> str:
+    """Shell functions (bash and zsh alike): children, options, values, positionals of a path."""
+    children = [("", " ".join(command.name for command in COMMANDS))]
+    children += [(path, " ".join(c.name for c in cmd.commands)) for path, cmd in _paths()]
+    options = [("", _names(_options(None)) + " --help --version")]
+    options += [(path, _names(_options(cmd)) + " --help") for path, cmd in _paths()]
+    values = {f"*'|{name}'": _value(o) for o in GLOBALS if o.takes_value for name in o.names}
+    positionals: list[tuple[str, str]] = []
+    for path, cmd in _paths():
+        for o in cmd.options:
+            if o.positional:
+                positionals.append((path, _value(o)))
+                break
+            if o.takes_value and _value(o):
+                values.update({f"'{path}|{name}'": _value(o) for name in o.names})
+    valued = " ".join(name for o in _every_option() if o.takes_value for name in o.names)
+    return "\n".join(
+        [
+            f"_leap0_valued=' {valued} '",
+            _case("_leap0_children", "$1", [(f"'{p}'", w) for p, w in children if w]),
+            _case("_leap0_options", "$1", [(f"'{p}'", w) for p, w in options]),
+            _case("_leap0_values", '"$1|$2"', [(pattern, w) for pattern, w in values.items() if w]),
+            _case("_leap0_positional", "$1", [(f"'{p}'", w) for p, w in positionals if w]),
+        ]
+    )
+
+
+def _names(options: list[Opt]) -> str:
+    return " ".join(name for option in options if not option.positional for name in option.names)
+
+
+def _every_option() -> list[Opt]:
+    return [*GLOBALS, *(o for _, cmd in _paths() for o in cmd.options if not o.positional)]
+
+
+def _case(function: str, subject: str, arms: list[tuple[str, str]]) -> str:
+    lines = [f"{function}() {{", f"    case {subject} in"]
+    lines += [f"        {pattern}) echo '{words}' ;;" for pattern, words in arms]
+    return "\n".join([*lines, "    esac", "}"])
+
+
+# The walk over the words typed so far: the command path, skipping options and their values.
+_WALK = """\
+    local at='' word skip=0 i
+    for ((i = FIRST; i < LAST; i++)); do
+        word=${WORDS[i]}
+        if ((skip)); then skip=0; continue; fi
+        case $word in
+            --) return 0 ;;
+            -*=*) ;;
+            -*) case $_leap0_valued in *" $word "*) skip=1 ;; esac ;;
+            *) case " $(_leap0_children "$at") " in
+                   *" $word "*) at=${at:+$at }$word ;;
+               esac ;;
+        esac
+    done
+    local option='' values
+    case $prev in -*) case $_leap0_valued in *" $prev "*) option=$prev ;; esac ;; esac
+    case $cur in --*=*) option=${cur%%=*}; cur=${cur#*=} ;; esac
+    if [[ -n $option ]]; then
+        values=$(_leap0_values "$at" "$option")
+    elif [[ $cur == -* ]]; then
+        values=$(_leap0_options "$at")
+    else
+        values=$(_leap0_children "$at")
+        [[ -n $values ]] || values=$(_leap0_positional "$at")
+    fi
+    case $values in
+        @sandbox) values=$(_leap0_sandboxes) ;;
+        @file) FILES; return 0 ;;
+    esac
+"""
+
+_BASH = """\
+# bash completion for leap0: eval "$(leap0 completion bash)" (e.g. in ~/.bashrc)
+{lookups}
+_leap0_sandboxes() {{ command {list_ids} 2>/dev/null; }}
+_leap0() {{
+    local cur=${{COMP_WORDS[COMP_CWORD]}} prev=${{COMP_WORDS[COMP_CWORD-1]}}
+    # COMP_WORDBREAKS splits --format=json into three words.
+    [[ $cur == = ]] && cur=''
+    [[ $prev == = ]] && prev=${{COMP_WORDS[COMP_CWORD-2]}}
+{walk}    COMPREPLY=($(compgen -W "$values" -- "$cur"))
+}}
+complete -F _leap0 leap0
+"""
+
+_ZSH = """\
+#compdef leap0
+# zsh completion for leap0: eval "$(leap0 completion zsh)" (e.g. in ~/.zshrc, after compinit)
+{lookups}
+_leap0_sandboxes() {{ command {list_ids} 2>/dev/null; }}
+_leap0() {{
+    local cur=${{words[CURRENT]}} prev=${{words[CURRENT-1]}}
+{walk}    [[ $cur != ${{words[CURRENT]}} ]] && compset -P '*='
+    compadd -- ${{=values}}
+}}
+if (( $+functions[compdef] )); then compdef _leap0 leap0; fi
+"""
+
+
+def _posix(template: str, first: str, words: str, last: str, files: str) -> str:
+    walk = _WALK.replace("FIRST", first).replace("LAST", last).replace("WORDS", words)
+    walk = walk.replace("FILES", files)
+    return template.format(lookups=_lookups(), list_ids=LIST_IDS, walk=walk)
+
+
+def _fish_quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+_FISH_HEAD = """\
+# fish completion for leap0: leap0 completion fish > ~/.config/fish/completions/leap0.fish
+function __leap0_path
+    set -l valued {valued}
+    set -l tokens (commandline -opc)
+    set -l path ''
+    set -l skip 0
+    for word in $tokens[2..-1]
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $word
+            case --
+                echo ' --'
+                return
+            case '-*=*'
+            case '-*'
+                contains -- $word $valued; and set skip 1
+            case '*'
+                if contains -- $word (__leap0_children $path)
+                    set path (string trim -- "$path $word")
+                end
+        end
+    end
+    echo $path
+end
+function __leap0_at
+    set -l here (__leap0_path)
+    test "$here" = "$argv[1]"
+end
+function __leap0_children
+    switch "$argv[1]"
+{children}
+    end
+end
+function __leap0_sandboxes
+    command {list_ids} 2>/dev/null
+end
+complete -c leap0 -f
+"""
+
+
+def _fish_option(condition: str, option: Opt) -> str:
+    line = f"complete -c leap0 -n {_fish_quote(condition)}"
+    for flag in option.names:
+        line += f" -s {flag[1:]}" if len(flag) == 2 else f" -l {flag[2:]}"
+    value = _value(option)
+    if option.takes_value:
+        line += " -F" if value == "@file" else " -x"
+        if value == "@sandbox":
+            line += " -a '(__leap0_sandboxes)'"
+        elif value and value != "@file":
+            line += f" -a {_fish_quote(value)}"
+    help_text = str(option.kwargs.get("help", ""))
+    return line + (f" -d {_fish_quote(help_text)}" if help_text else "")
+
+
+def _fish() -> str:
+    valued = " ".join(name for o in _every_option() if o.takes_value for name in o.names)
+    arms = [("", COMMANDS), *((p, c.commands) for p, c in _paths() if c.commands)]
+    children = "\n".join(
+        f"        case {_fish_quote(p)}\n            printf '%s\\n' {' '.join(c.name for c in cs)}"
+        for p, cs in arms
+    )
+    lines = [_FISH_HEAD.format(valued=valued, children=children, list_ids=LIST_IDS)]
+    for option in GLOBALS:
+        lines.append(_fish_option("not __leap0_at ' --'", option))
+    for path, cmds in arms:
+        for command in cmds:
+            condition = f"__leap0_at {_fish_quote(path)}"
+            line = f"complete -c leap0 -n {_fish_quote(condition)} -a {command.name}"
+            lines.append(f"{line} -d {_fish_quote(command.help)}")
+    for path, command in _paths():
+        for option in command.options:
+            condition = f"__leap0_at {_fish_quote(path)}"
+            if not option.positional:
+                lines.append(_fish_option(condition, option))
+                continue
+            value = _value(option)
+            if value == "@sandbox":
+                lines.append(
+                    f"complete -c leap0 -n {_fish_quote(condition)} -a '(__leap0_sandboxes)'"
+                )
+            elif value == "@file":
+                lines.append(f"complete -c leap0 -n {_fish_quote(condition)} -F")
+            elif value:
+                lines.append(
+                    f"complete -c leap0 -n {_fish_quote(condition)} -a {_fish_quote(value)}"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def script(shell: str) -> str:
+    """The completion script for ``shell`` (bash, zsh or fish)."""
+    if shell == "bash":
+        return _posix(
+            _BASH,
+            "1",
+            "COMP_WORDS",
+            "COMP_CWORD",
+            'compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur"))',
+        )
+    if shell == "zsh":
+        return _posix(_ZSH, "2", "words", "CURRENT", "_files")
+    return _fish()
+
+
+def main(session: Session) -> int:
+    print(script(session.args.shell), end="")
+    return EXIT_OK

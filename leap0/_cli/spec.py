@@ -1,0 +1,95 @@
+"""The shapes of the command table (``commands.py``): :class:`Command` and :class:`Opt`.
+
+Also the few names of the SDK that help texts show and whose modules import
+httpx or attrs; ``tests/cli/test_commands.py`` keeps them the same as the SDK's.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Command", "Opt", "opt", "walk"]
+
+API_KEY_ENV = "LEAP0_API_KEY"  # leap0._config
+BASE_URL_ENV = "LEAP0_BASE_URL"
+DEFAULT_BASE_URL = "https://api.leap0.dev"
+DEFAULT_TEMPLATE = "system/debian:bookworm"  # leap0._requests
+LIST_STATES: tuple[str, ...] = ("starting", "stopping", "running", "snapshotting", "paused")
+LIST_STATES += ("unpausing", "stopped", "deleting")
+LIST_SORT_FIELDS = ("created_at", "state")
+LIST_ORDERS = ("asc", "desc")
+
+
+@dataclass(frozen=True)
+class Opt:
+    """One argument: what argparse's ``add_argument`` takes, and what completes its value.
+
+    ``complete`` is ``"sandbox"`` (sandbox ids), ``"file"`` or ``None``
+    (nothing, or its ``choices``).
+    """
+
+    flags: tuple[str, ...]
+    kwargs: dict[str, Any]
+    complete: str | None = None
+
+    @property
+    def positional(self) -> bool:
+        return not self.flags[0].startswith("-")
+
+    @property
+    def takes_value(self) -> bool:
+        action = self.kwargs.get("action")
+        return action not in ("store_true", "store_const", argparse.BooleanOptionalAction)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every spelling on the command line (``--no-X`` too, for a boolean pair)."""
+        if self.kwargs.get("action") is argparse.BooleanOptionalAction:
+            return (*self.flags, *("--no-" + flag[2:] for flag in self.flags))
+        return self.flags
+
+
+def opt(spec: str, help: str, *, complete: str | None = None, **kwargs: Any) -> Opt:
+    """An argument from ``"FLAG... [METAVAR]"`` (``"--vcpu N"``, ``"-r --recursive"``, ``"id ID"``).
+
+    The other keywords are ``add_argument``'s own.
+    """
+    words = spec.split()
+    if len(words) > 1 and not words[-1].startswith("-"):
+        kwargs["metavar"] = words.pop()
+    return Opt(tuple(words), {"help": help, **kwargs}, complete)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command (``handler`` set) or a group of commands (``commands`` set).
+
+    ``handler`` is ``"module:function"`` in this package. ``ids``: whether
+    ``--format id`` applies (it prints the ids of what the command shows).
+    ``client``: whether it talks to the service.
+    """
+
+    name: str
+    help: str
+    description: str
+    handler: str | None = None
+    options: tuple[Opt, ...] = ()
+    commands: tuple[Command, ...] = ()
+    epilog: str | None = None
+    usage: str | None = None
+    ids: bool = False
+    client: bool = True
+
+
+def walk(
+    commands: tuple[Command, ...], path: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], Command]]:
+    """Every command and group with its path (``("ssh", "connect")``), groups first."""
+    found: list[tuple[tuple[str, ...], Command]] = []
+    for command in commands:
+        here = (*path, command.name)
+        found.append((here, command))
+        found += walk(command.commands, here)
+    return found

@@ -1,0 +1,193 @@
+"""Helpers shared by the command line's tests (fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import attrs
+import pytest
+
+import leap0
+from leap0._cli.openssh import askpass_env, askpass_script, build_ssh_argv
+from leap0._convert import structure
+from leap0._ssh_api import SshApi
+from leap0.emulator import Emulator
+from leap0.models import SshAccess
+
+from .._support import access_json
+
+REAL_POPEN = subprocess.Popen
+HAVE_SSH = shutil.which("ssh") is not None
+needs_ssh = pytest.mark.skipif(not HAVE_SSH, reason="the OpenSSH client is not installed")
+PER_CREDENTIAL = ("--ssh-api", "per-credential")
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+Run = Callable[..., Result]
+
+
+ACCESS_FIELDS = [
+    "id",
+    "sandbox_id",
+    "password",
+    "ssh_command",
+    "expires_at",
+    "created_at",
+    "updated_at",
+]
+
+
+def fields(text: str) -> dict[str, str]:
+    """``key  value`` lines as a dict."""
+    out = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        out[key] = value.strip()
+    return out
+
+
+def one_line(text: str) -> str:
+    lines = text.splitlines()
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+def is_valid(
+    cli: Run, sandbox_id: str, access_id: str, password: str, ssh_api: str = "single"
+) -> bool:
+    """``leap0 ssh validate`` of the pair (under ``ssh_api``'s routes)."""
+    result = cli(
+        "--ssh-api",
+        ssh_api,
+        "--json",
+        "ssh",
+        "validate",
+        sandbox_id,
+        "--access-id",
+        access_id,
+        "--password-stdin",
+        stdin=password,
+    )
+    assert result.code == 0, result.err
+    valid: bool = result.json()["valid"]
+    return valid
+
+
+def validate_now(emu: Emulator, sandbox_id: str, access_id: str, password: str) -> bool:
+    """The SDK's validate, for use while ``main`` runs (``cli`` would take over its output)."""
+    ssh_api: SshApi = "single" if emu.settings.ssh_api == "single" else "per-credential"
+    with leap0.Leap0Client(api_key=emu.api_key, base_url=emu.base_url, ssh_api=ssh_api) as client:
+        return client.ssh.validate_access(sandbox_id, access_id=access_id, password=password).valid
+
+
+def make_access(command: str = "ssh -p 2222 ssh-7f3a@127.0.0.1") -> SshAccess:
+    return structure(access_json(ssh_command=command), SshAccess)
+
+
+def options(argv: list[str]) -> list[str]:
+    return [argv[i + 1] for i, word in enumerate(argv) if word == "-o"]
+
+
+class FakePopen:
+    """Stands in for ``subprocess.Popen``: records what ssh would get, answers as the askpass.
+
+    ``during``, if set, is called from ``wait()``: while the session "runs".
+    """
+
+    calls: list[FakePopen]
+    returncode_to_give = 0
+    during: Callable[[FakePopen], None] | None = None
+
+    def __init__(self, argv: list[str], env: dict[str, str], **kwargs: Any) -> None:
+        self.argv = argv
+        self.env = env
+        self.kwargs = kwargs
+        askpass = env["SSH_ASKPASS"]
+        self.askpass = askpass
+        self.askpass_mode = stat.S_IMODE(os.stat(askpass).st_mode)
+        self.dir_mode = stat.S_IMODE(os.stat(os.path.dirname(askpass)).st_mode)
+        with REAL_POPEN(
+            [askpass, "u@h's password: "], stdout=subprocess.PIPE, text=True
+        ) as process:
+            self.answer = process.communicate()[0]
+        FakePopen.calls.append(self)
+
+    def send_signal(self, signum: int) -> None:
+        pass
+
+    @property
+    def user(self) -> str:
+        """The SSH user name, which is the access id."""
+        return self.argv[self.argv.index("-l") + 1]
+
+    @property
+    def password(self) -> str:
+        return self.answer.rstrip("\n")
+
+    def wait(self) -> int:
+        if FakePopen.during is not None:
+            FakePopen.during(self)
+        return FakePopen.returncode_to_give
+
+
+def login(access: Mapping[str, str], *command: str) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` through OpenSSH with a credential ``ssh create`` printed."""
+    credential = structure(dict(access), SshAccess)
+    argv = build_ssh_argv(credential, list(command), ssh=shutil.which("ssh") or "ssh")
+    with askpass_script(credential.password) as script:
+        return subprocess.run(
+            argv,
+            env=askpass_env(os.environ, script),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+
+def answer_with(monkeypatch: pytest.MonkeyPatch, template: str) -> None:
+    """The service's create answer carries ``template`` as its ssh_command.
+
+    The credential is the one the emulator issued; ``{user}``, ``{host}`` and
+    ``{port}`` in ``template`` are its own.
+    """
+    real_create = leap0.SshClient.create_access
+
+    def create(self: leap0.SshClient, *args: Any, **kwargs: Any) -> SshAccess:
+        got = real_create(self, *args, **kwargs)
+        return attrs.evolve(
+            got,
+            ssh_command=template.format(user=got.id, host=got.host, port=got.port),
+        )
+
+    monkeypatch.setattr(leap0.SshClient, "create_access", create)
+
+
+def console(*argv: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "leap0._cli", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )

@@ -1,0 +1,92 @@
+"""The command table: everything is built from it, and it agrees with the SDK."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from pathlib import Path
+
+import pytest
+
+from leap0 import _config, _limits
+from leap0._cli import commands, completion, parser, spec
+from leap0._cli.entry import main
+from leap0._cli.parser import OptionWords, build_parser
+
+PACKAGE = Path(commands.__file__).parent
+
+
+def test_no_file_of_the_cli_is_longer_than_300_lines() -> None:
+    for path in sorted(PACKAGE.glob("*.py")):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        assert lines <= 300, f"{path.name}: {lines} lines"
+
+
+def test_every_handler_named_in_the_table_exists() -> None:
+    for path, command in spec.walk(commands.COMMANDS):
+        if command.commands:
+            assert command.handler is None, path
+            continue
+        assert command.handler is not None, path
+        module, _, name = command.handler.partition(":")
+        handler = getattr(importlib.import_module(f"leap0._cli.{module}"), name)
+        assert callable(handler), path
+
+
+def test_the_names_help_shows_are_the_sdks() -> None:
+    assert spec.API_KEY_ENV == _config.API_KEY_ENV
+    assert spec.BASE_URL_ENV == _config.BASE_URL_ENV
+    assert spec.DEFAULT_BASE_URL == _config.DEFAULT_BASE_URL
+    assert spec.DEFAULT_TEMPLATE == _limits.DEFAULT_TEMPLATE
+    assert spec.LIST_STATES == _limits.LIST_STATES
+    assert spec.LIST_SORT_FIELDS == _limits.LIST_SORT_FIELDS
+    assert spec.LIST_ORDERS == _limits.LIST_ORDERS
+
+
+@pytest.mark.parametrize(
+    ("flag", "limit"),
+    [("--vcpu", _limits.VCPU), ("--memory", _limits.MEMORY), ("--timeout", _limits.TIMEOUT)],
+)
+def test_the_ranges_help_shows_are_the_sdks(flag: str, limit: _limits.IntLimit) -> None:
+    (option,) = [o for o in commands.SANDBOX_CREATE.options if o.flags == (flag,)]
+    assert f"{limit.low} to {limit.high}" in option.kwargs["help"]
+    (size,) = [o for o in commands.SANDBOX_LIST.options if o.flags == ("--page-size",)]
+    assert f"{_limits.PAGE_SIZE.low} to {_limits.PAGE_SIZE.high}" in size.kwargs["help"]
+
+
+def test_the_pre_scan_knows_every_option_that_takes_a_value() -> None:
+    words = OptionWords.of(build_parser())
+    assert words.global_values == {
+        "--format",
+        "--api-key",
+        "--base-url",
+        "--ssh-api",
+        "--request-timeout",
+        "--max-retries",
+    }
+    assert words.global_flags == {"--json", "--no-header"}
+    assert {"--ssh-api", "--access-id", "--ssh-option", "--template", "--env"} <= words.values
+    assert not {"--json", "--keep", "--auto-pause", "--password-stdin", "-r"} & words.values
+
+
+def test_an_option_declared_once_reaches_parsing_help_and_completion(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = spec.opt("--colour", "a new option", choices=("red", "blue"))
+    listing = dataclasses.replace(
+        commands.SANDBOX_LIST, options=(*commands.SANDBOX_LIST.options, extra)
+    )
+    sandbox = dataclasses.replace(
+        commands.SANDBOX,
+        commands=tuple(listing if c.name == "list" else c for c in commands.SANDBOX.commands),
+    )
+    table = tuple(sandbox if c.name == "sandbox" else c for c in commands.COMMANDS)
+    for module in (parser, completion):  # where the table is read
+        monkeypatch.setattr(module, "COMMANDS", table)
+    args = build_parser().parse(["sandbox", "list", "--colour", "red"])
+    assert args.colour == "red"
+    assert main(["sandbox", "list", "--help"]) == 0
+    assert "--colour {red,blue}" in capsys.readouterr().out
+    for shell in ("bash", "zsh", "fish"):
+        assert "colour" in completion.script(shell)
+    assert "'sandbox list|--colour') echo 'red blue'" in completion.script("bash")
