@@ -80,3 +80,22 @@ def test_import_leap0_alone_imports_no_sdk_dependency() -> None:
         "assert 'httpx' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_readme_command_line_section_shows_what_people_look_for() -> None:
+    from leap0.emulator import Settings
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Command line\n")
+    section = text[start : text.index("\n## ", start + 1)]
+    for shown in (
+        'eval "$(leap0 completion bash)"',
+        "leap0 completion fish",
+        "--format id | xargs leap0 sandbox delete",
+        "leap0 ssh cp report.csv sbx-",
+        "export LEAP0_BASE_URL=http://127.0.0.1:",
+        "export LEAP0_API_KEY=emu_",
+        "and in a second shell:",
+        f"It holds at most {Settings().max_sandboxes}\nsandboxes at once",
+    ):
+        assert shown in section, shown
