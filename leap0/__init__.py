@@ -9,12 +9,10 @@ imports nothing else, so a program that needs only part of the package (the
 ``from leap0 import Leap0Client`` and ``leap0.Leap0Client`` work as always.
 """
 
-import importlib as _importlib
-import typing as _typing
-
 from ._version import __version__
 
-if _typing.TYPE_CHECKING:
+TYPE_CHECKING = False  # not typing's: importing typing here would cost every import
+if TYPE_CHECKING:
     from . import errors as errors
     from . import models as models
     from ._async._transport import AsyncHttpxTransport, AsyncTransport
@@ -148,6 +146,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
+    import importlib as _importlib
+
     home = _HOMES.get(name)
     if home is not None:
         value = getattr(_importlib.import_module(home, __name__), name)
@@ -160,4 +160,5 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__, *_SUBMODULES})
+    private = (name for name in globals() if name.startswith("_"))
+    return sorted({*private, *__all__, *_SUBMODULES})

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 
-from .._ssh_api import SSH_API_ENV, SSH_APIS
 from . import values
 from .spec import (
     API_KEY_ENV,
@@ -21,6 +20,8 @@ from .spec import (
     LIST_ORDERS,
     LIST_SORT_FIELDS,
     LIST_STATES,
+    SSH_API_ENV,
+    SSH_APIS,
     Command,
     opt,
 )

@@ -25,11 +25,8 @@ import contextlib
 import importlib
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, NoReturn
 
 from . import report
-from .openssh import Terminated
 from .parser import (
     OptionWords,
     UsageError,
@@ -40,9 +37,15 @@ from .parser import (
 )
 from .spec import API_KEY_ENV, Command
 
+TYPE_CHECKING = False  # typing is not imported at run time: --help stays light
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+    from typing import NoReturn
+
     from .._ssh_api import SshApi
     from .._sync.client import Leap0Client
+
+    Handler = Callable[["Session"], int]
 
 __all__ = [
     "EXIT_FAILURE",
@@ -51,6 +54,7 @@ __all__ = [
     "EXIT_USAGE",
     "Handler",
     "Session",
+    "Terminated",
     "main",
 ]
 
@@ -58,6 +62,19 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+class Terminated(BaseException):
+    """SIGQUIT, SIGTERM or SIGHUP arrived while ``ssh connect`` or ``ssh cp`` ran (exit 128 + N).
+
+    A ``BaseException``, like ``KeyboardInterrupt``: ``except Exception`` does
+    not stop it, ``finally`` blocks run. ``signum`` is the signal. Raised by
+    ``openssh.termination_raises``.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class Session:
@@ -118,9 +135,6 @@ class Session:
         self.base_url = getattr(client.transport, "base_url", None)
         with client, retry_notes():
             yield client
-
-
-Handler = Callable[[Session], int]
 
 
 def _handler(command: Command) -> Handler:

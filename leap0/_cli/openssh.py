@@ -30,6 +30,7 @@ import types
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .entry import Terminated
 from .spec import API_KEY_ENV
 
 if TYPE_CHECKING:
@@ -253,18 +254,6 @@ def run_ssh(argv: Sequence[str], env: Mapping[str, str]) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return 128 - status if status < 0 else status
-
-
-class Terminated(BaseException):
-    """SIGQUIT, SIGTERM or SIGHUP arrived inside :func:`termination_raises`.
-
-    A ``BaseException``, like ``KeyboardInterrupt``: ``except Exception`` does
-    not stop it, ``finally`` blocks run. ``signum`` is the signal.
-    """
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
 
 
 # SIGQUIT (Ctrl-\) by default ends the process with a core dump, before any

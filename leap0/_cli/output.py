@@ -10,10 +10,11 @@ replaced, so it cannot move the cursor or rewrite the terminal.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+
+TYPE_CHECKING = False  # typing is not imported at run time: --help stays light
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 __all__ = [
     "PROG",
@@ -40,6 +41,8 @@ def clean(value: object) -> str:
 
 
 def print_json(document: object) -> None:
+    import json
+
     print(json.dumps(document, indent=2))
 
 
@@ -78,6 +81,8 @@ def note(text: str) -> None:
 
 def unix_time(value: int | None) -> str | None:
     """Unix seconds as an RFC 3339 UTC time (``...Z``), as the other times are printed."""
+    from datetime import datetime, timezone
+
     if value is None:
         return None
     try:

@@ -8,15 +8,16 @@ message comes with that command's usage (``leap0 sandbox list --bogus`` shows
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import difflib
-from collections.abc import Sequence
-from typing import Any, NoReturn
 
-from .._ssh_api import SSH_API_ENV
 from .._version import __version__
 from .commands import COMMANDS, GLOBALS
-from .spec import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, Command
+from .output import PROG
+from .spec import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, SSH_API_ENV, Command
+
+TYPE_CHECKING = False  # typing is not imported at run time: --help stays light
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, NoReturn
 
 __all__ = [
     "OptionWords",
@@ -28,17 +29,14 @@ __all__ = [
     "wants_json",
 ]
 
-PROG = "leap0"
-
 EPILOG = f"""\
 configuration:
   The API key is taken from --api-key, else ${API_KEY_ENV} (prefer the
   variable: command-line arguments are visible to other users of the machine).
   The API's URL is --base-url, else ${BASE_URL_ENV}, else {DEFAULT_BASE_URL}.
-  Which revision of the SSH routes the service serves is --ssh-api, else
-  ${SSH_API_ENV}, else single: 'single' (the original routes; one SSH
-  credential per sandbox) or 'per-credential' (several credentials per
-  sandbox, so ssh regen and ssh delete need --access-id).
+  The service's SSH routes are --ssh-api, else ${SSH_API_ENV}, else single:
+  'single' (one SSH credential per sandbox) or 'per-credential' (several, so
+  ssh regen and ssh delete need --access-id).
 
 examples:
   leap0 sandbox create --vcpu 2 --memory 2048 --env DEBUG=1 --wait
@@ -70,6 +68,8 @@ class UsageError(Exception):
 
 
 def _suggest(word: str, known: Sequence[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
@@ -203,7 +203,6 @@ def build_parser() -> Parser:
 # -- the pre-scan: what must be known before argparse runs ------------------------
 
 
-@dataclasses.dataclass(frozen=True)
 class OptionWords:
     """The option names the pre-scan must know, read from the parser.
 
@@ -212,9 +211,10 @@ class OptionWords:
     the run). ``values``: every option, at any level, that takes a value.
     """
 
-    global_values: frozenset[str]
-    global_flags: frozenset[str]
-    values: frozenset[str]
+    def __init__(
+        self, global_values: frozenset[str], global_flags: frozenset[str], values: frozenset[str]
+    ) -> None:
+        self.global_values, self.global_flags, self.values = global_values, global_flags, values
 
     @classmethod
     def of(cls, parser: argparse.ArgumentParser) -> OptionWords:

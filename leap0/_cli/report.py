@@ -11,13 +11,12 @@ exit status is the same.
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import TYPE_CHECKING
 
 from .output import PROG, clean
 from .spec import API_KEY_ENV
 
+TYPE_CHECKING = False  # typing is not imported at run time: --help stays light
 if TYPE_CHECKING:
     from ..errors import Leap0Error
 
@@ -50,6 +49,8 @@ class Hinted(Exception):
 def _emit(document: dict[str, object], as_json: bool, text: str) -> None:
     sys.stdout.flush()
     if as_json:
+        import json
+
         print(json.dumps(document), file=sys.stderr)
     else:
         print(f"{PROG}: {clean(text)}", file=sys.stderr)

@@ -7,8 +7,10 @@ httpx or attrs; ``tests/cli/test_commands.py`` keeps them the same as the SDK's.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: --help stays light
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Command", "Opt", "opt", "walk"]
 
@@ -20,9 +22,10 @@ LIST_STATES: tuple[str, ...] = ("starting", "stopping", "running", "snapshotting
 LIST_STATES += ("unpausing", "stopped", "deleting")
 LIST_SORT_FIELDS = ("created_at", "state")
 LIST_ORDERS = ("asc", "desc")
+SSH_API_ENV = "LEAP0_SSH_API"  # leap0._ssh_api
+SSH_APIS = ("single", "per-credential")
 
 
-@dataclass(frozen=True)
 class Opt:
     """One argument: what argparse's ``add_argument`` takes, and what completes its value.
 
@@ -30,9 +33,14 @@ class Opt:
     (nothing, or its ``choices``).
     """
 
-    flags: tuple[str, ...]
-    kwargs: dict[str, Any]
-    complete: str | None = None
+    __slots__ = ("complete", "flags", "kwargs")
+
+    def __init__(
+        self, flags: tuple[str, ...], kwargs: dict[str, Any], complete: str | None = None
+    ) -> None:
+        self.flags = flags
+        self.kwargs = kwargs
+        self.complete = complete
 
     @property
     def positional(self) -> bool:
@@ -62,7 +70,6 @@ def opt(spec: str, help: str, *, complete: str | None = None, **kwargs: Any) -> 
     return Opt(tuple(words), {"help": help, **kwargs}, complete)
 
 
-@dataclass(frozen=True)
 class Command:
     """A command (``handler`` set) or a group of commands (``commands`` set).
 
@@ -71,16 +78,28 @@ class Command:
     ``client``: whether it talks to the service.
     """
 
-    name: str
-    help: str
-    description: str
-    handler: str | None = None
-    options: tuple[Opt, ...] = ()
-    commands: tuple[Command, ...] = ()
-    epilog: str | None = None
-    usage: str | None = None
-    ids: bool = False
-    client: bool = True
+    def __init__(
+        self,
+        name: str,
+        help: str,
+        description: str,
+        handler: str | None = None,
+        options: tuple[Opt, ...] = (),
+        *,
+        commands: tuple[Command, ...] = (),
+        epilog: str | None = None,
+        usage: str | None = None,
+        ids: bool = False,
+        client: bool = True,
+    ) -> None:
+        self.name, self.help, self.description = name, help, description
+        self.handler, self.options, self.commands = handler, options, commands
+        self.epilog, self.usage, self.ids, self.client = epilog, usage, ids, client
+
+    def replace(self, **changes: Any) -> Command:
+        """A copy with ``changes`` (keyword arguments of the constructor)."""
+        fields = {**vars(self), **changes}
+        return Command(**fields)
 
 
 def walk(

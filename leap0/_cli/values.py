@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: --help stays light
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    Check = Callable[[str], Any]
 
 __all__ = [
     "access_id",
@@ -25,8 +30,6 @@ __all__ = [
     "ssh_option",
     "text",
 ]
-
-Check = Callable[[str], Any]
 
 
 def _refuse(exc: Exception) -> argparse.ArgumentTypeError:

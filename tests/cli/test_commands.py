@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 from pathlib import Path
 
 import pytest
 
-from leap0 import _config, _limits
+from leap0 import _config, _limits, _ssh_api
 from leap0._cli import commands, completion, parser, spec
 from leap0._cli.entry import main
 from leap0._cli.parser import OptionWords, build_parser
@@ -41,6 +40,8 @@ def test_the_names_help_shows_are_the_sdks() -> None:
     assert spec.LIST_STATES == _limits.LIST_STATES
     assert spec.LIST_SORT_FIELDS == _limits.LIST_SORT_FIELDS
     assert spec.LIST_ORDERS == _limits.LIST_ORDERS
+    assert spec.SSH_API_ENV == _ssh_api.SSH_API_ENV
+    assert spec.SSH_APIS == _ssh_api.SSH_APIS
 
 
 @pytest.mark.parametrize(
@@ -73,12 +74,9 @@ def test_an_option_declared_once_reaches_parsing_help_and_completion(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     extra = spec.opt("--colour", "a new option", choices=("red", "blue"))
-    listing = dataclasses.replace(
-        commands.SANDBOX_LIST, options=(*commands.SANDBOX_LIST.options, extra)
-    )
-    sandbox = dataclasses.replace(
-        commands.SANDBOX,
-        commands=tuple(listing if c.name == "list" else c for c in commands.SANDBOX.commands),
+    listing = commands.SANDBOX_LIST.replace(options=(*commands.SANDBOX_LIST.options, extra))
+    sandbox = commands.SANDBOX.replace(
+        commands=tuple(listing if c.name == "list" else c for c in commands.SANDBOX.commands)
     )
     table = tuple(sandbox if c.name == "sandbox" else c for c in commands.COMMANDS)
     for module in (parser, completion):  # where the table is read
