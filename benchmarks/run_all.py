@@ -8,9 +8,10 @@ other, so none disturbs another's figures:
 * ``bench_fanout.py``: throughput against the emulator in another process;
 * ``bench_memory.py``: traced memory growth over 20,000 calls;
 * ``bench_plugin.py``: ``pytest --co -q`` of an empty project, with and
-  without the pytest plugin.
+  without the pytest plugin;
+* ``bench_cli.py``: ``leap0 --help`` against ``python -c "import argparse"``.
 
-    python benchmarks/run_all.py [--quick] [--only calls,import,fanout,memory,plugin]
+    python benchmarks/run_all.py [--quick] [--only calls,import,fanout,memory,plugin,cli]
 
 ``--quick`` uses tiny counts (to check that everything runs; its figures mean
 little). The exit status is 1 when a budget is missed (not with ``--quick``),
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     ),
     "memory": ("bench_memory.py", [], ["--calls", "300", "--warmup", "30"]),
     "plugin": ("bench_plugin.py", [], ["--runs", "2", "--warmup", "0"]),
+    "cli": ("bench_cli.py", [], ["--runs", "2", "--warmup", "0"]),
 }
 
 
