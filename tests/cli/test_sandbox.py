@@ -127,10 +127,13 @@ def test_sandbox_get_unknown_is_a_404(cli: Run) -> None:
 
 
 def test_an_id_starting_with_a_dash_after_double_dash(cli: Run) -> None:
-    result = cli("sandbox", "get", "--", "-odd/id")
-    assert result.code == 2
-    assert result.err.startswith("usage: leap0 sandbox get")  # not an id leap0 sends
-    assert "argument ID: sandbox id must be" in result.err
+    result = cli("sandbox", "get", "--", "-odd-id")
+    assert result.code == 1  # a well-formed id: asked for, and not found
+    assert "sandbox get -odd-id failed: GET /v1/sandbox/-odd-id/ -> 404: " in result.err
+    refused = cli("sandbox", "get", "--", "-odd/id")
+    assert refused.code == 2  # not an id leap0 sends
+    assert refused.err.startswith("usage: leap0 sandbox get")
+    assert "argument ID: sandbox id must be" in refused.err
 
 
 def test_sandbox_list_text_and_json(cli: Run) -> None:
