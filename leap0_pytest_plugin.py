@@ -33,7 +33,10 @@ _EXTRA = ("starlette", "uvicorn", "asyncssh")
 def _require_extra() -> None:
     missing = [name for name in _EXTRA if importlib.util.find_spec(name) is None]
     if missing:
-        pytest.skip(f'the Leap0 emulator needs {", ".join(missing)}: pip install "leap0[emulator]"')
+        pytest.skip(
+            f"the Leap0 emulator needs {', '.join(missing)}: "
+            'python -m pip install ".[emulator]" from a clone of leap0'
+        )
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ description; several credentials per sandbox, which this script also shows).
 Regenerating and deleting pass access_id=access.id, so the same code runs under
 both settings.
 
-With LEAP0_API_KEY unset it starts a local emulator (pip install "leap0[emulator]")
+With LEAP0_API_KEY unset it starts a local emulator (the emulator extra:
+python -m pip install ".[emulator]" from a clone of this repository)
 serving only the routes of that setting; with it set, it runs against that
 service (LEAP0_BASE_URL, else the production API). Logging in needs the OpenSSH
 client (ssh) or asyncssh: see ssh_login.py.

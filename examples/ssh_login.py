@@ -1,7 +1,7 @@
 """Log in over SSH with an issued credential and run one command (used by the quickstarts).
 
 Needs only the SDK and an SSH client: the OpenSSH ``ssh`` command when it is on
-PATH, else asyncssh (``pip install asyncssh``; ``leap0[emulator]`` brings it).
+PATH, else asyncssh (``pip install asyncssh``; the ``emulator`` extra brings it).
 
 With OpenSSH the password never appears in a command line: it goes into a
 ``0600`` file in a private ``0700`` temporary directory, next to a two-line
