@@ -71,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in chosen:
         script, normal, quick = BENCHMARKS[name]
         if name == "fanout" and not emulator_available():
-            line = 'fan-out SKIPPED: the emulator extra is not installed (python -m pip install ".[emulator]")'
+            line = (
+                "fan-out SKIPPED: the emulator extra is not installed "
+                '(python -m pip install ".[emulator]")'
+            )
             print(line)
             verdicts.append(line)
             continue
