@@ -100,10 +100,18 @@ def encoded_answer_error(status_code: int, method: str, path: str) -> Leap0Respo
     )
 
 
-def attempt_timeout_error(method: str, path: str, seconds: float | None) -> Leap0TimeoutError:
-    """The error for an attempt that outlasted its timeout as a whole."""
+def _attempts(attempts: int) -> str:
+    return f"({attempts} attempt{'' if attempts == 1 else 's'})"
+
+
+def attempt_timeout_error(
+    method: str, path: str, seconds: float | None, attempts: int
+) -> Leap0TimeoutError:
+    """The error for an attempt that outlasted its timeout as a whole, the ``attempts``-th."""
     limit = "its timeout" if seconds is None else f"its {seconds:g} s timeout"
-    return Leap0TimeoutError(f"{method} {path}: timed out: the attempt took longer than {limit}")
+    return Leap0TimeoutError(
+        f"{method} {path}: timed out: the attempt took longer than {limit} {_attempts(attempts)}"
+    )
 
 
 def api_error(
@@ -145,21 +153,27 @@ def never_sent(exc: httpx.HTTPError) -> bool:
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
-def transport_error(exc: httpx.HTTPError, method: str, path: str) -> Leap0Error:
-    """The leap0 error for an httpx failure that left no answer to read."""
+def transport_error(exc: httpx.HTTPError, method: str, path: str, attempts: int) -> Leap0Error:
+    """The leap0 error for an httpx failure that left no answer to read, on the ``attempts``-th.
+
+    Timeouts and connection errors say how many attempts were made.
+    """
     where = f"{method} {path}"
+    made = _attempts(attempts)
     if isinstance(exc, httpx.TimeoutException):
         kind = {
-            httpx.ConnectTimeout: "connecting",
-            httpx.ReadTimeout: "waiting for the answer",
-            httpx.WriteTimeout: "sending the request",
-            httpx.PoolTimeout: "waiting for a free connection",
+            httpx.ConnectTimeout: " connecting",
+            httpx.ReadTimeout: " waiting for the answer",
+            httpx.WriteTimeout: " sending the request",
+            httpx.PoolTimeout: " waiting for a free connection",
         }.get(type(exc), "")
-        return Leap0TimeoutError(f"{where}: timed out {kind}".rstrip())
+        return Leap0TimeoutError(f"{where}: timed out{kind} {made}")
     if isinstance(exc, httpx.ConnectError):
-        return Leap0ConnectionError(f"{where}: could not connect to the service ({exc})")
+        return Leap0ConnectionError(f"{where}: could not connect to the service ({exc}) {made}")
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
-        return Leap0ConnectionError(f"{where}: the connection was dropped before a full answer")
+        return Leap0ConnectionError(
+            f"{where}: the connection was dropped before a full answer {made}"
+        )
     if isinstance(exc, httpx.DecodingError):
         return Leap0ResponseError(f"{where}: the answer could not be decoded ({exc})")
-    return Leap0ConnectionError(f"{where}: {type(exc).__name__}: {exc}")
+    return Leap0ConnectionError(f"{where}: {type(exc).__name__}: {exc} {made}")

@@ -51,7 +51,7 @@ from .._retry import (
     status_may_have_acted,
 )
 from .._sleep import sync_sleep
-from ..errors import Leap0ResponseError
+from ..errors import Leap0Error, Leap0ResponseError
 
 __all__ = ["HttpxTransport", "Transport"]
 
@@ -197,14 +197,15 @@ class HttpxTransport:
                     )
             except (httpx.HTTPError, TimeoutError) as exc:
                 cause: BaseException | None = exc
+                error: Leap0Error
                 if isinstance(exc, httpx.HTTPError):
-                    error = transport_error(exc, method, path)
+                    error = transport_error(exc, method, path, attempt)
                     sent = not never_sent(exc)
                     retry = attempt <= self.max_retries and (
                         (idempotent and isinstance(exc, httpx.TransportError)) or not sent
                     )
                 else:  # the attempt as a whole outlasted its timeout
-                    error, cause = attempt_timeout_error(method, path, seconds), None
+                    error, cause = attempt_timeout_error(method, path, seconds, attempt), None
                     sent = True
                     retry = attempt <= self.max_retries and idempotent
                 if debug:

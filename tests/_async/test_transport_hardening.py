@@ -2,7 +2,8 @@
 
 Proxies in the environment, answers nested too deeply or too large, answers
 trickled in, a ``Retry-After`` longer than any retry waits, a delete whose
-answer was lost, secrets that cannot be sent and malformed base URLs.
+answer was lost, secrets that cannot be sent, malformed base URLs, and errors
+that say how many attempts were made.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from leap0 import (
     AsyncLeap0Client,
     Leap0APIError,
     Leap0BadRequestError,
+    Leap0ConnectionError,
     Leap0NotFoundError,
     Leap0RateLimitError,
     Leap0ResponseError,
@@ -366,7 +368,9 @@ async def test_answer_stalled_in_its_headers_is_cut_at_the_deadline(
         async with AsyncLeap0Client(
             api_key=API_KEY, base_url=f"http://127.0.0.1:{server.port}", timeout=30.0, max_retries=0
         ) as client:
-            with pytest.raises(Leap0TimeoutError, match="took longer than its 30 s timeout"):
+            with pytest.raises(
+                Leap0TimeoutError, match=r"took longer than its 30 s timeout \(1 attempt\)"
+            ):
                 await _validate(client)
     finally:
         server.stop()
@@ -392,6 +396,52 @@ async def test_slow_but_steady_answer_within_the_timeout_is_read(
     async with AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL, timeout=1.0) as client:
         check = await _validate(client)
     assert check.valid
+
+
+# --- errors that say how many attempts were made -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exception", "error", "message"),
+    [
+        (httpx.ReadTimeout("timed out"), Leap0TimeoutError, "timed out waiting for the answer"),
+        (httpx.ConnectTimeout("timed out"), Leap0TimeoutError, "timed out connecting"),
+        (httpx.ConnectError("refused"), Leap0ConnectionError, "could not connect"),
+        (httpx.RemoteProtocolError("closed"), Leap0ConnectionError, "dropped before"),
+    ],
+)
+async def test_timeouts_and_connection_errors_say_how_many_attempts_were_made(
+    client: AsyncLeap0Client,
+    httpx_mock: HTTPXMock,
+    sleeps: list[float],
+    exception: Exception,
+    error: type[Exception],
+    message: str,
+) -> None:
+    httpx_mock.add_exception(exception, is_reusable=True)
+    with pytest.raises(error, match=rf"{message}.* \(3 attempts\)$"):
+        await _validate(client)
+    assert len(httpx_mock.get_requests()) == 3
+
+
+async def test_an_error_after_one_attempt_says_so(
+    client: AsyncLeap0Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_exception(httpx.ReadTimeout("timed out"))
+    with pytest.raises(Leap0TimeoutError, match=r"waiting for the answer \(1 attempt\)$"):
+        await client.ssh.create_access(SANDBOX_ID)  # not repeated once it may have acted
+
+
+async def test_attempt_timeout_says_how_many_attempts_were_made(
+    httpx_mock: HTTPXMock, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(config, "_now", FakeClock(0.25), raising=False)
+    httpx_mock.add_callback(_dripped, is_reusable=True)
+    async with AsyncLeap0Client(
+        api_key=API_KEY, base_url=BASE_URL, timeout=1.0, max_retries=1
+    ) as client:
+        with pytest.raises(Leap0TimeoutError, match=r"1 s timeout \(2 attempts\)$"):
+            await _validate(client)
 
 
 # --- Retry-After -----------------------------------------------------------------------

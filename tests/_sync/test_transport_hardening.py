@@ -4,7 +4,8 @@
 
 Proxies in the environment, answers nested too deeply or too large, answers
 trickled in, a ``Retry-After`` longer than any retry waits, a delete whose
-answer was lost, secrets that cannot be sent and malformed base URLs.
+answer was lost, secrets that cannot be sent, malformed base URLs, and errors
+that say how many attempts were made.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from leap0 import (
     Leap0Client,
     Leap0APIError,
     Leap0BadRequestError,
+    Leap0ConnectionError,
     Leap0NotFoundError,
     Leap0RateLimitError,
     Leap0ResponseError,
@@ -368,7 +370,9 @@ def test_answer_stalled_in_its_headers_is_cut_at_the_deadline(
         with Leap0Client(
             api_key=API_KEY, base_url=f"http://127.0.0.1:{server.port}", timeout=30.0, max_retries=0
         ) as client:
-            with pytest.raises(Leap0TimeoutError, match="took longer than its 30 s timeout"):
+            with pytest.raises(
+                Leap0TimeoutError, match=r"took longer than its 30 s timeout \(1 attempt\)"
+            ):
                 _validate(client)
     finally:
         server.stop()
@@ -394,6 +398,52 @@ def test_slow_but_steady_answer_within_the_timeout_is_read(
     with Leap0Client(api_key=API_KEY, base_url=BASE_URL, timeout=1.0) as client:
         check = _validate(client)
     assert check.valid
+
+
+# --- errors that say how many attempts were made -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exception", "error", "message"),
+    [
+        (httpx.ReadTimeout("timed out"), Leap0TimeoutError, "timed out waiting for the answer"),
+        (httpx.ConnectTimeout("timed out"), Leap0TimeoutError, "timed out connecting"),
+        (httpx.ConnectError("refused"), Leap0ConnectionError, "could not connect"),
+        (httpx.RemoteProtocolError("closed"), Leap0ConnectionError, "dropped before"),
+    ],
+)
+def test_timeouts_and_connection_errors_say_how_many_attempts_were_made(
+    client: Leap0Client,
+    httpx_mock: HTTPXMock,
+    sleeps: list[float],
+    exception: Exception,
+    error: type[Exception],
+    message: str,
+) -> None:
+    httpx_mock.add_exception(exception, is_reusable=True)
+    with pytest.raises(error, match=rf"{message}.* \(3 attempts\)$"):
+        _validate(client)
+    assert len(httpx_mock.get_requests()) == 3
+
+
+def test_an_error_after_one_attempt_says_so(
+    client: Leap0Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_exception(httpx.ReadTimeout("timed out"))
+    with pytest.raises(Leap0TimeoutError, match=r"waiting for the answer \(1 attempt\)$"):
+        client.ssh.create_access(SANDBOX_ID)  # not repeated once it may have acted
+
+
+def test_attempt_timeout_says_how_many_attempts_were_made(
+    httpx_mock: HTTPXMock, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(config, "_now", FakeClock(0.25), raising=False)
+    httpx_mock.add_callback(_dripped, is_reusable=True)
+    with Leap0Client(
+        api_key=API_KEY, base_url=BASE_URL, timeout=1.0, max_retries=1
+    ) as client:
+        with pytest.raises(Leap0TimeoutError, match=r"1 s timeout \(2 attempts\)$"):
+            _validate(client)
 
 
 # --- Retry-After -----------------------------------------------------------------------
