@@ -9,7 +9,7 @@ import os
 import sys
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +30,7 @@ __all__ = [
     "TimeoutTypes",
     "attempt_seconds",
     "build_headers",
+    "check_transport",
     "encode_json",
     "redact_url",
     "resolve_api_key",
@@ -42,7 +43,18 @@ API_KEY_ENV = "LEAP0_API_KEY"
 BASE_URL_ENV = "LEAP0_BASE_URL"
 DEFAULT_BASE_URL = "https://api.leap0.dev"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-DEFAULT_MAX_RETRIES = 2
+class _DefaultRetries(int):
+    """The type of ``DEFAULT_MAX_RETRIES``: a plain ``2`` to everything but ``is``.
+
+    ``max_retries is DEFAULT_MAX_RETRIES`` holds only when the argument was
+    left out, so a client handed a transport can refuse a ``max_retries=2``
+    that would otherwise be silently ignored, while signatures still show 2.
+    """
+
+    __slots__ = ()
+
+
+DEFAULT_MAX_RETRIES: int = _DefaultRetries(2)
 USER_AGENT = f"leap0-python/{__version__}"
 
 TimeoutTypes = float | int | httpx.Timeout | None
@@ -348,18 +360,53 @@ def resolve_max_retries(max_retries: object) -> int:
         raise TypeError(f"max_retries must be an int, not {type(max_retries).__name__}")
     if max_retries < 0:
         raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
-    return max_retries
+    return int(max_retries)
 
 
-def build_headers(api_key: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    headers = {
+def check_transport(
+    transport: object, protocol: str, like: Callable[..., object], given: Mapping[str, bool]
+) -> None:
+    """Refuse, before any I/O, a transport the client could not use as it was given.
+
+    ``given``: which of the HTTP transport's settings were passed too (they
+    would be ignored). ``protocol`` names what is expected. ``like``: the
+    client's close method; the transport's ``request`` must be a coroutine
+    function exactly when it is (an async transport for the async client, a
+    blocking one for the blocking client).
+    """
+    extra = [name for name, passed in given.items() if passed]
+    if extra:
+        raise TypeError(
+            f"{', '.join(extra)} and transport cannot be passed together: "
+            f"{'it applies' if len(extra) == 1 else 'they apply'} only to the HTTP "
+            "transport the client builds without transport"
+        )
+    import inspect
+
+    coroutines = inspect.iscoroutinefunction(like)
+    request = getattr(transport, "request", None)
+    close = like.__name__
+    if not callable(request) or not callable(getattr(transport, close, None)):
+        raise TypeError(
+            f"transport must implement {protocol} (methods request and {close}), "
+            f"got {type(transport).__name__}"
+        )
+    if inspect.iscoroutinefunction(request) != coroutines:
+        want, got = ("a coroutine function", "a plain function")[:: 1 if coroutines else -1]
+        raise TypeError(
+            f"transport must implement {protocol}, whose request is {want}; "
+            f"{type(transport).__name__}.request is {got}: it is a transport for the "
+            f"{'blocking' if coroutines else 'async'} client"
+        )
+
+
+def build_headers(api_key: str) -> dict[str, str]:
+    """The headers of every request: the key, the JSON wanted, the SDK's name."""
+    return {
         "Authorization": f"Bearer {api_key}",
         "Accept": "application/json",
         "User-Agent": USER_AGENT,
     }
-    if extra:
-        headers.update(extra)
-    return headers
 
 
 IDENTITY = {"Accept-Encoding": "identity"}

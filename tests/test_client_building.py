@@ -1,10 +1,95 @@
-"""The pure parts of building a client: the attempts named in errors."""
+"""The pure parts of building a client: the checks on a transport handed in, the
+headers, and the attempts named in errors."""
 
 from __future__ import annotations
 
 import httpx
+import pytest
 
+from leap0 import AsyncLeap0Client, Leap0Client
+from leap0._config import DEFAULT_MAX_RETRIES, USER_AGENT, build_headers, resolve_max_retries
 from leap0._responses import attempt_timeout_error, transport_error
+
+# --- a transport handed in ---------------------------------------------------------
+
+
+class BlockingTransport:
+    def request(self, method: str, path: str, **kwargs: object) -> object:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+class AsyncTransport:
+    async def request(self, method: str, path: str, **kwargs: object) -> object:
+        return None
+
+    async def aclose(self) -> None:
+        pass
+
+
+def test_async_transport_for_the_blocking_client_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"must implement Transport \(methods request and close\)"):
+        Leap0Client(transport=AsyncTransport())  # type: ignore[arg-type]
+
+
+def test_async_request_for_the_blocking_client_is_refused() -> None:
+    class Both(AsyncTransport):
+        def close(self) -> None:
+            pass
+
+    with pytest.raises(
+        TypeError, match=r"Both\.request is a coroutine function: it is a transport for the async"
+    ):
+        Leap0Client(transport=Both())  # type: ignore[arg-type]
+
+
+def test_blocking_transport_for_the_async_client_is_refused() -> None:
+    class Both(BlockingTransport):
+        async def aclose(self) -> None:
+            pass
+
+    with pytest.raises(
+        TypeError,
+        match=r"must implement AsyncTransport, whose request is a coroutine function; "
+        r"Both\.request is a plain function: it is a transport for the blocking client",
+    ):
+        AsyncLeap0Client(transport=Both())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"methods request and aclose"):
+        AsyncLeap0Client(transport=BlockingTransport())  # type: ignore[arg-type]
+
+
+def test_transport_of_the_right_kind_is_accepted() -> None:
+    blocking, concurrent = BlockingTransport(), AsyncTransport()
+    assert Leap0Client(transport=blocking).transport is blocking  # type: ignore[arg-type]
+    assert AsyncLeap0Client(transport=concurrent).transport is concurrent  # type: ignore[arg-type]
+
+
+def test_several_settings_with_a_transport_are_all_named() -> None:
+    with pytest.raises(TypeError, match=r"^timeout, max_retries and transport .* they apply"):
+        Leap0Client(transport=BlockingTransport(), timeout=3, max_retries=0)  # type: ignore[arg-type]
+
+
+def test_default_max_retries_is_two_and_told_apart_from_a_two_passed() -> None:
+    assert DEFAULT_MAX_RETRIES == 2
+    two = int("2")  # an int made at run time, as a caller's argument is
+    assert two is not DEFAULT_MAX_RETRIES
+    assert type(resolve_max_retries(DEFAULT_MAX_RETRIES)) is int
+
+
+# --- headers -----------------------------------------------------------------------
+
+
+def test_build_headers_takes_the_key_only() -> None:
+    assert build_headers("k") == {
+        "Authorization": "Bearer k",
+        "Accept": "application/json",
+        "User-Agent": USER_AGENT,
+    }
+    with pytest.raises(TypeError):
+        build_headers("k", {"X-Extra": "1"})  # type: ignore[call-arg]
+
 
 # --- errors name the attempts made ---------------------------------------------------
 

@@ -143,8 +143,9 @@ class AsyncHttpxTransport:
         # every request, which costs more than the rest of the SDK's own work.
         # Uncompressed answers are asked for on each request only when the
         # client's own headers do not already ask for them.
-        identity = http_client.headers.get("accept-encoding") == IDENTITY["Accept-Encoding"]
-        headers = build_headers(key, None if identity else IDENTITY)
+        headers = build_headers(key)
+        if http_client.headers.get("accept-encoding") != IDENTITY["Accept-Encoding"]:
+            headers.update(IDENTITY)
         self._headers = httpx.Headers(headers)
         self._json_headers = httpx.Headers({**headers, "Content-Type": "application/json"})
         self._urls: dict[str, httpx.URL] = {}

@@ -8,7 +8,7 @@ from types import TracebackType
 
 import httpx
 
-from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, TimeoutTypes
+from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, TimeoutTypes, check_transport
 from .._ssh_api import SshApi, resolve_ssh_api
 from ._transport import HttpxTransport, Transport
 from .sandboxes import SandboxesClient
@@ -44,7 +44,8 @@ class Leap0Client:
             left open on close. Without one, an ``http://`` (loopback) base
             URL never goes through a proxy from the environment.
         transport: Any ``Transport``, used instead of HTTP (e.g. a fake in
-            tests); the arguments above must then be left out.
+            tests); the arguments above must then be left out (``TypeError``
+            otherwise, as for a transport of the other client's kind).
         ssh_api: Which revision of the SSH routes the service serves:
             ``"single"`` (one credential per sandbox, the original routes) or
             ``"per-credential"`` (several per sandbox, the routes of the public
@@ -75,8 +76,19 @@ class Leap0Client:
                 max_retries=max_retries,
                 http_client=http_client,
             )
-        elif api_key is not None or base_url is not None or http_client is not None:
-            raise TypeError("pass either transport or api_key/base_url/http_client, not both")
+        else:
+            check_transport(
+                transport,
+                Transport.__name__,
+                like=type(self).close,
+                given={
+                    "api_key": api_key is not None,
+                    "base_url": base_url is not None,
+                    "http_client": http_client is not None,
+                    "timeout": timeout is not DEFAULT_TIMEOUT,
+                    "max_retries": max_retries is not DEFAULT_MAX_RETRIES,
+                },
+            )
         self._transport = transport
         self.ssh = SshClient(transport, ssh_api=checked_ssh_api)
         self.sandboxes = SandboxesClient(transport, self.ssh)
@@ -107,3 +119,4 @@ class Leap0Client:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+

@@ -142,3 +142,33 @@ async def test_transport_and_http_settings_are_exclusive() -> None:
     with pytest.raises(TypeError):
         AsyncLeap0Client(api_key="k", transport=FakeTransport())  # type: ignore[arg-type]
 
+@pytest.mark.parametrize(
+    "settings",
+    [{"max_retries": 7}, {"max_retries": 2}, {"timeout": 5}, {"timeout": None}],
+    ids=["max_retries=7", "max_retries=2", "timeout=5", "timeout=None"],
+)
+async def test_transport_with_http_settings_is_refused(settings: dict[str, object]) -> None:
+    class FakeTransport:
+        async def request(self, method: str, path: str, **kwargs: object) -> object:
+            return None
+
+        async def aclose(self) -> None:
+            pass
+
+    (name,) = settings
+    with pytest.raises(TypeError, match=rf"^{name} and transport cannot be passed together"):
+        AsyncLeap0Client(transport=FakeTransport(), **settings)  # type: ignore[arg-type]
+
+
+async def test_transport_without_http_settings_is_accepted() -> None:
+    class FakeTransport:
+        async def request(self, method: str, path: str, **kwargs: object) -> object:
+            return None
+
+        async def aclose(self) -> None:
+            pass
+
+    transport = FakeTransport()
+    async with AsyncLeap0Client(transport=transport) as client:  # type: ignore[arg-type]
+        assert client.transport is transport
+
