@@ -1,14 +1,101 @@
-"""The pure parts of building a client: the checks on a transport handed in, the
-headers, and the attempts named in errors."""
+"""The pure parts of building a client: the shared TLS context, the checks on a
+transport handed in, the headers, and the attempts named in errors."""
 
 from __future__ import annotations
+
+import ssl
+import threading
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+import leap0._http as http
 from leap0 import AsyncLeap0Client, Leap0Client
 from leap0._config import DEFAULT_MAX_RETRIES, USER_AGENT, build_headers, resolve_max_retries
 from leap0._responses import attempt_timeout_error, transport_error
+
+# --- the TLS context ---------------------------------------------------------------
+
+
+@pytest.fixture
+def made(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The arguments of each TLS context made from here on: through httpx, then by ssl."""
+    calls: list[dict[str, Any]] = []
+    through_httpx = httpx.create_ssl_context
+    by_ssl = ssl.create_default_context
+
+    def asked(**kwargs: Any) -> ssl.SSLContext:
+        calls.append({"httpx": kwargs})
+        return through_httpx(**kwargs)
+
+    def made(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        calls.append(kwargs)
+        return by_ssl(*args, **kwargs)
+
+    monkeypatch.setattr(http, "_contexts", {})
+    monkeypatch.setattr(httpx, "create_ssl_context", asked)
+    monkeypatch.setattr(ssl, "create_default_context", made)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    return calls
+
+
+def test_tls_context_is_made_once_as_httpx_makes_it_with_trust_env(
+    made: list[dict[str, Any]],
+) -> None:
+    import certifi
+
+    first = http.tls_context()
+    assert http.tls_context() is first
+    assert made == [{"httpx": {"trust_env": True}}, {"cafile": certifi.where()}]
+
+
+def test_threads_asking_at_once_share_one_tls_context(made: list[dict[str, Any]]) -> None:
+    start = threading.Barrier(8)
+    got: list[object] = []
+
+    def ask() -> None:
+        start.wait(timeout=10)
+        got.append(http.tls_context())
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(got) == 8
+    assert all(context is got[0] for context in got)
+    assert len(made) == 2  # asked once, made once
+
+
+def test_each_certificate_setting_gets_its_own_tls_context(
+    made: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import certifi
+
+    default = http.tls_context()
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(Path(certifi.where()).read_bytes())
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    from_file = http.tls_context()
+    assert from_file is not default
+    assert http.tls_context() is from_file
+    monkeypatch.delenv("SSL_CERT_FILE")
+    assert http.tls_context() is default
+    assert [call for call in made if "httpx" not in call] == [
+        {"cafile": certifi.where()},
+        {"cafile": str(bundle)},  # SSL_CERT_FILE honoured, as httpx does with trust_env
+    ]
+
+
+def test_building_clients_makes_no_tls_context(made: list[dict[str, Any]]) -> None:
+    for base_url in ("https://api.leap0.test", "http://127.0.0.1:9"):
+        Leap0Client(api_key="k", base_url=base_url).close()
+        AsyncLeap0Client(api_key="k", base_url=base_url)
+    assert made == []
+
 
 # --- a transport handed in ---------------------------------------------------------
 

@@ -7,7 +7,8 @@ return its decoded JSON (``None`` for an expected ``204``), or raise a
 ``Leap0Error``. ``HttpxTransport`` is the backend on ``httpx.Client``,
 with retries (see ``leap0._retry``), a time limit on each attempt as a whole
 and a size limit on answers. Another implementation, e.g. a fake for tests,
-needs only ``request`` and ``close``.
+needs only ``request`` and ``close``. The httpx client it builds when none is
+handed in comes from ``leap0._http``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .._config import (
     resolve_max_retries,
     resolve_timeout,
 )
+from .._http import build_client
 from .._responses import (
     MAX_ANSWER_BYTES,
     api_error,
@@ -111,7 +113,11 @@ class HttpxTransport:
             ignores the environment's proxies for an ``http://`` (loopback)
             base URL, so the API key and passwords never reach a proxy in
             clear text; for ``https://`` it follows the environment
-            (``HTTPS_PROXY``, ``SSL_CERT_FILE``, ...).
+            (``HTTPS_PROXY``, ``SSL_CERT_FILE``, ...). It costs well under a
+            millisecond to build: its connections are set up at its first
+            request, with the one TLS context every client leap0 builds
+            shares (made at the first ``https://`` request; see
+            ``leap0._http``).
     """
 
     def __init__(
@@ -137,8 +143,10 @@ class HttpxTransport:
             # Over http:// (loopback only) nothing may go through a proxy: the
             # key would cross to it in clear text. trust_env=False drops the
             # environment's proxies; its other settings concern TLS only.
-            http_client = httpx.Client(
-                headers=IDENTITY, trust_env=not self.base_url.startswith("http://")
+            http_client = build_client(
+                httpx.Client,
+                headers=IDENTITY,
+                trust_env=not self.base_url.startswith("http://"),
             )
         self._client = http_client
         # Built once: httpx parses a str URL and normalises a dict of headers on

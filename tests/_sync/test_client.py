@@ -144,6 +144,7 @@ def test_transport_and_http_settings_are_exclusive() -> None:
     with pytest.raises(TypeError):
         Leap0Client(api_key="k", transport=FakeTransport())  # type: ignore[arg-type]
 
+
 @pytest.mark.parametrize(
     "settings",
     [{"max_retries": 7}, {"max_retries": 2}, {"timeout": 5}, {"timeout": None}],
@@ -173,4 +174,15 @@ def test_transport_without_http_settings_is_accepted() -> None:
     transport = FakeTransport()
     with Leap0Client(transport=transport) as client:  # type: ignore[arg-type]
         assert client.transport is transport
+
+
+def test_own_http_client_builds_no_connections_until_its_first_request(
+    httpx_mock: HTTPXMock,
+) -> None:
+    httpx_mock.add_response(json=access_json())
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL) as client:
+        http_client = client.transport._client  # type: ignore[attr-defined]
+        assert http_client._transport._inner is None
+        client.ssh.regenerate_access(SANDBOX_ID)
+        assert http_client._transport._inner is not None
 

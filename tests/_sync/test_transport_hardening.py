@@ -2,10 +2,10 @@
 # change the async source, then regenerate.
 """The transport against hostile settings and answers.
 
-Proxies in the environment, answers nested too deeply or too large, answers
-trickled in, a ``Retry-After`` longer than any retry waits, a delete whose
-answer was lost, secrets that cannot be sent, malformed base URLs, and errors
-that say how many attempts were made.
+Proxies and certificates in the environment, answers nested too deeply or too
+large, answers trickled in, a ``Retry-After`` longer than any retry waits, a
+delete whose answer was lost, secrets that cannot be sent, malformed base URLs,
+and errors that say how many attempts were made.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import json
 import socket
+import ssl
 import threading
 import traceback
 from collections.abc import Iterator, Generator
@@ -23,6 +24,7 @@ import pytest
 from pytest_httpx import HTTPXMock, IteratorStream
 
 import leap0._config as config
+import leap0._http as http
 from leap0 import (
     Leap0Client,
     Leap0APIError,
@@ -177,6 +179,98 @@ def test_https_base_url_keeps_the_environment_settings(
     with Leap0Client(api_key=API_KEY, base_url=BASE_URL) as client:
         http_client = client.transport._client  # type: ignore[attr-defined]
         assert http_client.trust_env
+
+
+def test_https_base_url_goes_through_the_proxy_from_the_environment(
+    loopback: tuple[LoopbackServer, LoopbackServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, proxy = loopback
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
+
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as client:
+        with pytest.raises(Leap0ConnectionError, match="502"):  # the proxy refuses the tunnel
+            _validate(client)
+
+    assert len(proxy.requests) == 1
+    assert proxy.requests[0].startswith(b"CONNECT api.leap0.test:443 ")
+    assert API_KEY.encode() not in proxy.requests[0]  # the key only ever goes through TLS
+    assert api.requests == []
+
+
+# --- the TLS context ---------------------------------------------------------------
+
+
+@pytest.fixture
+def tls_contexts(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Each TLS context with certificates made from here on, by anyone (its arguments)."""
+    made: list[dict[str, Any]] = []
+    create = ssl.create_default_context
+
+    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        made.append(kwargs)
+        return create(*args, **kwargs)
+
+    monkeypatch.setattr(http, "_contexts", {})
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    return made
+
+
+def test_clients_share_one_tls_context_made_at_the_first_https_request(
+    tls_contexts: list[dict[str, Any]], httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(json=VALID, is_reusable=True)
+    first = Leap0Client(api_key=API_KEY, base_url=BASE_URL)
+    second = Leap0Client(api_key=API_KEY, base_url=BASE_URL)
+    assert tls_contexts == []  # building a client makes none
+    with first, second:
+        _validate(first)
+        _validate(second)
+        _validate(first)
+    assert len(tls_contexts) == 1
+
+
+def test_http_base_url_never_makes_a_tls_context(
+    loopback: tuple[LoopbackServer, LoopbackServer], tls_contexts: list[dict[str, Any]]
+) -> None:
+    api, _ = loopback
+    with Leap0Client(
+        api_key=API_KEY, base_url=f"http://127.0.0.1:{api.port}", max_retries=0
+    ) as client:
+        check = _validate(client)
+    assert check.valid
+    assert tls_contexts == []
+
+
+def test_own_http_client_keeps_its_own_tls_context(
+    tls_contexts: list[dict[str, Any]], httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(json=VALID)
+    with httpx.Client() as http_client:
+        assert len(tls_contexts) == 1  # the client's own, made when it was built
+        transport = http_client._transport
+        with Leap0Client(
+            api_key=API_KEY, base_url=BASE_URL, http_client=http_client
+        ) as client:
+            _validate(client)
+        assert http_client._transport is transport
+        assert type(transport).__module__ == "httpx"
+    assert len(tls_contexts) == 1  # leap0 made none
+
+
+def test_certificates_that_cannot_be_loaded_are_a_connection_error(
+    tls_contexts: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    sleeps: list[float],
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL) as client:
+        with pytest.raises(Leap0ConnectionError, match="TLS certificates could not be loaded"):
+            _validate(client)
+    assert sleeps == []  # not retried
 
 
 def test_own_http_client_is_used_as_is_with_an_http_base_url() -> None:
