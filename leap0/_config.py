@@ -10,6 +10,7 @@ import sys
 import time
 import weakref
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from .errors import Leap0Error
 
 __all__ = [
     "API_KEY_ENV",
+    "ATTEMPT_END",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
@@ -43,6 +45,8 @@ API_KEY_ENV = "LEAP0_API_KEY"
 BASE_URL_ENV = "LEAP0_BASE_URL"
 DEFAULT_BASE_URL = "https://api.leap0.dev"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+
 class _DefaultRetries(int):
     """The type of ``DEFAULT_MAX_RETRIES``: a plain ``2`` to everything but ``is``.
 
@@ -181,6 +185,13 @@ def attempt_seconds(timeout: httpx.Timeout) -> float | None:
 
 _now = time.monotonic
 
+ATTEMPT_END: ContextVar[float | None] = ContextVar("leap0_attempt_end", default=None)
+"""When the blocking attempt under way must end (``_now()`` time), ``None`` for never.
+
+Set by ``with Deadline(...)``; the connections of the HTTP client leap0 builds
+wait at most until then on every connect, read and write (see ``leap0._http``).
+"""
+
 
 class Deadline:
     """The end of one attempt: ``seconds`` from now, or never for ``None``.
@@ -188,16 +199,20 @@ class Deadline:
     ``check`` raises ``TimeoutError`` once it has passed. Used as
     ``async with``, it also cancels whatever the attempt is waiting on when the
     time is up, and raises ``TimeoutError``. A plain ``with`` cannot interrupt
-    a blocking read: there the checks between reads are what bound the attempt.
+    a read in progress; it makes the deadline the current ``ATTEMPT_END``,
+    which caps each read and write of the connections of the HTTP client leap0
+    builds at the time left. With a client handed in, the checks between the
+    body's reads are what bound the attempt.
     """
 
-    __slots__ = ("_cancelling", "_scope", "_task", "at")
+    __slots__ = ("_cancelling", "_scope", "_task", "_token", "at")
 
     def __init__(self, seconds: float | None) -> None:
         self.at = None if seconds is None else _now() + seconds
         self._scope: Any = None
         self._task: Any = None
         self._cancelling = 0
+        self._token: Token[float | None] | None = None
 
     def left(self) -> float | None:
         """Seconds left, ``None`` without a deadline; ``TimeoutError`` when none are."""
@@ -213,7 +228,13 @@ class Deadline:
         if self.at is not None and _now() >= self.at:
             raise TimeoutError
 
+    def passed(self) -> bool:
+        """Whether the deadline has passed (never without one)."""
+        return self.at is not None and _now() >= self.at
+
     def __enter__(self) -> Deadline:
+        if self.at is not None:
+            self._token = ATTEMPT_END.set(self.at)
         return self
 
     def __exit__(
@@ -222,7 +243,9 @@ class Deadline:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        return None
+        token, self._token = self._token, None
+        if token is not None:
+            ATTEMPT_END.reset(token)
 
     async def __aenter__(self) -> Deadline:
         left = self.left()

@@ -13,7 +13,11 @@ the one ``httpx.create_ssl_context(trust_env=True)`` makes (``SSL_CERT_FILE``,
 ``SSL_CERT_DIR``, as set at a client's first request; one context per setting
 seen). Without it (the ``http://`` clients), no proxy.
 
-httpcore is imported at the first request.
+The blocking client's connections wait at most until the current attempt's
+deadline (``leap0._config.ATTEMPT_END``, set by ``with Deadline(...)``) on
+every connect, TLS handshake, read and write, and raise httpcore's timeout once
+it has passed: a status line and headers trickled in a byte at a time cannot
+hold an attempt past its timeout. httpcore is imported at the first request.
 """
 
 from __future__ import annotations
@@ -21,14 +25,21 @@ from __future__ import annotations
 import os
 import ssl
 import threading
-from typing import TYPE_CHECKING, Any, overload
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import httpx
 
+from . import _config
+from ._config import ATTEMPT_END
 from .errors import Leap0ConnectionError
 
 if TYPE_CHECKING:
     import httpcore
+    from httpcore import NetworkBackend as _BackendBase
+    from httpcore import NetworkStream as _StreamBase
+else:  # httpcore's bases only name the interface: httpcore is imported at the first request
+    _BackendBase = _StreamBase = object
 
 __all__ = ["build_client", "tls_context"]
 
@@ -201,7 +212,7 @@ def _pool(proxy: httpx.Proxy | None, limits: httpx.Limits, tls: bool, *, blockin
 
     ``tls``: with the shared TLS context (else none: httpcore would make a
     verifying one if a TLS connection were ever asked for). ``blocking``: the
-    blocking pool, else the async one.
+    blocking pool, its connections capped at the attempt's deadline.
     """
     import httpcore
 
@@ -222,6 +233,7 @@ def _pool(proxy: httpx.Proxy | None, limits: httpx.Limits, tls: bool, *, blockin
     }
     classes: tuple[Any, Any, Any]
     if blocking:
+        options["network_backend"] = _CappedBackend(httpcore.SyncBackend())
         classes = (httpcore.ConnectionPool, httpcore.HTTPProxy, httpcore.SOCKSProxy)
     else:
         classes = (httpcore.AsyncConnectionPool, httpcore.AsyncHTTPProxy, httpcore.AsyncSOCKSProxy)
@@ -244,3 +256,88 @@ def _pool(proxy: httpx.Proxy | None, limits: httpx.Limits, tls: bool, *, blockin
         **options,
     )
 
+
+class _Timeouts(NamedTuple):
+    connect: type[Exception]
+    read: type[Exception]
+    write: type[Exception]
+
+
+def _capped(timeout: float | None, error: type[Exception]) -> float | None:
+    """``timeout``, or less: no later than the attempt's deadline; ``error`` once it has passed."""
+    end = ATTEMPT_END.get()
+    if end is None:
+        return timeout
+    left = end - _config._now()
+    if left <= 0:
+        raise error("the attempt's time is up")
+    return left if timeout is None or left < timeout else timeout
+
+
+class _CappedBackend(_BackendBase):
+    """httpcore's blocking network backend, each wait capped at the attempt's deadline."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        import httpcore
+
+        self._backend = backend
+        self._timeouts = _Timeouts(
+            httpcore.ConnectTimeout, httpcore.ReadTimeout, httpcore.WriteTimeout
+        )
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _capped(timeout, self._timeouts.connect)
+        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _CappedStream(stream, self._timeouts)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _capped(timeout, self._timeouts.connect)
+        stream = self._backend.connect_unix_socket(path, timeout, socket_options)
+        return _CappedStream(stream, self._timeouts)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class _CappedStream(_StreamBase):
+    """A connection whose every read, write and TLS handshake ends by the attempt's deadline."""
+
+    __slots__ = ("_stream", "_timeouts")
+
+    def __init__(self, stream: httpcore.NetworkStream, timeouts: _Timeouts) -> None:
+        self._stream = stream
+        self._timeouts = timeouts
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _capped(timeout, self._timeouts.read))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _capped(timeout, self._timeouts.write))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _capped(timeout, self._timeouts.connect)
+        stream = self._stream.start_tls(ssl_context, server_hostname, timeout)
+        return _CappedStream(stream, self._timeouts)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)

@@ -1,5 +1,6 @@
 """The pure parts of building a client: the shared TLS context, the checks on a
-transport handed in, the headers, and the attempts named in errors."""
+transport handed in, the headers, the cap on each wait of an attempt, and the
+attempts named in errors."""
 
 from __future__ import annotations
 
@@ -11,9 +12,17 @@ from typing import Any
 import httpx
 import pytest
 
+import leap0._config as config
 import leap0._http as http
 from leap0 import AsyncLeap0Client, Leap0Client
-from leap0._config import DEFAULT_MAX_RETRIES, USER_AGENT, build_headers, resolve_max_retries
+from leap0._config import (
+    ATTEMPT_END,
+    DEFAULT_MAX_RETRIES,
+    USER_AGENT,
+    Deadline,
+    build_headers,
+    resolve_max_retries,
+)
 from leap0._responses import attempt_timeout_error, transport_error
 
 # --- the TLS context ---------------------------------------------------------------
@@ -176,6 +185,86 @@ def test_build_headers_takes_the_key_only() -> None:
     }
     with pytest.raises(TypeError):
         build_headers("k", {"X-Extra": "1"})  # type: ignore[call-arg]
+
+
+# --- the cap on each wait of a blocking attempt --------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_plain_with_makes_the_deadline_the_current_attempt_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Clock()
+    monkeypatch.setattr(config, "_now", clock)
+    assert ATTEMPT_END.get() is None
+    with Deadline(30.0):
+        assert ATTEMPT_END.get() == 130.0
+    assert ATTEMPT_END.get() is None
+    with Deadline(None):
+        assert ATTEMPT_END.get() is None
+
+
+def test_waits_are_capped_at_the_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock()
+    monkeypatch.setattr(config, "_now", clock)
+    assert http._capped(5.0, TimeoutError) == 5.0  # no attempt under way
+    with Deadline(30.0) as deadline:
+        assert http._capped(5.0, TimeoutError) == 5.0
+        assert http._capped(None, TimeoutError) == 30.0
+        clock.now = 128.0
+        assert http._capped(5.0, TimeoutError) == 2.0
+        assert not deadline.passed()
+        clock.now = 130.0
+        assert deadline.passed()
+        with pytest.raises(TimeoutError, match="time is up"):
+            http._capped(5.0, TimeoutError)
+
+
+def test_capped_stream_passes_the_capped_timeouts_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpcore
+
+    seen: list[tuple[str, float | None]] = []
+
+    class Stream:
+        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            seen.append(("read", timeout))
+            return b"x"
+
+        def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            seen.append(("write", timeout))
+
+        def start_tls(self, context: Any, hostname: Any = None, timeout: float | None = None) -> Any:
+            seen.append(("tls", timeout))
+            return self
+
+    class Backend:
+        def connect_tcp(self, host: str, port: int, timeout: float | None = None, *rest: Any) -> Any:
+            seen.append(("connect", timeout))
+            return Stream()
+
+    clock = Clock()
+    monkeypatch.setattr(config, "_now", clock)
+    backend = http._CappedBackend(Backend())  # type: ignore[arg-type]
+    with Deadline(10.0):
+        stream = backend.connect_tcp("h", 1, timeout=5.0)
+        clock.now = 104.0
+        stream = stream.start_tls(None, "h", timeout=8.0)  # type: ignore[arg-type]
+        clock.now = 107.0
+        stream.write(b"x", timeout=30.0)
+        assert stream.read(1, timeout=1.0) == b"x"
+        clock.now = 110.0
+        with pytest.raises(httpcore.ReadTimeout):
+            stream.read(1, timeout=30.0)
+        with pytest.raises(httpcore.WriteTimeout):
+            stream.write(b"x", timeout=30.0)
+    assert seen == [("connect", 5.0), ("tls", 6.0), ("write", 3.0), ("read", 1.0)]
 
 
 # --- errors name the attempts made ---------------------------------------------------

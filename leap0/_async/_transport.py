@@ -107,15 +107,18 @@ class AsyncHttpxTransport:
             ``leap0._retry`` for what is retried).
         http_client: An ``httpx.AsyncClient`` you configured (proxies,
             certificates, limits). It is used as is, with its own proxy
-            settings, and never closed here. The client built otherwise
-            ignores the environment's proxies for an ``http://`` (loopback)
-            base URL, so the API key and passwords never reach a proxy in
-            clear text; for ``https://`` it follows the environment
-            (``HTTPS_PROXY``, ``SSL_CERT_FILE``, ...). It costs well under a
-            millisecond to build: its connections are set up at its first
-            request, with the one TLS context every client leap0 builds
-            shares (made at the first ``https://`` request; see
-            ``leap0._http``).
+            settings, and never closed here. Through it, the blocking client
+            checks an attempt's deadline only between the body's reads (the
+            async client cancels the attempt at its deadline either way).
+            The client built otherwise ignores the environment's proxies for
+            an ``http://`` (loopback) base URL, so the API key and passwords
+            never reach a proxy in clear text; for ``https://`` it follows the
+            environment (``HTTPS_PROXY``, ``SSL_CERT_FILE``, ...). It costs
+            well under a millisecond to build: its connections are set up at
+            its first request, with the one TLS context every client leap0
+            builds shares (made at the first ``https://`` request). Its
+            blocking connections wait on no connect, read or write past the
+            attempt's deadline (see ``leap0._http``).
     """
 
     def __init__(
@@ -206,7 +209,12 @@ class AsyncHttpxTransport:
                 cause: BaseException | None = exc
                 error: Leap0Error
                 if isinstance(exc, httpx.HTTPError):
-                    error = transport_error(exc, method, path, attempt)
+                    if isinstance(exc, httpx.TimeoutException) and deadline.passed():
+                        # A wait cut short at the attempt's deadline (the
+                        # blocking connections of the client leap0 builds).
+                        error = attempt_timeout_error(method, path, seconds, attempt)
+                    else:
+                        error = transport_error(exc, method, path, attempt)
                     sent = not never_sent(exc)
                     retry = attempt <= self.max_retries and (
                         (idempotent and isinstance(exc, httpx.TransportError)) or not sent
@@ -340,7 +348,8 @@ async def _read_body(response: httpx.Response, deadline: Deadline) -> bytes | No
 
     Read chunk by chunk with the attempt's deadline checked before the first
     and after every chunk: a body sent a byte at a time cannot hold the call
-    much past its timeout, even where a read cannot be interrupted.
+    much past its timeout, even where a read cannot be interrupted (a
+    blocking client handed in; the one leap0 builds caps each read itself).
     """
     if response.is_stream_consumed:
         # Read already: an answer built with its body (a mock transport), or

@@ -94,16 +94,11 @@ def _read_request(conn: socket.socket) -> bytes | None:
 
 
 class LoopbackServer:
-    """A TCP server on 127.0.0.1, in a thread: it records each request and sends ``answer``.
+    """A TCP server on 127.0.0.1, in a thread: it records each request and sends ``answer``."""
 
-    With ``hold``, it then keeps the connection open, sending nothing more, until stopped.
-    """
-
-    def __init__(self, answer: bytes, hold: bool = False) -> None:
+    def __init__(self, answer: bytes) -> None:
         self.answer = answer
         self.requests: list[bytes] = []
-        self._hold = hold
-        self._released = threading.Event()
         self._stopping = False
         self._sock = socket.create_server(("127.0.0.1", 0))
         self.port = self._sock.getsockname()[1]
@@ -121,12 +116,9 @@ class LoopbackServer:
                 if request is not None:
                     self.requests.append(request)
                     conn.sendall(self.answer)
-                    if self._hold:
-                        self._released.wait(timeout=60)
 
     def stop(self) -> None:
         self._stopping = True
-        self._released.set()
         socket.create_connection(("127.0.0.1", self.port), timeout=10).close()  # wakes accept()
         self._thread.join(timeout=10)
         self._sock.close()
@@ -449,17 +441,89 @@ def test_call_timeout_bounds_the_attempt_too(
     assert len(httpx_mock.get_requests()) == 1  # create_access is not repeated
 
 
-@pytest.mark.skipif(
-    not inspect.iscoroutinefunction(Leap0Client.close),
-    reason="a blocking read cannot be interrupted; the blocking client checks between body reads",
-)
-def test_answer_stalled_in_its_headers_is_cut_at_the_deadline(
+BLOCKING = not inspect.iscoroutinefunction(Leap0Client.close)
+
+
+class DripServer:
+    """A TCP server on 127.0.0.1 answering one request with headers that never end.
+
+    It sends one byte of them for each ``pace()``, none before the request is in.
+    """
+
+    HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Drip: " + b"a" * 4000
+
+    def __init__(self) -> None:
+        self.requests: list[bytes] = []
+        self.sent = 0
+        self._allowed = 0
+        self._conn: socket.socket | None = None
+        self._accepted = False
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self._sock.accept()
+        self._accepted = True
+        with conn:
+            conn.settimeout(10)
+            request = _read_request(conn)
+            with self._lock:
+                if request is not None and not self._stopped.is_set():
+                    self.requests.append(request)
+                    self._conn = conn
+                    self._send()
+            self._stopped.wait(timeout=60)
+            with self._lock:
+                self._conn = None
+
+    def pace(self) -> None:
+        with self._lock:
+            self._allowed += 1
+            self._send()
+
+    def _send(self) -> None:
+        while self._conn is not None and self.sent < min(self._allowed, len(self.HEAD)):
+            try:
+                self._conn.sendall(self.HEAD[self.sent : self.sent + 1])
+            except OSError:  # the client hung up
+                self._conn = None
+                return
+            self.sent += 1
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if not self._accepted:
+            socket.create_connection(("127.0.0.1", self.port), timeout=10).close()
+        self._thread.join(timeout=10)
+        self._sock.close()
+
+
+class PacedClock(FakeClock):
+    """A ``FakeClock`` whose every reading lets ``server`` send one more byte."""
+
+    def __init__(self, step: float, server: DripServer) -> None:
+        super().__init__(step)
+        self.server = server
+
+    def __call__(self) -> float:
+        self.server.pace()
+        return super().__call__()
+
+
+def test_answer_dripped_in_its_headers_is_cut_at_the_deadline(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    server = LoopbackServer(b"HTTP/1.1 200 OK\r\nContent-Type: appl", hold=True)
-    # 30 s of timeout, of which the clock says all but 10 ms have passed by the time
-    # the attempt starts waiting: the watchdog, not the read timeout, ends it.
-    monkeypatch.setattr(config, "_now", FakeClock(29.99), raising=False)
+    server = DripServer()
+    # 30 s of timeout. The blocking client caps each read at the time left, reading the
+    # clock first: each reading here is 0.25 s later and lets one more byte through. The
+    # async client's watchdog is armed once, when the attempt starts waiting: by then the
+    # clock says all but 10 ms have passed.
+    clock = PacedClock(0.25 if BLOCKING else 29.99, server)
+    monkeypatch.setattr(config, "_now", clock, raising=False)
     try:
         with Leap0Client(
             api_key=API_KEY, base_url=f"http://127.0.0.1:{server.port}", timeout=30.0, max_retries=0
@@ -471,6 +535,11 @@ def test_answer_stalled_in_its_headers_is_cut_at_the_deadline(
     finally:
         server.stop()
     assert len(server.requests) == 1
+    assert server.sent < len(DripServer.HEAD)
+    if BLOCKING:
+        # Headers were read a byte at a time, one byte per 0.25 s of the clock, until the
+        # 30 s were up (120 readings of it): no read waited past the deadline.
+        assert 100 <= server.sent <= 30 / 0.25 + 2
 
 
 def test_no_timeout_reads_a_dripped_answer_to_its_end(
