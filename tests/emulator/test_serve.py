@@ -227,7 +227,9 @@ def test_plugin_skips_without_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
         return None if name == "asyncssh" else real(name, *args)
 
     monkeypatch.setattr(plugin.importlib.util, "find_spec", find_spec)
-    with pytest.raises(pytest.skip.Exception, match=r'pip install "leap0\[emulator\]"'):
+    with pytest.raises(
+        pytest.skip.Exception, match=r'python -m pip install "\.\[emulator\]" from a clone'
+    ):
         plugin._require_extra()
 
 
