@@ -3,7 +3,8 @@
 The emulator answers the Leap0 HTTP routes the SDK uses (sandboxes and SSH
 access) from memory, and runs a real SSH server: logging in with an issued
 credential runs commands in a per-sandbox working directory on this machine.
-It needs the ``emulator`` extra: ``pip install "leap0[emulator]"``.
+It needs the ``emulator`` extra: ``python -m pip install ".[emulator]"`` from a
+clone of this package (``leap0`` on the package index is the official SDK).
 
 .. warning::
    SSH sessions run as the current user, on this machine, with no isolation.
@@ -61,8 +62,9 @@ raises ``ValueError``. :class:`Settings` holds the settings, their defaults
 and their checks.
 
 From a shell, ``leap0 emulator`` (or ``python -m leap0.emulator``) runs it in
-the foreground and prints ``LEAP0_BASE_URL=...`` and ``LEAP0_API_KEY=...``
-lines to export; Ctrl-C, ``SIGTERM`` or ``SIGHUP`` (its terminal closing)
+the foreground and prints ``export LEAP0_BASE_URL=...`` and
+``export LEAP0_API_KEY=...`` lines to paste into another shell (or
+``eval "$(...)"``); Ctrl-C, ``SIGTERM`` or ``SIGHUP`` (its terminal closing)
 stops it cleanly: SSH sessions and what they started end, and its folder is
 removed. Options: ``--host``, ``--api-port``, ``--ssh-port``, ``--api-key``,
 ``--ssh-lifetime``, ``--max-sandboxes``,
