@@ -99,3 +99,17 @@ def test_readme_command_line_section_shows_what_people_look_for() -> None:
         f"It holds at most {Settings().max_sandboxes}\nsandboxes at once",
     ):
         assert shown in section, shown
+
+
+def test_every_test_the_security_section_names_exists() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Security")
+    section = text[start : text.index("\n## ", start + 1)]
+    named = set(re.findall(r"`(test_\w+?)(?:\.py)?`", section))
+    assert len(named) > 15
+    sources = "\n".join(
+        path.read_text(encoding="utf-8") for path in (ROOT / "tests").rglob("test_*.py")
+    )
+    files = {path.stem for path in (ROOT / "tests").rglob("test_*.py")}
+    for name in named:
+        assert name in files or re.search(rf"def {name}\(", sources), name
