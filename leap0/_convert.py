@@ -6,14 +6,14 @@ Any failure becomes :class:`~leap0.errors.Leap0ResponseError` naming the field.
 
 Two converters share the same hooks: a fast one without detailed validation
 serves every call; only when it fails does the detailed one run again, to say
-which field was wrong. The detailed one is built then, on the first failure,
-so that ``import leap0`` does not pay for it.
+which field was wrong. Each is built when first needed (the detailed one on the
+first failure), so that ``import leap0`` pays for neither.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import cattrs
 
@@ -114,10 +114,28 @@ def _make(detailed: bool) -> cattrs.Converter:
     return conv
 
 
-converter = _make(detailed=False)
-"""The converter used for every response (and for ``unstructure`` to JSON-ready dicts)."""
-
+_fast: cattrs.Converter | None = None
 _detailed: cattrs.Converter | None = None
+
+
+def _fast_converter() -> cattrs.Converter:
+    global _fast
+    if _fast is None:
+        _fast = _make(detailed=False)
+    return _fast
+
+
+if TYPE_CHECKING:
+    converter: cattrs.Converter
+    """The converter used for every response (and for ``unstructure`` to JSON-ready dicts)."""
+
+
+def __getattr__(name: str) -> Any:
+    # ``converter``, the one used for every response (and for ``unstructure`` to
+    # JSON-ready dicts), is built on first use: ``import leap0`` does not pay for it.
+    if name == "converter":
+        return _fast_converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _detailed_converter() -> cattrs.Converter:
@@ -134,7 +152,7 @@ def structure(data: Any, cls: type[T]) -> T:
             f"expected a JSON object for {cls.__name__}, got {_json_type(data)}"
         )
     try:
-        return converter.structure(data, cls)
+        return (_fast or _fast_converter()).structure(data, cls)
     except Exception:
         pass
     return _explain(data, cls)

@@ -9,7 +9,6 @@ names the field and picks the exception or the answer.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Literal, TypeGuard, get_args
 
 from .models import SANDBOX_STATES
@@ -53,14 +52,24 @@ def is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-@dataclasses.dataclass(frozen=True)
 class IntLimit:
-    """An integer the service takes from ``low`` to ``high``; ``default`` when it is left out."""
+    """An integer the service takes from ``low`` to ``high``; ``default`` when it is left out.
 
-    low: int
-    high: int
-    default: int
-    even: bool = False
+    A plain class rather than a dataclass: it is built at import, and
+    ``import leap0`` stays cheap.
+    """
+
+    __slots__ = ("default", "even", "high", "low")
+
+    def __init__(self, low: int, high: int, *, default: int, even: bool = False) -> None:
+        self.low = low
+        self.high = high
+        self.default = default
+        self.even = even
+
+    def __repr__(self) -> str:
+        even = ", even=True" if self.even else ""
+        return f"IntLimit({self.low}, {self.high}, default={self.default}{even})"
 
     def problem(self, value: int) -> str | None:
         """What is wrong with the integer ``value``, or None if the service takes it."""
