@@ -7,7 +7,8 @@ a fresh interpreter that times ``import pytest`` and ``pytest.main(["--co",
 is the same for both), in an empty temporary project. Two comparisons:
 
 * ``installed``: every installed plugin autoloads, as in any project; the
-  plugin on, against ``-p no:leap0``;
+  plugin on, against ``-p no:leap0``. Shown without a verdict: the other
+  plugins' start-up spreads these runs by tens of ms, far more than the budget;
 * ``alone``: ``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``; the plugin module named in
   ``PYTEST_PLUGINS``, against no plugin at all. Other plugins are left out, so
   one that imports the same modules (pytest-httpx imports httpx) cannot hide
@@ -15,7 +16,8 @@ is the same for both), in an empty temporary project. Two comparisons:
   (``PYTEST_PLUGINS``, not ``-p leap0``: with autoload off, ``-p NAME`` makes
   pytest read every installed distribution's entry points, a few ms that
   autoloading spends anyway.) ``--module leap0.emulator.pytest_plugin`` times
-  the plugin's former module path, which imports the ``leap0`` package.
+  the plugin's former module path, which imports the ``leap0`` package. The
+  budget (5 ms over no plugin) is judged on this comparison.
 
 The four variants alternate (their order rotates), ``--runs`` times each after
 ``--warmup`` untimed runs of each (which also write the bytecode caches).
@@ -160,11 +162,17 @@ def main(argv: list[str] | None = None) -> int:
         ratio = median([w / wo for w, wo in pairs])
         diffs = [(w - wo) * 1e3 for w, wo in pairs]
         diff_ms = median(diffs)
-        print(
+        line = (
             f"plugin {label:9} with {with_ms:6.1f} ms  without {without_ms:6.1f} ms  "
-            f"with/without {ratio:.3f}  {diff_ms:+5.1f} ms (spread {_spread(diffs):.1f} ms)  "
-            f"budget <= +{BUDGET_MS:.0f} ms  {verdict(diff_ms <= BUDGET_MS)}"
+            f"with/without {ratio:.3f}  {diff_ms:+5.1f} ms (spread {_spread(diffs):.1f} ms)"
         )
+        if label == "alone":
+            line += f"  budget <= +{BUDGET_MS:.0f} ms  {verdict(diff_ms <= BUDGET_MS)}"
+        else:
+            # Every other installed plugin starts too: its spread is far wider than the
+            # budget, so this line informs and the budget is judged on the plugin alone.
+            line += "  (no verdict: see 'alone')"
+        print(line)
         print(f"plugin {label:9} = {what.format(module=args.module)}")
     # Not a timing: what `pytest --co` imported with only this plugin loaded.
     counts = collections.Counter(m.split(".")[0] for m in loaded["alone-with"])
