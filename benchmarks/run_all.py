@@ -4,6 +4,8 @@ Each benchmark runs in its own interpreter (``sys.executable``), one after the
 other, so none disturbs another's figures:
 
 * ``bench_calls.py``: per-call overhead, SDK/raw httpx, sync and async;
+* ``bench_client.py``: building and closing a client, against ``httpx.Client()``
+  and the official SDK;
 * ``bench_import.py``: ``import leap0`` against ``import httpx, attrs, cattrs``;
 * ``bench_fanout.py``: throughput against the emulator in another process;
 * ``bench_memory.py``: traced memory growth over 20,000 calls;
@@ -34,6 +36,11 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     # name: (script, default arguments, --quick arguments)
     "calls": ("bench_calls.py", [], ["--calls", "5", "--repeats", "2", "--warmup", "1"]),
+    "client": (
+        "bench_client.py",
+        [],
+        ["--clients", "5", "--raw-clients", "1", "--repeats", "2", "--first-runs", "1"],
+    ),
     "import": ("bench_import.py", [], ["--runs", "2", "--warmup", "1"]),
     "fanout": (
         "bench_fanout.py",
