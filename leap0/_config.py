@@ -7,10 +7,10 @@ import json
 import math
 import os
 import sys
+import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -185,11 +185,19 @@ def attempt_seconds(timeout: httpx.Timeout) -> float | None:
 
 _now = time.monotonic
 
-ATTEMPT_END: ContextVar[float | None] = ContextVar("leap0_attempt_end", default=None)
-"""When the blocking attempt under way must end (``_now()`` time), ``None`` for never.
+class _AttemptEnd(threading.local):
+    """Per thread: when the blocking attempt under way must end (``_now()`` time).
 
-Set by ``with Deadline(...)``; the connections of the HTTP client leap0 builds
-wait at most until then on every connect, read and write (see ``leap0._http``).
+    ``at`` is ``None`` when no attempt is under way, or it has no deadline.
+    """
+
+    at: float | None = None
+
+
+ATTEMPT_END = _AttemptEnd()
+"""Set by ``with Deadline(...)``; the connections of the HTTP client leap0 builds
+wait at most until ``ATTEMPT_END.at`` on every connect, read and write (see
+``leap0._http``). A thread-local: a blocking attempt runs in its caller's thread.
 """
 
 
@@ -199,20 +207,20 @@ class Deadline:
     ``check`` raises ``TimeoutError`` once it has passed. Used as
     ``async with``, it also cancels whatever the attempt is waiting on when the
     time is up, and raises ``TimeoutError``. A plain ``with`` cannot interrupt
-    a read in progress; it makes the deadline the current ``ATTEMPT_END``,
+    a read in progress; it makes the deadline this thread's ``ATTEMPT_END``,
     which caps each read and write of the connections of the HTTP client leap0
     builds at the time left. With a client handed in, the checks between the
     body's reads are what bound the attempt.
     """
 
-    __slots__ = ("_cancelling", "_scope", "_task", "_token", "at")
+    __slots__ = ("_cancelling", "_outer", "_scope", "_task", "at")
 
     def __init__(self, seconds: float | None) -> None:
         self.at = None if seconds is None else _now() + seconds
         self._scope: Any = None
         self._task: Any = None
         self._cancelling = 0
-        self._token: Token[float | None] | None = None
+        self._outer: float | None = None
 
     def left(self) -> float | None:
         """Seconds left, ``None`` without a deadline; ``TimeoutError`` when none are."""
@@ -233,8 +241,8 @@ class Deadline:
         return self.at is not None and _now() >= self.at
 
     def __enter__(self) -> Deadline:
-        if self.at is not None:
-            self._token = ATTEMPT_END.set(self.at)
+        self._outer = ATTEMPT_END.at
+        ATTEMPT_END.at = self.at
         return self
 
     def __exit__(
@@ -243,9 +251,7 @@ class Deadline:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        token, self._token = self._token, None
-        if token is not None:
-            ATTEMPT_END.reset(token)
+        ATTEMPT_END.at = self._outer
 
     async def __aenter__(self) -> Deadline:
         left = self.left()

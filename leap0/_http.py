@@ -17,7 +17,10 @@ The blocking client's connections wait at most until the current attempt's
 deadline (``leap0._config.ATTEMPT_END``, set by ``with Deadline(...)``) on
 every connect, TLS handshake, read and write, and raise httpcore's timeout once
 it has passed: a status line and headers trickled in a byte at a time cannot
-hold an attempt past its timeout. httpcore is imported at the first request.
+hold an attempt past its timeout.
+
+This module is imported when the first such client is built, httpcore at its
+first request.
 """
 
 from __future__ import annotations
@@ -265,7 +268,7 @@ class _Timeouts(NamedTuple):
 
 def _capped(timeout: float | None, error: type[Exception]) -> float | None:
     """``timeout``, or less: no later than the attempt's deadline; ``error`` once it has passed."""
-    end = ATTEMPT_END.get()
+    end = ATTEMPT_END.at
     if end is None:
         return timeout
     left = end - _config._now()

@@ -203,12 +203,12 @@ def test_plain_with_makes_the_deadline_the_current_attempt_end(
 ) -> None:
     clock = Clock()
     monkeypatch.setattr(config, "_now", clock)
-    assert ATTEMPT_END.get() is None
+    assert ATTEMPT_END.at is None
     with Deadline(30.0):
-        assert ATTEMPT_END.get() == 130.0
-    assert ATTEMPT_END.get() is None
+        assert ATTEMPT_END.at == 130.0
+    assert ATTEMPT_END.at is None
     with Deadline(None):
-        assert ATTEMPT_END.get() is None
+        assert ATTEMPT_END.at is None
 
 
 def test_waits_are_capped_at_the_time_left(monkeypatch: pytest.MonkeyPatch) -> None:

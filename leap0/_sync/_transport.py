@@ -34,7 +34,6 @@ from .._config import (
     resolve_max_retries,
     resolve_timeout,
 )
-from .._http import build_client
 from .._responses import (
     MAX_ANSWER_BYTES,
     api_error,
@@ -143,6 +142,8 @@ class HttpxTransport:
             )
         self._owns_client = http_client is None
         if http_client is None:
+            from .._http import build_client  # not needed by `import leap0`
+
             # Over http:// (loopback only) nothing may go through a proxy: the
             # key would cross to it in clear text. trust_env=False drops the
             # environment's proxies; its other settings concern TLS only.
