@@ -17,8 +17,11 @@ Sides, each timed in batches that build and close one client after another:
 Batches alternate between the sides (the order rotates) for ``--repeats``
 rounds, after ``--warmup`` untimed ones; each figure is the median time per
 client over the rounds. With no budget, the first client of a fresh
-interpreter is also timed (after ``import leap0`` or ``import httpx``), median
-of ``--first-runs`` interpreters.
+interpreter is also timed (after ``import leap0`` with ``leap0.Leap0Client``
+reached, or ``import httpx``), median of ``--first-runs`` interpreters after an
+untimed one (bytecode caches written): httpx imports httpcore for its first
+client, leap0 imports ``leap0._http`` for its first and httpcore at its first
+request.
 
     python benchmarks/bench_client.py [--clients 200] [--raw-clients 10] [--repeats 15]
 """
@@ -132,18 +135,25 @@ def official(venv: Path, clients: int, repeats: int, warmup: int) -> dict[str, o
 
 
 def first_client(setup: str, stmt: str, runs: int) -> float:
-    """Median seconds of the first client in a fresh interpreter, imports done."""
+    """Median seconds of the first client in a fresh interpreter, imports done.
+
+    One untimed run first; bytecode caches are written, as an installed
+    package has them (a module compiled from source would be timed otherwise).
+    """
     times = []
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as cwd:  # the installed leap0, not a checkout's
-        for _ in range(runs):
+        for run in range(runs + 1):
             out = subprocess.run(
                 [sys.executable, "-c", _FIRST.format(setup=setup, stmt=stmt)],
                 capture_output=True,
                 text=True,
                 check=True,
                 cwd=cwd,
+                env=env,
             ).stdout
-            times.append(float(json.loads(out.strip().splitlines()[-1])))
+            if run:
+                times.append(float(json.loads(out.strip().splitlines()[-1])))
     return median(times)
 
 
