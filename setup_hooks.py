@@ -25,6 +25,12 @@ The build hook sees only ``leap0/_async/``, so it does not make that check.
 unasync is pinned to the version tested here (see ``pyproject.toml``): the
 generation calls its private ``Rule._unasync_tokens`` and overrides its private
 ``Rule._unasync_name``.
+
+Generated files are formatted with ``ruff format`` (the project's settings), so
+the whole tree passes ``ruff format --check``. ruff is pinned in the ``dev``
+extra, since another version may format differently. ``python setup_hooks.py``
+needs it; the build hook formats when ruff is installed and otherwise writes the
+same code unformatted.
 """
 
 from __future__ import annotations
@@ -34,7 +40,10 @@ import difflib
 import logging
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -151,6 +160,52 @@ def pairs(root: Path) -> Iterator[tuple[Path, Path, str]]:
             yield source, root / dst_dir / rel, f"{src_dir}/{rel.as_posix()}"
 
 
+def _ruff() -> list[str] | None:
+    """The command that runs ruff here, or None when it is not installed."""
+    found = shutil.which("ruff")
+    if found:
+        return [found]
+    try:
+        import ruff  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        return None
+    return [sys.executable, "-m", "ruff"]
+
+
+def format_texts(texts: Mapping[str, str], required: bool = True) -> dict[str, str]:
+    """``texts`` (relative path -> source) formatted by ``ruff format``.
+
+    The settings are this project's (its ``pyproject.toml``), wherever the files
+    are generated. One ruff run for all of them. Without ruff: an error when
+    ``required``, else the texts as they are.
+    """
+    command = _ruff()
+    if command is None:
+        if required:
+            raise GenerationError(
+                'ruff is needed to format the generated files: python -m pip install -e ".[dev]"'
+            )
+        return dict(texts)
+    with tempfile.TemporaryDirectory() as tmp:
+        for rel, text in texts.items():
+            path = Path(tmp, rel)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        config = ROOT / "pyproject.toml"
+        options = ["--config", str(config)] if config.exists() else ["--isolated"]
+        run = subprocess.run(
+            [*command, "format", "--quiet", *options, tmp],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if run.returncode != 0:
+            raise GenerationError(
+                f"ruff format failed on the generated files: {run.stderr.strip()}"
+            )
+        return {rel: Path(tmp, rel).read_text(encoding="utf-8") for rel in texts}
+
+
 def generate_all(
     root: Path = ROOT, replacements: Mapping[str, str] | None = None
 ) -> list[tuple[Path, str, str]]:
@@ -162,10 +217,16 @@ def generate_all(
     if replacements is None:
         replacements = REPLACEMENTS
     rule = _Rule(replacements)
-    generated = [
-        (target, name, rule.generate(source.read_text(encoding="utf-8"), name))
+    raw = {
+        target.relative_to(root).as_posix(): (
+            target,
+            name,
+            rule.generate(source.read_text(encoding="utf-8"), name),
+        )
         for source, target, name in pairs(root)
-    ]
+    }
+    formatted = format_texts({rel: text for rel, (_, _, text) in raw.items()})
+    generated = [(target, name, formatted[rel]) for rel, (target, name, _) in raw.items()]
     unused = [name for name in replacements if name not in rule.used]
     if unused:
         where = ", ".join(f"{src_dir}/" for src_dir, _ in DIRS)
@@ -263,11 +324,16 @@ class BuildPyWithUnasync(_build_py):  # type: ignore[misc]
         written = []
         # Only this tree is here, so a rule used only by the tests is no error.
         rule = _Rule(REPLACEMENTS)
+        texts = {}
         for source in sorted(base.rglob("*.py")):
-            target = build_root / dst_dir / source.relative_to(base)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            rel = f"{dst_dir}/{source.relative_to(base).as_posix()}"
             name = f"{src_dir}/{source.relative_to(base).as_posix()}"
-            target.write_text(rule.generate(source.read_text(encoding="utf-8"), name), "utf-8")
+            texts[rel] = rule.generate(source.read_text(encoding="utf-8"), name)
+        # Formatted as in the repository where ruff is installed; the same code otherwise.
+        for rel, text in format_texts(texts, required=False).items():
+            target = build_root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, "utf-8")
             written.append(str(target))
         if written:
             self.announce(f"unasync: wrote {len(written)} files into {dst_dir}", level=logging.INFO)

@@ -84,8 +84,7 @@ def resolve_api_key(api_key: str | None) -> str:
         raise TypeError(f"api_key must be a str, not {type(api_key).__name__}")
     if not api_key or not api_key.isascii() or not api_key.isprintable() or " " in api_key:
         raise ValueError(
-            f"{source} must be a non-empty string of printable ASCII characters "
-            "without whitespace"
+            f"{source} must be a non-empty string of printable ASCII characters without whitespace"
         )
     return api_key
 
@@ -105,9 +104,7 @@ def resolve_base_url(base_url: str | None) -> str:
         raise TypeError(f"base_url must be a str, not {type(base_url).__name__}")
     shown = redact_url(base_url)
     if not base_url.isprintable() or any(c.isspace() for c in base_url):
-        raise ValueError(
-            f"base_url must not hold whitespace or control characters, got {shown!r}"
-        )
+        raise ValueError(f"base_url must not hold whitespace or control characters, got {shown!r}")
     if "?" in base_url or "#" in base_url:
         raise ValueError(f"base_url must not hold a query or a fragment, got {shown!r}")
     parts = urlsplit(base_url)
@@ -184,6 +181,7 @@ def attempt_seconds(timeout: httpx.Timeout) -> float | None:
 
 
 _now = time.monotonic
+
 
 class _AttemptEnd(threading.local):
     """Per thread: when the blocking attempt under way must end (``_now()`` time).

@@ -240,12 +240,16 @@ def test_capped_stream_passes_the_capped_timeouts_on(monkeypatch: pytest.MonkeyP
         def write(self, buffer: bytes, timeout: float | None = None) -> None:
             seen.append(("write", timeout))
 
-        def start_tls(self, context: Any, hostname: Any = None, timeout: float | None = None) -> Any:
+        def start_tls(
+            self, context: Any, hostname: Any = None, timeout: float | None = None
+        ) -> Any:
             seen.append(("tls", timeout))
             return self
 
     class Backend:
-        def connect_tcp(self, host: str, port: int, timeout: float | None = None, *rest: Any) -> Any:
+        def connect_tcp(
+            self, host: str, port: int, timeout: float | None = None, *rest: Any
+        ) -> Any:
             seen.append(("connect", timeout))
             return Stream()
 
@@ -276,4 +280,7 @@ def test_errors_name_the_attempts_made() -> None:
     refused = transport_error(httpx.ConnectError("refused"), "GET", "/x", 1)
     assert str(refused) == "GET /x: could not connect to the service (refused) (1 attempt)"
     whole = attempt_timeout_error("GET", "/x", 1.5, 2)
-    assert str(whole) == "GET /x: timed out: the attempt took longer than its 1.5 s timeout (2 attempts)"
+    assert (
+        str(whole)
+        == "GET /x: timed out: the attempt took longer than its 1.5 s timeout (2 attempts)"
+    )

@@ -28,9 +28,12 @@ def _sync_client(emu: Emulator, http: httpx.Client) -> Leap0Client:
 
 def test_100_concurrent_creates_async_give_one_credential(leap0_emulator: Emulator) -> None:
     async def main() -> list[object]:
-        async with httpx.AsyncClient(limits=LIMITS) as http, AsyncLeap0Client(
-            api_key=leap0_emulator.api_key, base_url=leap0_emulator.base_url, http_client=http
-        ) as client:
+        async with (
+            httpx.AsyncClient(limits=LIMITS) as http,
+            AsyncLeap0Client(
+                api_key=leap0_emulator.api_key, base_url=leap0_emulator.base_url, http_client=http
+            ) as client,
+        ):
             sandbox = await client.sandboxes.create()
             return await asyncio.gather(
                 *(client.ssh.create_access(sandbox) for _ in range(100)), return_exceptions=True
@@ -71,10 +74,7 @@ def test_20_concurrent_regenerations_leave_one_returned_password_valid_async(
             await sandbox.ssh.create_access()
             renewed = await asyncio.gather(*(sandbox.ssh.regenerate_access() for _ in range(20)))
             checks = await asyncio.gather(
-                *(
-                    sandbox.ssh.validate_access(access_id=a.id, password=a.password)
-                    for a in renewed
-                )
+                *(sandbox.ssh.validate_access(access_id=a.id, password=a.password) for a in renewed)
             )
             return list(renewed), [c.valid for c in checks]
 

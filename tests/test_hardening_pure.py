@@ -67,7 +67,9 @@ def test_empty_query_or_fragment_is_refused(url: str) -> None:
         resolve_base_url(url.replace("h", "127.0.0.1"))
 
 
-@pytest.mark.parametrize("char", ["\t", "\n", "\r", " ", "\x00", "\x1b", "\x7f", "\u00a0", "\u2028"])
+@pytest.mark.parametrize(
+    "char", ["\t", "\n", "\r", " ", "\x00", "\x1b", "\x7f", "\u00a0", "\u2028"]
+)
 @pytest.mark.parametrize("where", ["start", "host", "path", "end"])
 def test_whitespace_and_control_characters_are_refused_anywhere(char: str, where: str) -> None:
     url = {
@@ -114,7 +116,10 @@ def test_keys_that_cannot_go_in_a_header_are_refused_without_showing_them(key: s
 
 
 def test_encode_json_is_compact_utf8() -> None:
-    assert encode_json({"id": "a", "password": "p\u00e4ss"}) == '{"id":"a","password":"p\u00e4ss"}'.encode()
+    assert (
+        encode_json({"id": "a", "password": "p\u00e4ss"})
+        == '{"id":"a","password":"p\u00e4ss"}'.encode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -160,7 +165,9 @@ def test_statuses_after_which_the_service_may_have_acted(status: int, acted: boo
 # --- answers nested too deeply --------------------------------------------------------
 
 
-@pytest.mark.parametrize("content", [b"[" * 100_000, b'{"a":' * 100_000, b"[" * 100_000 + b"]" * 100_000])
+@pytest.mark.parametrize(
+    "content", [b"[" * 100_000, b'{"a":' * 100_000, b"[" * 100_000 + b"]" * 100_000]
+)
 def test_json_nested_too_deeply_is_a_response_error(content: bytes) -> None:
     with pytest.raises(Leap0ResponseError, match="nested too deeply") as info:
         decode_json(content, 200)
@@ -186,7 +193,9 @@ def test_error_answer_nested_too_deeply_keeps_its_raw_text() -> None:
         (httpx.Timeout(5.0, read=None), None),
     ],
 )
-def test_attempt_seconds_is_the_largest_limit(timeout: httpx.Timeout, seconds: float | None) -> None:
+def test_attempt_seconds_is_the_largest_limit(
+    timeout: httpx.Timeout, seconds: float | None
+) -> None:
     assert attempt_seconds(timeout) == seconds
 
 

@@ -29,7 +29,9 @@ class WithId:
 ids = st.one_of(
     st.text(),
     st.text(alphabet=ID_CHARS, min_size=0, max_size=140),
-    st.sampled_from([".", "..", "...", "a/b", "%2e%2e", "a%2Fb", "a?b", "a#b", "x" * 128, "x" * 129]),
+    st.sampled_from(
+        [".", "..", "...", "a/b", "%2e%2e", "a%2Fb", "a?b", "a#b", "x" * 128, "x" * 129]
+    ),
 )
 values = st.one_of(
     ids,
@@ -90,7 +92,10 @@ def _sync_calls(value: Any, access_id: Any, seen: list[bytes]) -> list[tuple[str
 async def _async_calls(value: Any, access_id: Any, seen: list[bytes]) -> list[tuple[str, object]]:
     outcomes: list[tuple[str, object]] = []
     http = httpx.AsyncClient(transport=httpx.MockTransport(_handler(seen)))
-    async with http, AsyncLeap0Client(api_key="k", base_url="https://h.test", http_client=http) as c:
+    async with (
+        http,
+        AsyncLeap0Client(api_key="k", base_url="https://h.test", http_client=http) as c,
+    ):
         for name, make in [
             ("create", lambda: c.ssh.create_access(value)),
             ("delete", lambda: c.ssh.delete_access(value)),

@@ -164,10 +164,7 @@ class AsyncHttpxTransport:
         self._closed = False
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(base_url={self.base_url!r}, "
-            f"max_retries={self.max_retries})"
-        )
+        return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
 
     async def request(
         self,
@@ -227,7 +224,10 @@ class AsyncHttpxTransport:
                 if debug:
                     logger.debug(
                         "leap0 %s %s attempt %d failed: %s%s",
-                        method, path, attempt, type(error).__name__,
+                        method,
+                        path,
+                        attempt,
+                        type(error).__name__,
                         "" if retry else " (not retried)",
                     )
                 if not retry:
@@ -268,7 +268,9 @@ class AsyncHttpxTransport:
                 if debug:
                     logger.debug(
                         "leap0 %s %s: Retry-After %gs is longer than a retry waits (not retried)",
-                        method, path, retry_after,
+                        method,
+                        path,
+                        retry_after,
                     )
             raise api_error(
                 status,
@@ -314,7 +316,11 @@ class AsyncHttpxTransport:
         if debug:
             logger.debug(
                 "leap0 %s %s retry %d of %d in %.2fs",
-                method, path, attempt, self.max_retries, delay,
+                method,
+                path,
+                attempt,
+                self.max_retries,
+                delay,
             )
         await async_sleep(delay)
 

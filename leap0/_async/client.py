@@ -117,4 +117,3 @@ class AsyncLeap0Client:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-

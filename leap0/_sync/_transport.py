@@ -166,10 +166,7 @@ class HttpxTransport:
         self._closed = False
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(base_url={self.base_url!r}, "
-            f"max_retries={self.max_retries})"
-        )
+        return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
 
     def request(
         self,
@@ -229,7 +226,10 @@ class HttpxTransport:
                 if debug:
                     logger.debug(
                         "leap0 %s %s attempt %d failed: %s%s",
-                        method, path, attempt, type(error).__name__,
+                        method,
+                        path,
+                        attempt,
+                        type(error).__name__,
                         "" if retry else " (not retried)",
                     )
                 if not retry:
@@ -270,7 +270,9 @@ class HttpxTransport:
                 if debug:
                     logger.debug(
                         "leap0 %s %s: Retry-After %gs is longer than a retry waits (not retried)",
-                        method, path, retry_after,
+                        method,
+                        path,
+                        retry_after,
                     )
             raise api_error(
                 status,
@@ -316,7 +318,11 @@ class HttpxTransport:
         if debug:
             logger.debug(
                 "leap0 %s %s retry %d of %d in %.2fs",
-                method, path, attempt, self.max_retries, delay,
+                method,
+                path,
+                attempt,
+                self.max_retries,
+                delay,
             )
         sync_sleep(delay)
 

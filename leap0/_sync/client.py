@@ -119,4 +119,3 @@ class Leap0Client:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-

@@ -41,9 +41,7 @@ class SandboxSsh:
         self, http_timeout: float | None = None, *, access_id: str | None = None
     ) -> None:
         """Revoke this sandbox's SSH access (see :meth:`SshClient.delete_access`)."""
-        self._ssh.delete_access(
-            self.sandbox_id, http_timeout=http_timeout, access_id=access_id
-        )
+        self._ssh.delete_access(self.sandbox_id, http_timeout=http_timeout, access_id=access_id)
 
     def validate_access(
         self, *, access_id: str, password: str, http_timeout: float | None = None

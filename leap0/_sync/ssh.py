@@ -67,9 +67,7 @@ class SshClient:
                 exc.message = f"{exc.message} ({_ssh_api.mismatch_hint(self._ssh_api)})"
             raise
 
-    def create_access(
-        self, sandbox: SandboxRef, http_timeout: float | None = None
-    ) -> SshAccess:
+    def create_access(self, sandbox: SandboxRef, http_timeout: float | None = None) -> SshAccess:
         """Generate SSH credentials for a sandbox.
 
         Returns an access ID (used as the SSH username), a password, and the

@@ -99,7 +99,12 @@ async def test_timeout_accepts_seconds_and_httpx_timeout(httpx_mock: HTTPXMock) 
         await client.ssh.regenerate_access(SANDBOX_ID)
     first, second = httpx_mock.get_requests()
     assert first.extensions["timeout"]["read"] == 3.0
-    assert second.extensions["timeout"] == {"connect": 2.0, "read": 10.0, "write": 10.0, "pool": 10.0}
+    assert second.extensions["timeout"] == {
+        "connect": 2.0,
+        "read": 10.0,
+        "write": 10.0,
+        "pool": 10.0,
+    }
 
 
 @pytest.mark.parametrize(("value", "error"), [(-1, ValueError), ("3", TypeError), (0, ValueError)])
@@ -108,7 +113,9 @@ async def test_bad_timeout_is_refused(value: object, error: type) -> None:
         AsyncLeap0Client(api_key=API_KEY, timeout=value)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("value", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    ("value", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError)]
+)
 async def test_bad_max_retries_is_refused(value: object, error: type) -> None:
     with pytest.raises(error):
         AsyncLeap0Client(api_key=API_KEY, max_retries=value)  # type: ignore[arg-type]
@@ -183,4 +190,3 @@ async def test_own_http_client_builds_no_connections_until_its_first_request(
         assert http_client._transport._inner is None
         await client.ssh.regenerate_access(SANDBOX_ID)
         assert http_client._transport._inner is not None
-

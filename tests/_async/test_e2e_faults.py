@@ -45,8 +45,11 @@ FAULTS: dict[str, tuple[Fault, type[Leap0Error], str]] = {
     "429 + Retry-After": (Fault(status=429, retry_after="2"), Leap0RateLimitError, "all"),
     "429": (Fault(status=429), Leap0RateLimitError, "all"),
     "500": (Fault(status=500), Leap0ServerError, "none"),
-    "502": (Fault(status=502, body="<html>bad gateway</html>", content_type="text/html"),
-            Leap0ServerError, "idempotent"),
+    "502": (
+        Fault(status=502, body="<html>bad gateway</html>", content_type="text/html"),
+        Leap0ServerError,
+        "idempotent",
+    ),
     "503": (Fault(status=503), Leap0ServerError, "idempotent"),
     "504": (Fault(status=504, body=""), Leap0ServerError, "idempotent"),
 }

@@ -33,7 +33,11 @@ IDEMPOTENT = {"create": False, "delete": True, "validate": True, "regenerate": T
 
 # fault -> (how to register it, error when it persists, retried for: "all" | "idempotent" | "none")
 FAULTS: dict[str, tuple[dict[str, Any], type[Leap0Error], str]] = {
-    "connection refused": ({"exception": httpx.ConnectError("refused")}, Leap0ConnectionError, "all"),
+    "connection refused": (
+        {"exception": httpx.ConnectError("refused")},
+        Leap0ConnectionError,
+        "all",
+    ),
     "pool timeout": ({"exception": httpx.PoolTimeout("no connection")}, Leap0TimeoutError, "all"),
     "dropped mid-response": (
         {"exception": httpx.RemoteProtocolError("peer closed connection")},
@@ -41,8 +45,16 @@ FAULTS: dict[str, tuple[dict[str, Any], type[Leap0Error], str]] = {
         "idempotent",
     ),
     "read error": ({"exception": httpx.ReadError("reset")}, Leap0ConnectionError, "idempotent"),
-    "read timeout": ({"exception": httpx.ReadTimeout("timed out")}, Leap0TimeoutError, "idempotent"),
-    "write timeout": ({"exception": httpx.WriteTimeout("timed out")}, Leap0TimeoutError, "idempotent"),
+    "read timeout": (
+        {"exception": httpx.ReadTimeout("timed out")},
+        Leap0TimeoutError,
+        "idempotent",
+    ),
+    "write timeout": (
+        {"exception": httpx.WriteTimeout("timed out")},
+        Leap0TimeoutError,
+        "idempotent",
+    ),
     "408": ({"status_code": 408, "json": {"message": "timeout"}}, Leap0APIError, "idempotent"),
     "429 + Retry-After": (
         {"status_code": 429, "json": {"message": "slow"}, "headers": {"Retry-After": "3"}},
@@ -51,7 +63,11 @@ FAULTS: dict[str, tuple[dict[str, Any], type[Leap0Error], str]] = {
     ),
     "429": ({"status_code": 429, "json": {"message": "slow"}}, Leap0RateLimitError, "all"),
     "500": ({"status_code": 500, "json": {"message": "boom"}}, Leap0ServerError, "none"),
-    "502": ({"status_code": 502, "text": "<html>bad gateway</html>"}, Leap0ServerError, "idempotent"),
+    "502": (
+        {"status_code": 502, "text": "<html>bad gateway</html>"},
+        Leap0ServerError,
+        "idempotent",
+    ),
     "503": ({"status_code": 503, "json": {"message": "busy"}}, Leap0ServerError, "idempotent"),
     "504": ({"status_code": 504}, Leap0ServerError, "idempotent"),
 }
@@ -69,9 +85,7 @@ BODIES: dict[str, bytes] = {
 
 @pytest.fixture
 async def client() -> AsyncIterator[AsyncLeap0Client]:
-    async with AsyncLeap0Client(
-        api_key=API_KEY, base_url=BASE_URL, max_retries=MAX_RETRIES
-    ) as c:
+    async with AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=MAX_RETRIES) as c:
         yield c
 
 

@@ -250,7 +250,9 @@ async def test_bad_request_carries_field_errors(
 async def test_rate_limit_carries_retry_after(
     client: AsyncLeap0Client, httpx_mock: HTTPXMock
 ) -> None:
-    httpx_mock.add_response(status_code=429, json={"message": "slow down"}, headers={"Retry-After": "7"})
+    httpx_mock.add_response(
+        status_code=429, json={"message": "slow down"}, headers={"Retry-After": "7"}
+    )
     with pytest.raises(Leap0RateLimitError) as info:
         await client.ssh.regenerate_access(SANDBOX_ID)
     assert info.value.retry_after == 7.0
@@ -273,7 +275,10 @@ async def test_error_without_json_body_still_maps(
         (b"", None),
         (b'{"id": "ssh-1", ', None),
         (b"[1, 2]", None),
-        (json.dumps({k: v for k, v in access_json().items() if k != "password"}).encode(), "password"),
+        (
+            json.dumps({k: v for k, v in access_json().items() if k != "password"}).encode(),
+            "password",
+        ),
         (json.dumps(access_json(expires_at=17)).encode(), "expires_at"),
         (json.dumps(access_json(id=5)).encode(), "id"),
         (json.dumps(access_json(created_at="yesterday")).encode(), "created_at"),
@@ -313,7 +318,9 @@ async def test_wrong_sandbox_type_is_a_type_error(
     assert httpx_mock.get_requests() == []
 
 
-@pytest.mark.parametrize(("access_id", "error"), [("../x", ValueError), (7, TypeError), ("", ValueError)])
+@pytest.mark.parametrize(
+    ("access_id", "error"), [("../x", ValueError), (7, TypeError), ("", ValueError)]
+)
 async def test_bad_access_id_is_rejected_before_any_request(
     client: AsyncLeap0Client, httpx_mock: HTTPXMock, access_id: object, error: type[Exception]
 ) -> None:
@@ -347,7 +354,12 @@ async def test_http_timeout_applies_to_that_call_only(
 
     first, second = httpx_mock.get_requests()
     assert first.extensions["timeout"] == {"connect": 1.5, "read": 1.5, "write": 1.5, "pool": 1.5}
-    assert second.extensions["timeout"] == {"connect": 5.0, "read": 30.0, "write": 30.0, "pool": 30.0}
+    assert second.extensions["timeout"] == {
+        "connect": 5.0,
+        "read": 30.0,
+        "write": 30.0,
+        "pool": 30.0,
+    }
 
 
 async def _call(client: AsyncLeap0Client, method: str, sandbox: str = SANDBOX_ID) -> object:

@@ -264,9 +264,12 @@ async def test_certificates_that_cannot_be_loaded_are_a_connection_error(
 
 
 async def test_own_http_client_is_used_as_is_with_an_http_base_url() -> None:
-    async with httpx.AsyncClient() as http_client, AsyncLeap0Client(
-        api_key=API_KEY, base_url="http://127.0.0.1:9", http_client=http_client
-    ) as client:
+    async with (
+        httpx.AsyncClient() as http_client,
+        AsyncLeap0Client(
+            api_key=API_KEY, base_url="http://127.0.0.1:9", http_client=http_client
+        ) as client,
+    ):
         assert client.transport._client is http_client  # type: ignore[attr-defined]
         assert http_client.trust_env
 
@@ -381,9 +384,10 @@ async def test_uncompressed_answers_are_asked_for_with_a_client_handed_in_too(
     httpx_mock: HTTPXMock,
 ) -> None:
     httpx_mock.add_response(json=VALID)
-    async with httpx.AsyncClient() as http_client, AsyncLeap0Client(
-        api_key=API_KEY, base_url=BASE_URL, http_client=http_client
-    ) as client:
+    async with (
+        httpx.AsyncClient() as http_client,
+        AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL, http_client=http_client) as client,
+    ):
         await _validate(client)
     request = httpx_mock.get_request()
     assert request is not None
@@ -610,9 +614,7 @@ async def test_attempt_timeout_says_how_many_attempts_were_made(
 # --- Retry-After -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("status", "error"), [(429, Leap0RateLimitError), (503, Leap0ServerError)]
-)
+@pytest.mark.parametrize(("status", "error"), [(429, Leap0RateLimitError), (503, Leap0ServerError)])
 @pytest.mark.parametrize("retry_after", ["999999", "60.5", "Fri, 01 Jan 2100 00:00:00 GMT"])
 async def test_retry_after_longer_than_a_retry_waits_is_raised_at_once(
     client: AsyncLeap0Client,
@@ -793,7 +795,7 @@ async def test_unsendable_password_is_refused_before_sending_without_showing_it(
 async def test_any_printable_password_is_sent(
     client: AsyncLeap0Client, httpx_mock: HTTPXMock
 ) -> None:
-    password = "p\u00e4ss w\u00f6rd \U0001f511\t\"\\\x00"
+    password = 'p\u00e4ss w\u00f6rd \U0001f511\t"\\\x00'
     httpx_mock.add_response(json=VALID)
     await client.ssh.validate_access(SANDBOX_ID, access_id=ACCESS_ID, password=password)
     request = httpx_mock.get_request()

@@ -66,9 +66,7 @@ def test_repr_never_shows_the_key() -> None:
 def test_injected_http_client_is_used_and_left_open(httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(json=access_json())
     with httpx.Client(headers={"X-Team": "blue"}) as http_client:
-        with Leap0Client(
-            api_key=API_KEY, base_url=BASE_URL, http_client=http_client
-        ) as client:
+        with Leap0Client(api_key=API_KEY, base_url=BASE_URL, http_client=http_client) as client:
             client.ssh.regenerate_access(SANDBOX_ID)
         assert not http_client.is_closed
         request = httpx_mock.get_request()
@@ -101,7 +99,12 @@ def test_timeout_accepts_seconds_and_httpx_timeout(httpx_mock: HTTPXMock) -> Non
         client.ssh.regenerate_access(SANDBOX_ID)
     first, second = httpx_mock.get_requests()
     assert first.extensions["timeout"]["read"] == 3.0
-    assert second.extensions["timeout"] == {"connect": 2.0, "read": 10.0, "write": 10.0, "pool": 10.0}
+    assert second.extensions["timeout"] == {
+        "connect": 2.0,
+        "read": 10.0,
+        "write": 10.0,
+        "pool": 10.0,
+    }
 
 
 @pytest.mark.parametrize(("value", "error"), [(-1, ValueError), ("3", TypeError), (0, ValueError)])
@@ -110,7 +113,9 @@ def test_bad_timeout_is_refused(value: object, error: type) -> None:
         Leap0Client(api_key=API_KEY, timeout=value)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("value", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    ("value", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError)]
+)
 def test_bad_max_retries_is_refused(value: object, error: type) -> None:
     with pytest.raises(error):
         Leap0Client(api_key=API_KEY, max_retries=value)  # type: ignore[arg-type]
@@ -185,4 +190,3 @@ def test_own_http_client_builds_no_connections_until_its_first_request(
         assert http_client._transport._inner is None
         client.ssh.regenerate_access(SANDBOX_ID)
         assert http_client._transport._inner is not None
-

@@ -66,9 +66,7 @@ def test_every_ssh_method_end_to_end(client: Leap0Client) -> None:
     assert (old.valid, new.valid) == (False, True)
 
     client.ssh.delete_access(sandbox)
-    gone = client.ssh.validate_access(
-        sandbox, access_id=renewed.id, password=renewed.password
-    )
+    gone = client.ssh.validate_access(sandbox, access_id=renewed.id, password=renewed.password)
     assert gone.valid is False
     with pytest.raises(Leap0NotFoundError):
         client.ssh.regenerate_access(sandbox)
@@ -105,9 +103,7 @@ def test_wrong_api_key_is_401(leap0_emulator: Emulator) -> None:
     assert "not-the-key" not in str(info.value)
 
 
-def test_expiry_on_the_emulators_clock(
-    client: Leap0Client, leap0_emulator: Emulator
-) -> None:
+def test_expiry_on_the_emulators_clock(client: Leap0Client, leap0_emulator: Emulator) -> None:
     sandbox = client.sandboxes.create(timeout=28800)
     access = sandbox.ssh.create_access()  # a 1-hour lifetime
     assert (sandbox.ssh.validate_access(access_id=access.id, password=access.password)).valid
@@ -120,9 +116,7 @@ def test_expiry_on_the_emulators_clock(
     # Regenerating resets the expiry, from the emulator's time.
     renewed = sandbox.ssh.regenerate_access()
     assert renewed.expires_at - access.expires_at >= timedelta(seconds=3600)
-    assert (
-        sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)
-    ).valid
+    assert (sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)).valid
     assert _login(renewed) == "hi\n"
 
 
@@ -135,9 +129,7 @@ def test_a_sandbox_stops_at_its_timeout_on_the_emulators_clock(
     leap0_emulator.advance(61)
     assert (sandbox.refresh()).state == "stopped"
     assert [s.state for s in client.sandboxes.list(state="stopped")] == ["stopped"]
-    assert not (
-        sandbox.ssh.validate_access(access_id=access.id, password=access.password)
-    ).valid
+    assert not (sandbox.ssh.validate_access(access_id=access.id, password=access.password)).valid
     with pytest.raises(SshLoginRefused):
         _login(access)
     with pytest.raises(Leap0ConflictError):

@@ -47,8 +47,11 @@ FAULTS: dict[str, tuple[Fault, type[Leap0Error], str]] = {
     "429 + Retry-After": (Fault(status=429, retry_after="2"), Leap0RateLimitError, "all"),
     "429": (Fault(status=429), Leap0RateLimitError, "all"),
     "500": (Fault(status=500), Leap0ServerError, "none"),
-    "502": (Fault(status=502, body="<html>bad gateway</html>", content_type="text/html"),
-            Leap0ServerError, "idempotent"),
+    "502": (
+        Fault(status=502, body="<html>bad gateway</html>", content_type="text/html"),
+        Leap0ServerError,
+        "idempotent",
+    ),
     "503": (Fault(status=503), Leap0ServerError, "idempotent"),
     "504": (Fault(status=504, body=""), Leap0ServerError, "idempotent"),
 }
@@ -82,9 +85,7 @@ def _prepare(client: Leap0Client, method: str) -> tuple[str, str, str, str]:
     return sandbox.id, access_id, password, f"/v1/sandbox/{sandbox.id}/ssh/{leaf}"
 
 
-def _call(
-    client: Leap0Client, method: str, sandbox_id: str, access_id: str, password: str
-) -> Any:
+def _call(client: Leap0Client, method: str, sandbox_id: str, access_id: str, password: str) -> Any:
     if method == "create":
         return client.ssh.create_access(sandbox_id, http_timeout=CALL_TIMEOUT)
     if method == "delete":
@@ -166,9 +167,7 @@ def test_read_timeout_on_create_access_makes_exactly_one_request(
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_connection_refused_is_retried_for_every_method(
-    sleeps: list[float], method: str
-) -> None:
+def test_connection_refused_is_retried_for_every_method(sleeps: list[float], method: str) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

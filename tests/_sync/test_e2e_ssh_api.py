@@ -50,9 +50,7 @@ def _pair(emu: Emulator, service: str, sdk: SshApi) -> Iterator[Leap0Client]:
 
 
 @pytest.fixture(params=["single", "per-credential"])
-def matched(
-    request: pytest.FixtureRequest, leap0_emulator: Emulator
-) -> Iterator[Leap0Client]:
+def matched(request: pytest.FixtureRequest, leap0_emulator: Emulator) -> Iterator[Leap0Client]:
     with _pair(leap0_emulator, request.param, request.param) as client:
         yield client
 

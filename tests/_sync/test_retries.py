@@ -35,7 +35,11 @@ IDEMPOTENT = {"create": False, "delete": True, "validate": True, "regenerate": T
 
 # fault -> (how to register it, error when it persists, retried for: "all" | "idempotent" | "none")
 FAULTS: dict[str, tuple[dict[str, Any], type[Leap0Error], str]] = {
-    "connection refused": ({"exception": httpx.ConnectError("refused")}, Leap0ConnectionError, "all"),
+    "connection refused": (
+        {"exception": httpx.ConnectError("refused")},
+        Leap0ConnectionError,
+        "all",
+    ),
     "pool timeout": ({"exception": httpx.PoolTimeout("no connection")}, Leap0TimeoutError, "all"),
     "dropped mid-response": (
         {"exception": httpx.RemoteProtocolError("peer closed connection")},
@@ -43,8 +47,16 @@ FAULTS: dict[str, tuple[dict[str, Any], type[Leap0Error], str]] = {
         "idempotent",
     ),
     "read error": ({"exception": httpx.ReadError("reset")}, Leap0ConnectionError, "idempotent"),
-    "read timeout": ({"exception": httpx.ReadTimeout("timed out")}, Leap0TimeoutError, "idempotent"),
-    "write timeout": ({"exception": httpx.WriteTimeout("timed out")}, Leap0TimeoutError, "idempotent"),
+    "read timeout": (
+        {"exception": httpx.ReadTimeout("timed out")},
+        Leap0TimeoutError,
+        "idempotent",
+    ),
+    "write timeout": (
+        {"exception": httpx.WriteTimeout("timed out")},
+        Leap0TimeoutError,
+        "idempotent",
+    ),
     "408": ({"status_code": 408, "json": {"message": "timeout"}}, Leap0APIError, "idempotent"),
     "429 + Retry-After": (
         {"status_code": 429, "json": {"message": "slow"}, "headers": {"Retry-After": "3"}},
@@ -53,7 +65,11 @@ FAULTS: dict[str, tuple[dict[str, Any], type[Leap0Error], str]] = {
     ),
     "429": ({"status_code": 429, "json": {"message": "slow"}}, Leap0RateLimitError, "all"),
     "500": ({"status_code": 500, "json": {"message": "boom"}}, Leap0ServerError, "none"),
-    "502": ({"status_code": 502, "text": "<html>bad gateway</html>"}, Leap0ServerError, "idempotent"),
+    "502": (
+        {"status_code": 502, "text": "<html>bad gateway</html>"},
+        Leap0ServerError,
+        "idempotent",
+    ),
     "503": ({"status_code": 503, "json": {"message": "busy"}}, Leap0ServerError, "idempotent"),
     "504": ({"status_code": 504}, Leap0ServerError, "idempotent"),
 }
@@ -71,9 +87,7 @@ BODIES: dict[str, bytes] = {
 
 @pytest.fixture
 def client() -> Iterator[Leap0Client]:
-    with Leap0Client(
-        api_key=API_KEY, base_url=BASE_URL, max_retries=MAX_RETRIES
-    ) as c:
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=MAX_RETRIES) as c:
         yield c
 
 
@@ -182,9 +196,7 @@ def test_create_access_read_timeout_is_attempted_once_even_with_many_retries(
     assert len(httpx_mock.get_requests()) == 1
 
 
-def test_max_retries_zero_makes_one_attempt(
-    httpx_mock: HTTPXMock, sleeps: list[float]
-) -> None:
+def test_max_retries_zero_makes_one_attempt(httpx_mock: HTTPXMock, sleeps: list[float]) -> None:
     httpx_mock.add_response(status_code=503, is_reusable=True)
     with Leap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as client:
         with pytest.raises(Leap0ServerError):
@@ -192,9 +204,7 @@ def test_max_retries_zero_makes_one_attempt(
     assert len(httpx_mock.get_requests()) == 1
 
 
-def test_backoff_grows(
-    client: Leap0Client, httpx_mock: HTTPXMock, sleeps: list[float]
-) -> None:
+def test_backoff_grows(client: Leap0Client, httpx_mock: HTTPXMock, sleeps: list[float]) -> None:
     httpx_mock.add_response(status_code=503, is_reusable=True)
     with pytest.raises(Leap0ServerError):
         client.ssh.regenerate_access(SANDBOX_ID)

@@ -49,9 +49,7 @@ def test_create_sends_defaults_and_returns_a_handle(
     assert sandbox.ssh.sandbox_id == SANDBOX_ID
 
 
-def test_create_sends_every_given_field(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
+def test_create_sends_every_given_field(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(method="POST", status_code=201, json=sandbox_json(vcpu=2))
     client.sandboxes.create(
         template_name="my-template",
@@ -99,9 +97,7 @@ def test_create_checks_limits_before_sending(
     assert httpx_mock.get_requests() == []
 
 
-def test_create_beyond_the_limit_is_a_conflict(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
+def test_create_beyond_the_limit_is_a_conflict(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(status_code=409, json={"message": "sandbox limit reached"})
     with pytest.raises(Leap0ConflictError, match="sandbox limit reached"):
         client.sandboxes.create()
@@ -145,9 +141,7 @@ def test_get_unknown_is_not_found(client: Leap0Client, httpx_mock: HTTPXMock) ->
         client.sandboxes.get(SANDBOX_ID)
 
 
-def test_list_sends_query_and_parses_page(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
+def test_list_sends_query_and_parses_page(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         json={
             "items": [

@@ -40,9 +40,7 @@ def test_secrets_never_leak(
         passwords.append(access.password)
         returned.append(access)
         expect_error(lambda: sandbox.ssh.create_access())  # 409
-        returned.append(
-            sandbox.ssh.validate_access(access_id=access.id, password=access.password)
-        )
+        returned.append(sandbox.ssh.validate_access(access_id=access.id, password=access.password))
         returned.append(sandbox.ssh.validate_access(access_id=access.id, password="nope"))
         renewed = sandbox.ssh.regenerate_access()
         passwords.append(renewed.password)

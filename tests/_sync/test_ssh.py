@@ -56,9 +56,7 @@ def _assert_common_headers(request: httpx.Request) -> None:
     assert request.headers["user-agent"].startswith("leap0-python/")
 
 
-def test_create_access_request_and_result(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
+def test_create_access_request_and_result(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(method="POST", url=ACCESS, status_code=201, json=access_json())
 
     access = client.ssh.create_access(SANDBOX_ID)
@@ -90,9 +88,7 @@ def test_delete_access_sends_delete_and_returns_none(
     _assert_common_headers(request)
 
 
-def test_validate_access_sends_the_pair(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
+def test_validate_access_sends_the_pair(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         method="POST", url=VALIDATE, json={"valid": True, "sandbox_id": SANDBOX_ID}
     )
@@ -154,9 +150,7 @@ def test_sandbox_object_is_accepted_wherever_an_id_is(
     assert access.sandbox_id == SANDBOX_ID
 
 
-def test_bound_ssh_of_a_sandbox_handle(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
+def test_bound_ssh_of_a_sandbox_handle(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         method="POST", url=url("/v1/sandbox/"), status_code=201, json=sandbox_json()
     )
@@ -236,9 +230,7 @@ def test_error_status_maps_to_its_class(
     assert str(status) in str(exc) and "req_42" in str(exc)
 
 
-def test_bad_request_carries_field_errors(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
+def test_bad_request_carries_field_errors(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         status_code=400,
         json={"message": "Invalid request", "errors": [{"field": "id", "error": "required"}]},
@@ -249,18 +241,16 @@ def test_bad_request_carries_field_errors(
     assert "id: required" in str(info.value)
 
 
-def test_rate_limit_carries_retry_after(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
-    httpx_mock.add_response(status_code=429, json={"message": "slow down"}, headers={"Retry-After": "7"})
+def test_rate_limit_carries_retry_after(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        status_code=429, json={"message": "slow down"}, headers={"Retry-After": "7"}
+    )
     with pytest.raises(Leap0RateLimitError) as info:
         client.ssh.regenerate_access(SANDBOX_ID)
     assert info.value.retry_after == 7.0
 
 
-def test_error_without_json_body_still_maps(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
+def test_error_without_json_body_still_maps(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(status_code=502, text="<html>Bad gateway</html>")
     with pytest.raises(Leap0ServerError) as info:
         client.ssh.create_access(SANDBOX_ID)
@@ -275,7 +265,10 @@ def test_error_without_json_body_still_maps(
         (b"", None),
         (b'{"id": "ssh-1", ', None),
         (b"[1, 2]", None),
-        (json.dumps({k: v for k, v in access_json().items() if k != "password"}).encode(), "password"),
+        (
+            json.dumps({k: v for k, v in access_json().items() if k != "password"}).encode(),
+            "password",
+        ),
         (json.dumps(access_json(expires_at=17)).encode(), "expires_at"),
         (json.dumps(access_json(id=5)).encode(), "id"),
         (json.dumps(access_json(created_at="yesterday")).encode(), "created_at"),
@@ -315,7 +308,9 @@ def test_wrong_sandbox_type_is_a_type_error(
     assert httpx_mock.get_requests() == []
 
 
-@pytest.mark.parametrize(("access_id", "error"), [("../x", ValueError), (7, TypeError), ("", ValueError)])
+@pytest.mark.parametrize(
+    ("access_id", "error"), [("../x", ValueError), (7, TypeError), ("", ValueError)]
+)
 def test_bad_access_id_is_rejected_before_any_request(
     client: Leap0Client, httpx_mock: HTTPXMock, access_id: object, error: type[Exception]
 ) -> None:
@@ -338,9 +333,7 @@ def test_password_must_be_a_string(client: Leap0Client, httpx_mock: HTTPXMock) -
     assert httpx_mock.get_requests() == []
 
 
-def test_http_timeout_applies_to_that_call_only(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
+def test_http_timeout_applies_to_that_call_only(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(method="POST", url=REGEN, json=access_json())
     httpx_mock.add_response(method="POST", url=REGEN, json=access_json())
 
@@ -349,7 +342,12 @@ def test_http_timeout_applies_to_that_call_only(
 
     first, second = httpx_mock.get_requests()
     assert first.extensions["timeout"] == {"connect": 1.5, "read": 1.5, "write": 1.5, "pool": 1.5}
-    assert second.extensions["timeout"] == {"connect": 5.0, "read": 30.0, "write": 30.0, "pool": 30.0}
+    assert second.extensions["timeout"] == {
+        "connect": 5.0,
+        "read": 30.0,
+        "write": 30.0,
+        "pool": 30.0,
+    }
 
 
 def _call(client: Leap0Client, method: str, sandbox: str = SANDBOX_ID) -> object:

@@ -232,9 +232,7 @@ def test_single_accepts_access_id_and_does_not_send_it(
 # -- a setting that does not match the service ---------------------------------------------
 
 
-def test_405_says_which_setting_to_try(
-    single: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
+def test_405_says_which_setting_to_try(single: Leap0Client, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         method="POST",
         url=url(f"{SBX}/ssh/validate"),

@@ -52,9 +52,7 @@ def client() -> Iterator[Leap0Client]:
 
 
 def _validate(client: Leap0Client, **kwargs: Any) -> SshValidation:
-    return client.ssh.validate_access(
-        SANDBOX_ID, access_id=ACCESS_ID, password=PASSWORD, **kwargs
-    )
+    return client.ssh.validate_access(SANDBOX_ID, access_id=ACCESS_ID, password=PASSWORD, **kwargs)
 
 
 def _assert_hidden(exc: BaseException, secret: str) -> None:
@@ -243,9 +241,7 @@ def test_own_http_client_keeps_its_own_tls_context(
     with httpx.Client() as http_client:
         assert len(tls_contexts) == 1  # the client's own, made when it was built
         transport = http_client._transport
-        with Leap0Client(
-            api_key=API_KEY, base_url=BASE_URL, http_client=http_client
-        ) as client:
+        with Leap0Client(api_key=API_KEY, base_url=BASE_URL, http_client=http_client) as client:
             _validate(client)
         assert http_client._transport is transport
         assert type(transport).__module__ == "httpx"
@@ -266,9 +262,12 @@ def test_certificates_that_cannot_be_loaded_are_a_connection_error(
 
 
 def test_own_http_client_is_used_as_is_with_an_http_base_url() -> None:
-    with httpx.Client() as http_client, Leap0Client(
-        api_key=API_KEY, base_url="http://127.0.0.1:9", http_client=http_client
-    ) as client:
+    with (
+        httpx.Client() as http_client,
+        Leap0Client(
+            api_key=API_KEY, base_url="http://127.0.0.1:9", http_client=http_client
+        ) as client,
+    ):
         assert client.transport._client is http_client  # type: ignore[attr-defined]
         assert http_client.trust_env
 
@@ -344,9 +343,7 @@ def test_declared_length_over_the_limit_is_refused_before_reading(
     assert pulled == []
 
 
-def test_answer_of_exactly_the_limit_is_read(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
+def test_answer_of_exactly_the_limit_is_read(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
     body = json.dumps({**VALID, "pad": ""}).encode()
     body = body[:-2] + b" " * (MAX_ANSWER_BYTES - len(body)) + body[-2:]
     assert len(body) == MAX_ANSWER_BYTES
@@ -364,9 +361,7 @@ def test_delete_success_with_a_large_body_is_still_a_success(
     assert sum(pulled) <= MAX_ANSWER_BYTES + 1024 * 1024
 
 
-def test_compressed_answer_is_refused(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
+def test_compressed_answer_is_refused(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
     import gzip
 
     httpx_mock.add_response(
@@ -383,9 +378,10 @@ def test_uncompressed_answers_are_asked_for_with_a_client_handed_in_too(
     httpx_mock: HTTPXMock,
 ) -> None:
     httpx_mock.add_response(json=VALID)
-    with httpx.Client() as http_client, Leap0Client(
-        api_key=API_KEY, base_url=BASE_URL, http_client=http_client
-    ) as client:
+    with (
+        httpx.Client() as http_client,
+        Leap0Client(api_key=API_KEY, base_url=BASE_URL, http_client=http_client) as client,
+    ):
         _validate(client)
     request = httpx_mock.get_request()
     assert request is not None
@@ -418,9 +414,7 @@ def test_answer_dripped_a_byte_at_a_time_is_cut_at_the_timeout(
 ) -> None:
     monkeypatch.setattr(config, "_now", FakeClock(0.25), raising=False)
     httpx_mock.add_callback(_dripped, is_reusable=True)
-    with Leap0Client(
-        api_key=API_KEY, base_url=BASE_URL, timeout=1.0, max_retries=2
-    ) as client:
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, timeout=1.0, max_retries=2) as client:
         with pytest.raises(Leap0TimeoutError, match="took longer than its 1 s timeout"):
             _validate(client)
     # Each attempt has the whole timeout; a timed-out attempt is retried as a read timeout is.
@@ -589,9 +583,7 @@ def test_timeouts_and_connection_errors_say_how_many_attempts_were_made(
     assert len(httpx_mock.get_requests()) == 3
 
 
-def test_an_error_after_one_attempt_says_so(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
+def test_an_error_after_one_attempt_says_so(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_exception(httpx.ReadTimeout("timed out"))
     with pytest.raises(Leap0TimeoutError, match=r"waiting for the answer \(1 attempt\)$"):
         client.ssh.create_access(SANDBOX_ID)  # not repeated once it may have acted
@@ -602,9 +594,7 @@ def test_attempt_timeout_says_how_many_attempts_were_made(
 ) -> None:
     monkeypatch.setattr(config, "_now", FakeClock(0.25), raising=False)
     httpx_mock.add_callback(_dripped, is_reusable=True)
-    with Leap0Client(
-        api_key=API_KEY, base_url=BASE_URL, timeout=1.0, max_retries=1
-    ) as client:
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, timeout=1.0, max_retries=1) as client:
         with pytest.raises(Leap0TimeoutError, match=r"1 s timeout \(2 attempts\)$"):
             _validate(client)
 
@@ -612,9 +602,7 @@ def test_attempt_timeout_says_how_many_attempts_were_made(
 # --- Retry-After -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("status", "error"), [(429, Leap0RateLimitError), (503, Leap0ServerError)]
-)
+@pytest.mark.parametrize(("status", "error"), [(429, Leap0RateLimitError), (503, Leap0ServerError)])
 @pytest.mark.parametrize("retry_after", ["999999", "60.5", "Fri, 01 Jan 2100 00:00:00 GMT"])
 def test_retry_after_longer_than_a_retry_waits_is_raised_at_once(
     client: Leap0Client,
@@ -792,10 +780,8 @@ def test_unsendable_password_is_refused_before_sending_without_showing_it(
     assert httpx_mock.get_requests() == []
 
 
-def test_any_printable_password_is_sent(
-    client: Leap0Client, httpx_mock: HTTPXMock
-) -> None:
-    password = "p\u00e4ss w\u00f6rd \U0001f511\t\"\\\x00"
+def test_any_printable_password_is_sent(client: Leap0Client, httpx_mock: HTTPXMock) -> None:
+    password = 'p\u00e4ss w\u00f6rd \U0001f511\t"\\\x00'
     httpx_mock.add_response(json=VALID)
     client.ssh.validate_access(SANDBOX_ID, access_id=ACCESS_ID, password=password)
     request = httpx_mock.get_request()
