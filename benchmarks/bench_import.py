@@ -10,10 +10,11 @@ nothing of the emulator's extra (starlette, uvicorn, asyncssh) nor
 ``leap0.emulator`` was imported.
 
 The anchor is the official Leap0 SDK (also imported as ``leap0``), timed the
-same way after ``import httpx`` when a virtual environment holding it is named
-with ``--official-python`` (its ``bin/python``); otherwise that line is skipped.
+same way after ``import httpx``, when a virtual environment holding it exists
+(``--official-venv``, default ``/tmp/offvenv``, as for ``bench_client.py``);
+otherwise the anchor is skipped with a note.
 
-    python benchmarks/bench_import.py [--runs 25] [--official-python /path/to/venv/bin/python]
+    python benchmarks/bench_import.py [--runs 25] [--official-venv /path/to/venv]
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=25, help="timed runs")
     parser.add_argument("--warmup", type=int, default=2, help="untimed runs first")
     parser.add_argument(
-        "--official-python", default=None, help="python of a venv holding the official SDK"
+        "--official-venv",
+        default="/tmp/offvenv",
+        help="virtual environment with the official SDK ('' to skip it)",
     )
     args = parser.parse_args(argv)
 
@@ -88,10 +91,11 @@ def main(argv: list[str] | None = None) -> int:
             if i >= args.warmup:
                 times.append(float(result["seconds"]))  # type: ignore[arg-type]
         official_ms = None
-        if args.official_python and os.path.exists(args.official_python):
+        official_python = os.path.join(args.official_venv, "bin", "python")
+        if args.official_venv and os.path.exists(official_python):
             official: list[float] = []
             for i in range(args.warmup + args.runs):
-                result = one_run(OFFICIAL, cwd, OFFICIAL_FLOOR, args.official_python)
+                result = one_run(OFFICIAL, cwd, OFFICIAL_FLOOR, official_python)
                 if i >= args.warmup:
                     official.append(float(result["seconds"]))  # type: ignore[arg-type]
             official_ms = median(official) * 1e3
@@ -102,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         line += f"  official SDK over import httpx {official_ms:+.1f} ms"
         line += f"  leap0/official {leap0_ms / official_ms:.3f}"
     else:
-        line += "  (official SDK anchor skipped: no --official-python)"
+        line += f"  (official SDK anchor skipped: no venv at {args.official_venv!r})"
     print(f"{line}  budget <= +{BUDGET_MS:.0f} ms  {verdict(leap0_ms <= BUDGET_MS)}")
     print(
         f"import leap0 emulator-extra modules loaded: {', '.join(sorted(forbidden)) or 'none'}  "
