@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Literal, TypeGuard, get_args
 
-from .models import SANDBOX_STATES
-
 __all__ = [
     "DEFAULT_ORDER",
     "DEFAULT_SORT",
@@ -23,14 +21,31 @@ __all__ = [
     "MEMORY",
     "PAGE",
     "PAGE_SIZE",
+    "SANDBOX_STATES",
     "TIMEOUT",
     "VCPU",
     "IntLimit",
+    "SandboxState",
     "SortField",
     "SortOrder",
     "choice_problem",
     "is_int",
 ]
+
+SandboxState = Literal[
+    "starting",
+    "stopping",
+    "running",
+    "snapshotting",
+    "paused",
+    "unpausing",
+    "stopped",
+    "deleting",
+    "deleted",
+]
+"""The states a sandbox passes through (``SandboxInfo.state`` holds one of them as a str)."""
+
+SANDBOX_STATES: tuple[str, ...] = get_args(SandboxState)
 
 #: The template the SDK asks for when none is named (the service requires one).
 DEFAULT_TEMPLATE = "system/debian:bookworm"

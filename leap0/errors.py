@@ -31,9 +31,7 @@ request bodies (which may hold a password) are never kept.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 __all__ = [
     "FieldError",
@@ -76,9 +74,8 @@ def _restore(cls: type[Leap0Error], message: str, state: dict[str, Any]) -> Leap
     return error
 
 
-@attrs.frozen
-class FieldError:
-    """One field the service rejected in a ``400`` answer."""
+class FieldError(NamedTuple):
+    """One field the service rejected in a ``400`` answer (immutable, compared by value)."""
 
     field: str
     error: str

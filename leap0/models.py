@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Literal, get_args
 
 import attrs
+
+from ._limits import SANDBOX_STATES, SandboxState
 
 __all__ = [
     "SANDBOX_STATES",
@@ -21,21 +22,6 @@ __all__ = [
     "SshAccess",
     "SshValidation",
 ]
-
-SandboxState = Literal[
-    "starting",
-    "stopping",
-    "running",
-    "snapshotting",
-    "paused",
-    "unpausing",
-    "stopped",
-    "deleting",
-    "deleted",
-]
-"""The states a sandbox passes through (``SandboxInfo.state`` holds one of them as a str)."""
-
-SANDBOX_STATES: tuple[str, ...] = get_args(SandboxState)
 
 
 @attrs.frozen

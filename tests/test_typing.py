@@ -6,13 +6,15 @@ import typing
 
 import pytest
 
+import leap0.models
 from leap0 import AsyncSandboxesClient, SandboxesClient, SandboxState, SortField, SortOrder
 from leap0._limits import LIST_ORDERS, LIST_SORT_FIELDS
 
 
 @pytest.mark.parametrize("cls", [SandboxesClient, AsyncSandboxesClient])
 def test_list_takes_literal_types(cls: type) -> None:
-    hints = typing.get_type_hints(cls.list)
+    # The models load at the first call; name them for the hints.
+    hints = typing.get_type_hints(cls.list, localns=vars(leap0.models))
     assert hints["state"] == SandboxState | None
     assert hints["sort"] == SortField
     assert hints["order"] == SortOrder

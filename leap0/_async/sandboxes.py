@@ -5,16 +5,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from .. import _routes
 from .._convert import structure
 from .._ids import SandboxRef
-from .._limits import SortField, SortOrder
+from .._limits import SandboxState, SortField, SortOrder
 from .._requests import DEFAULT_TEMPLATE, sandbox_create_body, sandbox_list_params
 from ..errors import Leap0NotFoundError
-from ..models import SandboxInfo, SandboxPage, SandboxState, SshAccess, SshValidation
 from ._transport import AsyncTransport
 from .ssh import AsyncSshClient
+
+if TYPE_CHECKING:
+    from ..models import SandboxInfo, SandboxPage, SshAccess, SshValidation
 
 __all__ = ["AsyncSandbox", "AsyncSandboxSsh", "AsyncSandboxesClient"]
 
@@ -176,6 +179,8 @@ class AsyncSandboxesClient:
             json=body,
             timeout=http_timeout,
         )
+        from ..models import SandboxInfo  # loaded at the first call: import leap0 stays light
+
         return AsyncSandbox(structure(data, SandboxInfo), self)
 
     async def get(self, sandbox: SandboxRef, http_timeout: float | None = None) -> AsyncSandbox:
@@ -195,6 +200,8 @@ class AsyncSandboxesClient:
             idempotent=True,
             timeout=http_timeout,
         )
+        from ..models import SandboxInfo
+
         return structure(data, SandboxInfo)
 
     async def list(
@@ -228,6 +235,8 @@ class AsyncSandboxesClient:
             params=params,
             timeout=http_timeout,
         )
+        from ..models import SandboxPage
+
         return structure(data, SandboxPage)
 
     async def delete(self, sandbox: SandboxRef, http_timeout: float | None = None) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import _routes, _ssh_api
 from .._convert import structure
 from .._ids import SandboxRef
 from .._ssh_api import SshApi
 from ..errors import Leap0APIError
-from ..models import SshAccess, SshValidation
 from ._transport import AsyncTransport
+
+if TYPE_CHECKING:
+    from ..models import SshAccess, SshValidation
 
 __all__ = ["AsyncSshClient"]
 
@@ -102,6 +104,8 @@ class AsyncSshClient:
             idempotent=False,
             timeout=http_timeout,
         )
+        from ..models import SshAccess  # loaded at the first call: import leap0 stays light
+
         return structure(data, SshAccess)
 
     async def delete_access(
@@ -171,6 +175,8 @@ class AsyncSshClient:
             json=body,
             timeout=http_timeout,
         )
+        from ..models import SshValidation
+
         return structure(data, SshValidation)
 
     async def regenerate_access(
@@ -210,4 +216,6 @@ class AsyncSshClient:
             idempotent=True,
             timeout=http_timeout,
         )
+        from ..models import SshAccess
+
         return structure(data, SshAccess)

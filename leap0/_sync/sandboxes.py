@@ -7,16 +7,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from .. import _routes
 from .._convert import structure
 from .._ids import SandboxRef
-from .._limits import SortField, SortOrder
+from .._limits import SandboxState, SortField, SortOrder
 from .._requests import DEFAULT_TEMPLATE, sandbox_create_body, sandbox_list_params
 from ..errors import Leap0NotFoundError
-from ..models import SandboxInfo, SandboxPage, SandboxState, SshAccess, SshValidation
 from ._transport import Transport
 from .ssh import SshClient
+
+if TYPE_CHECKING:
+    from ..models import SandboxInfo, SandboxPage, SshAccess, SshValidation
 
 __all__ = ["Sandbox", "SandboxSsh", "SandboxesClient"]
 
@@ -176,6 +179,8 @@ class SandboxesClient:
             json=body,
             timeout=http_timeout,
         )
+        from ..models import SandboxInfo  # loaded at the first call: import leap0 stays light
+
         return Sandbox(structure(data, SandboxInfo), self)
 
     def get(self, sandbox: SandboxRef, http_timeout: float | None = None) -> Sandbox:
@@ -195,6 +200,8 @@ class SandboxesClient:
             idempotent=True,
             timeout=http_timeout,
         )
+        from ..models import SandboxInfo
+
         return structure(data, SandboxInfo)
 
     def list(
@@ -228,6 +235,8 @@ class SandboxesClient:
             params=params,
             timeout=http_timeout,
         )
+        from ..models import SandboxPage
+
         return structure(data, SandboxPage)
 
     def delete(self, sandbox: SandboxRef, http_timeout: float | None = None) -> None:

@@ -4,15 +4,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import _routes, _ssh_api
 from .._convert import structure
 from .._ids import SandboxRef
 from .._ssh_api import SshApi
 from ..errors import Leap0APIError
-from ..models import SshAccess, SshValidation
 from ._transport import Transport
+
+if TYPE_CHECKING:
+    from ..models import SshAccess, SshValidation
 
 __all__ = ["SshClient"]
 
@@ -102,6 +104,8 @@ class SshClient:
             idempotent=False,
             timeout=http_timeout,
         )
+        from ..models import SshAccess  # loaded at the first call: import leap0 stays light
+
         return structure(data, SshAccess)
 
     def delete_access(
@@ -171,6 +175,8 @@ class SshClient:
             json=body,
             timeout=http_timeout,
         )
+        from ..models import SshValidation
+
         return structure(data, SshValidation)
 
     def regenerate_access(
@@ -210,4 +216,6 @@ class SshClient:
             idempotent=True,
             timeout=http_timeout,
         )
+        from ..models import SshAccess
+
         return structure(data, SshAccess)
