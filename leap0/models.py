@@ -11,10 +11,9 @@ from datetime import datetime, timezone
 
 import attrs
 
-from ._limits import SANDBOX_STATES, SandboxState
+from ._limits import SandboxState
 
 __all__ = [
-    "SANDBOX_STATES",
     "SandboxInfo",
     "SandboxPage",
     "SandboxState",

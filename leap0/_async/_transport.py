@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterable, Mapping
 from types import TracebackType
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import Any, Protocol, cast
 
 import httpx
 
@@ -61,7 +61,6 @@ _URL_CACHE_SIZE = 256
 """How many parsed request URLs a transport keeps (a few per sandbox in use)."""
 
 
-@runtime_checkable
 class AsyncTransport(Protocol):
     """What the service clients send their requests through."""
 
