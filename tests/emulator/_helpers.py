@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from leap0.emulator import Emulator
+
+if TYPE_CHECKING:
+    import asyncssh
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z")
 SAFE_ID = re.compile(r"[a-z0-9-]+")
@@ -60,3 +64,26 @@ def field_errors(response: httpx.Response) -> set[str]:
         assert isinstance(item["error"], str)
         assert item["error"]
     return {item["field"] for item in body["errors"]}
+
+
+async def ssh_login(
+    host: str, port: int, access: dict[str, Any], timeout: float = 10.0
+) -> asyncssh.SSHClientConnection:
+    """Log in with an issued credential (``access`` as the API answers it), password only."""
+    import asyncssh
+
+    return await asyncio.wait_for(
+        asyncssh.connect(
+            host,
+            port,
+            username=access["id"],
+            password=access["password"],
+            known_hosts=None,
+            client_keys=None,
+            agent_path=None,
+            config=None,
+            preferred_auth="password",
+            connect_timeout=timeout,
+        ),
+        timeout,
+    )

@@ -15,7 +15,7 @@ import pytest
 from leap0.emulator import Emulator, Fault, serve
 from leap0.emulator._settings import MAX_COUNTED_ROUTES, MAX_FAULT_BYTES, MAX_PENDING_FAULTS
 
-from ._helpers import NEW, create_access, create_sandbox, field_errors
+from ._helpers import NEW, create_access, create_sandbox, field_errors, ssh_login
 
 
 def raw_request(
@@ -43,20 +43,7 @@ def raw_request(
 
 
 async def ssh_connect(emu: Emulator, access: dict[str, Any]) -> asyncssh.SSHClientConnection:
-    return await asyncio.wait_for(
-        asyncssh.connect(
-            emu.ssh_host,
-            emu.ssh_port,
-            username=access["id"],
-            password=access["password"],
-            known_hosts=None,
-            client_keys=None,
-            agent_path=None,
-            config=None,
-            preferred_auth="password",
-        ),
-        10,
-    )
+    return await ssh_login(emu.ssh_host, emu.ssh_port, access, 10)
 
 
 # -- 1. routing on the raw path ----------------------------------------------------------

@@ -18,7 +18,7 @@ import pytest
 
 from leap0.emulator import Emulator, serve
 
-from ._helpers import create_access, create_sandbox, make_client
+from ._helpers import create_access, create_sandbox, make_client, ssh_login
 
 pytestmark = pytest.mark.skipif(
     not os.path.isdir("/proc/self") or sys.platform != "linux",
@@ -35,20 +35,7 @@ ESCAPE = "setsid sh -c 'echo $$ > {file}; exec sleep 1000' </dev/null >/dev/null
 
 
 async def connect(host: str, port: int, access: dict[str, Any]) -> asyncssh.SSHClientConnection:
-    return await asyncio.wait_for(
-        asyncssh.connect(
-            host,
-            port,
-            username=access["id"],
-            password=access["password"],
-            known_hosts=None,
-            client_keys=None,
-            agent_path=None,
-            config=None,
-            preferred_auth="password",
-        ),
-        TIMEOUT,
-    )
+    return await ssh_login(host, port, access, TIMEOUT)
 
 
 async def start_escapee(

@@ -14,6 +14,8 @@ import pytest
 
 from leap0.emulator import Emulator
 
+from ._helpers import ssh_login
+
 TIMEOUT = 10.0
 
 
@@ -21,20 +23,7 @@ TIMEOUT = 10.0
 async def conn(
     emu: Emulator, access: dict[str, Any]
 ) -> AsyncIterator[asyncssh.SSHClientConnection]:
-    connection = await asyncio.wait_for(
-        asyncssh.connect(
-            emu.ssh_host,
-            emu.ssh_port,
-            username=access["id"],
-            password=access["password"],
-            known_hosts=None,
-            client_keys=None,
-            agent_path=None,
-            config=None,
-            preferred_auth="password",
-        ),
-        TIMEOUT,
-    )
+    connection = await ssh_login(emu.ssh_host, emu.ssh_port, access, TIMEOUT)
     async with connection:
         yield connection
 

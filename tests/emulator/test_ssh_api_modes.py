@@ -13,7 +13,7 @@ import pytest
 from leap0.emulator import Emulator, Settings, serve
 from leap0.emulator._settings import MAX_CREDENTIALS_PER_SANDBOX, SSH_API_MODES, SettingsError
 
-from ._helpers import create_access, create_sandbox, field_errors, make_client
+from ._helpers import create_access, create_sandbox, field_errors, make_client, ssh_login
 
 TIMEOUT = 10.0
 
@@ -446,21 +446,7 @@ def test_cli_help_shows_the_option(capsys: Any) -> None:
 
 
 async def _login(emu: Emulator, access: dict[str, Any]) -> asyncssh.SSHClientConnection:
-    return await asyncio.wait_for(
-        asyncssh.connect(
-            emu.ssh_host,
-            emu.ssh_port,
-            username=access["id"],
-            password=access["password"],
-            known_hosts=None,
-            client_keys=None,
-            agent_path=None,
-            config=None,
-            preferred_auth="password",
-            connect_timeout=TIMEOUT,
-        ),
-        TIMEOUT,
-    )
+    return await ssh_login(emu.ssh_host, emu.ssh_port, access, TIMEOUT)
 
 
 async def _echo(conn: asyncssh.SSHClientConnection, text: str) -> str:
