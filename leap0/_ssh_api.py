@@ -76,24 +76,31 @@ def _required_id(ssh_api: SshApi, access_id: object, method: str) -> str | None:
     return access_id_of(access_id)
 
 
+def _credential_path(
+    ssh_api: SshApi, sandbox: object, access_id: object, method: str, action: str
+) -> str:
+    """``.../ssh/{action}`` (single) or ``.../ssh/{access_id}`` plus ``/{action}`` (per-credential).
+
+    The single routes' delete is ``.../ssh/access``; the per-credential one is the
+    credential's own path (``action`` empty).
+    """
+    sandbox_id = sandbox_id_of(sandbox)
+    checked = _required_id(ssh_api, access_id, method)
+    if ssh_api == "single":
+        return _routes.ssh_regen(sandbox_id) if action else _routes.ssh_access(sandbox_id)
+    assert checked is not None
+    path = _routes.ssh_credential(sandbox_id, checked)
+    return f"{path}/{action}" if action else path
+
+
 def delete_path(ssh_api: SshApi, sandbox: object, access_id: object) -> str:
     """The path of ``delete_access``."""
-    sandbox_id = sandbox_id_of(sandbox)
-    checked = _required_id(ssh_api, access_id, "delete_access")
-    if ssh_api == "single":
-        return _routes.ssh_access(sandbox_id)
-    assert checked is not None
-    return _routes.ssh_credential(sandbox_id, checked)
+    return _credential_path(ssh_api, sandbox, access_id, "delete_access", "")
 
 
 def regen_path(ssh_api: SshApi, sandbox: object, access_id: object) -> str:
     """The path of ``regenerate_access``."""
-    sandbox_id = sandbox_id_of(sandbox)
-    checked = _required_id(ssh_api, access_id, "regenerate_access")
-    if ssh_api == "single":
-        return _routes.ssh_regen(sandbox_id)
-    assert checked is not None
-    return _routes.ssh_credential(sandbox_id, checked) + "/regen"
+    return _credential_path(ssh_api, sandbox, access_id, "regenerate_access", "regen")
 
 
 def validate_request(
