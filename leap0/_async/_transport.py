@@ -232,7 +232,7 @@ class AsyncHttpxTransport:
                 if not retry:
                     raise error from cause
                 gone_is_done = gone_is_done or (sent and method == "DELETE")
-                await self._wait(method, path, attempt, None, debug)
+                await self._wait(method, path, attempt, None, debug, type(error).__name__)
                 continue
 
             status = response.status_code
@@ -262,7 +262,7 @@ class AsyncHttpxTransport:
                     gone_is_done = gone_is_done or (
                         method == "DELETE" and status_may_have_acted(status)
                     )
-                    await self._wait(method, path, attempt, retry_after, debug)
+                    await self._wait(method, path, attempt, retry_after, debug, status)
                     continue
                 if debug:
                     logger.debug(
@@ -309,8 +309,20 @@ class AsyncHttpxTransport:
         return url
 
     async def _wait(
-        self, method: str, path: str, attempt: int, retry_after: float | None, debug: bool
+        self,
+        method: str,
+        path: str,
+        attempt: int,
+        retry_after: float | None,
+        debug: bool,
+        reason: int | str,
     ) -> None:
+        """Wait before the next attempt; ``reason`` is the status or the error's class name.
+
+        The log record carries the wait as ``record.leap0_retry`` (a dict with
+        ``method``, ``path``, ``attempt``, ``max_retries``, ``delay`` and
+        ``reason``), for a handler that reports waits (the ``leap0`` command).
+        """
         delay = backoff_delay(attempt, retry_after)
         if debug:
             logger.debug(
@@ -320,6 +332,16 @@ class AsyncHttpxTransport:
                 attempt,
                 self.max_retries,
                 delay,
+                extra={
+                    "leap0_retry": {
+                        "method": method,
+                        "path": path,
+                        "attempt": attempt,
+                        "max_retries": self.max_retries,
+                        "delay": delay,
+                        "reason": reason,
+                    }
+                },
             )
         await async_sleep(delay)
 

@@ -234,7 +234,7 @@ class HttpxTransport:
                 if not retry:
                     raise error from cause
                 gone_is_done = gone_is_done or (sent and method == "DELETE")
-                self._wait(method, path, attempt, None, debug)
+                self._wait(method, path, attempt, None, debug, type(error).__name__)
                 continue
 
             status = response.status_code
@@ -264,7 +264,7 @@ class HttpxTransport:
                     gone_is_done = gone_is_done or (
                         method == "DELETE" and status_may_have_acted(status)
                     )
-                    self._wait(method, path, attempt, retry_after, debug)
+                    self._wait(method, path, attempt, retry_after, debug, status)
                     continue
                 if debug:
                     logger.debug(
@@ -311,8 +311,20 @@ class HttpxTransport:
         return url
 
     def _wait(
-        self, method: str, path: str, attempt: int, retry_after: float | None, debug: bool
+        self,
+        method: str,
+        path: str,
+        attempt: int,
+        retry_after: float | None,
+        debug: bool,
+        reason: int | str,
     ) -> None:
+        """Wait before the next attempt; ``reason`` is the status or the error's class name.
+
+        The log record carries the wait as ``record.leap0_retry`` (a dict with
+        ``method``, ``path``, ``attempt``, ``max_retries``, ``delay`` and
+        ``reason``), for a handler that reports waits (the ``leap0`` command).
+        """
         delay = backoff_delay(attempt, retry_after)
         if debug:
             logger.debug(
@@ -322,6 +334,16 @@ class HttpxTransport:
                 attempt,
                 self.max_retries,
                 delay,
+                extra={
+                    "leap0_retry": {
+                        "method": method,
+                        "path": path,
+                        "attempt": attempt,
+                        "max_retries": self.max_retries,
+                        "delay": delay,
+                        "reason": reason,
+                    }
+                },
             )
         sync_sleep(delay)
 
