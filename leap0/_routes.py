@@ -8,6 +8,7 @@ __all__ = [
     "SANDBOXES",
     "SANDBOX_LIST",
     "sandbox",
+    "sandbox_action",
     "ssh_access",
     "ssh_credential",
     "ssh_regen",
@@ -20,6 +21,11 @@ SANDBOX_LIST = "/v1/sandboxes"
 
 def sandbox(ref: object) -> str:
     return f"/v1/sandbox/{sandbox_id_of(ref)}/"
+
+
+def sandbox_action(ref: object, action: str) -> str:
+    """``.../{action}`` of one sandbox: ``stop``, ``start`` or ``pause``."""
+    return f"/v1/sandbox/{sandbox_id_of(ref)}/{action}"
 
 
 def ssh_access(ref: object) -> str:

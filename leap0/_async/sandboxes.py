@@ -103,6 +103,21 @@ class AsyncSandbox:
         """Delete the sandbox; its SSH credential is revoked with it."""
         await self._sandboxes.delete(self.id, http_timeout=http_timeout)
 
+    async def stop(self, http_timeout: float | None = None) -> SandboxInfo:
+        """Stop the sandbox (see :meth:`AsyncSandboxesClient.stop`); keeps the answer in ``info``."""
+        self.info = (await self._sandboxes.stop(self.id, http_timeout=http_timeout)).info
+        return self.info
+
+    async def start(self, http_timeout: float | None = None) -> SandboxInfo:
+        """Start the stopped sandbox again (see :meth:`AsyncSandboxesClient.start`)."""
+        self.info = (await self._sandboxes.start(self.id, http_timeout=http_timeout)).info
+        return self.info
+
+    async def pause(self, http_timeout: float | None = None) -> SandboxInfo:
+        """Pause the sandbox (see :meth:`AsyncSandboxesClient.pause`); keeps the answer in ``info``."""
+        self.info = (await self._sandboxes.pause(self.id, http_timeout=http_timeout)).info
+        return self.info
+
     async def __aenter__(self) -> AsyncSandbox:
         return self
 
@@ -238,6 +253,69 @@ class AsyncSandboxesClient:
         from ..models import SandboxPage
 
         return structure(data, SandboxPage)
+
+    async def stop(self, sandbox: SandboxRef, http_timeout: float | None = None) -> AsyncSandbox:
+        """Stop a running sandbox; it goes ``stopping``, then ``stopped``.
+
+        Its writable disk is kept, and :meth:`start` boots it again. Its SSH
+        credentials log in no more while it is not running, and its sessions end.
+        Not repeated once the request may have reached the service (a repeat
+        would answer 409).
+
+        Returns:
+            A handle holding the service's answer.
+
+        Raises:
+            Leap0ConflictError: The sandbox is not running.
+            Leap0NotFoundError: No such sandbox.
+        """
+        return await self._act(sandbox, "stop", 200, http_timeout)
+
+    async def start(self, sandbox: SandboxRef, http_timeout: float | None = None) -> AsyncSandbox:
+        """Boot a stopped sandbox again; it goes ``starting``, then ``running``.
+
+        It runs for its ``timeout`` again from then on. Not repeated once the
+        request may have reached the service.
+
+        Returns:
+            A handle holding the service's answer.
+
+        Raises:
+            Leap0ConflictError: The sandbox is not stopped.
+            Leap0RateLimitError: The organization's sandbox limit is reached (429).
+            Leap0ServerError: No capacity to start it now (503).
+            Leap0NotFoundError: No such sandbox.
+        """
+        return await self._act(sandbox, "start", 200, http_timeout)
+
+    async def pause(self, sandbox: SandboxRef, http_timeout: float | None = None) -> AsyncSandbox:
+        """Pause a running sandbox: its memory and disk are saved, its state ``paused``.
+
+        Its SSH credentials log in no more while it is paused. Not repeated
+        once the request may have reached the service.
+
+        Returns:
+            A handle holding the service's answer.
+
+        Raises:
+            Leap0ConflictError: The sandbox is not running.
+            Leap0NotFoundError: No such sandbox.
+        """
+        return await self._act(sandbox, "pause", 201, http_timeout)
+
+    async def _act(
+        self, sandbox: SandboxRef, action: str, status: int, http_timeout: float | None
+    ) -> AsyncSandbox:
+        data = await self._transport.request(
+            "POST",
+            _routes.sandbox_action(sandbox, action),
+            expected_status=status,
+            idempotent=False,
+            timeout=http_timeout,
+        )
+        from ..models import SandboxInfo
+
+        return AsyncSandbox(structure(data, SandboxInfo), self)
 
     async def delete(self, sandbox: SandboxRef, http_timeout: float | None = None) -> None:
         """Delete a sandbox; its SSH credential is revoked with it.

@@ -103,6 +103,21 @@ class Sandbox:
         """Delete the sandbox; its SSH credential is revoked with it."""
         self._sandboxes.delete(self.id, http_timeout=http_timeout)
 
+    def stop(self, http_timeout: float | None = None) -> SandboxInfo:
+        """Stop the sandbox (see :meth:`SandboxesClient.stop`); keeps the answer in ``info``."""
+        self.info = (self._sandboxes.stop(self.id, http_timeout=http_timeout)).info
+        return self.info
+
+    def start(self, http_timeout: float | None = None) -> SandboxInfo:
+        """Start the stopped sandbox again (see :meth:`SandboxesClient.start`)."""
+        self.info = (self._sandboxes.start(self.id, http_timeout=http_timeout)).info
+        return self.info
+
+    def pause(self, http_timeout: float | None = None) -> SandboxInfo:
+        """Pause the sandbox (see :meth:`SandboxesClient.pause`); keeps the answer in ``info``."""
+        self.info = (self._sandboxes.pause(self.id, http_timeout=http_timeout)).info
+        return self.info
+
     def __enter__(self) -> Sandbox:
         return self
 
@@ -238,6 +253,69 @@ class SandboxesClient:
         from ..models import SandboxPage
 
         return structure(data, SandboxPage)
+
+    def stop(self, sandbox: SandboxRef, http_timeout: float | None = None) -> Sandbox:
+        """Stop a running sandbox; it goes ``stopping``, then ``stopped``.
+
+        Its writable disk is kept, and :meth:`start` boots it again. Its SSH
+        credentials log in no more while it is not running, and its sessions end.
+        Not repeated once the request may have reached the service (a repeat
+        would answer 409).
+
+        Returns:
+            A handle holding the service's answer.
+
+        Raises:
+            Leap0ConflictError: The sandbox is not running.
+            Leap0NotFoundError: No such sandbox.
+        """
+        return self._act(sandbox, "stop", 200, http_timeout)
+
+    def start(self, sandbox: SandboxRef, http_timeout: float | None = None) -> Sandbox:
+        """Boot a stopped sandbox again; it goes ``starting``, then ``running``.
+
+        It runs for its ``timeout`` again from then on. Not repeated once the
+        request may have reached the service.
+
+        Returns:
+            A handle holding the service's answer.
+
+        Raises:
+            Leap0ConflictError: The sandbox is not stopped.
+            Leap0RateLimitError: The organization's sandbox limit is reached (429).
+            Leap0ServerError: No capacity to start it now (503).
+            Leap0NotFoundError: No such sandbox.
+        """
+        return self._act(sandbox, "start", 200, http_timeout)
+
+    def pause(self, sandbox: SandboxRef, http_timeout: float | None = None) -> Sandbox:
+        """Pause a running sandbox: its memory and disk are saved, its state ``paused``.
+
+        Its SSH credentials log in no more while it is paused. Not repeated
+        once the request may have reached the service.
+
+        Returns:
+            A handle holding the service's answer.
+
+        Raises:
+            Leap0ConflictError: The sandbox is not running.
+            Leap0NotFoundError: No such sandbox.
+        """
+        return self._act(sandbox, "pause", 201, http_timeout)
+
+    def _act(
+        self, sandbox: SandboxRef, action: str, status: int, http_timeout: float | None
+    ) -> Sandbox:
+        data = self._transport.request(
+            "POST",
+            _routes.sandbox_action(sandbox, action),
+            expected_status=status,
+            idempotent=False,
+            timeout=http_timeout,
+        )
+        from ..models import SandboxInfo
+
+        return Sandbox(structure(data, SandboxInfo), self)
 
     def delete(self, sandbox: SandboxRef, http_timeout: float | None = None) -> None:
         """Delete a sandbox; its SSH credential is revoked with it.
