@@ -104,7 +104,7 @@ class AsyncSandbox:
         await self._sandboxes.delete(self.id, http_timeout=http_timeout)
 
     async def stop(self, http_timeout: float | None = None) -> SandboxInfo:
-        """Stop the sandbox (see :meth:`AsyncSandboxesClient.stop`); keeps the answer in ``info``."""
+        """Stop the sandbox (see :meth:`AsyncSandboxesClient.stop`); the answer goes in ``info``."""
         self.info = (await self._sandboxes.stop(self.id, http_timeout=http_timeout)).info
         return self.info
 
@@ -114,7 +114,7 @@ class AsyncSandbox:
         return self.info
 
     async def pause(self, http_timeout: float | None = None) -> SandboxInfo:
-        """Pause the sandbox (see :meth:`AsyncSandboxesClient.pause`); keeps the answer in ``info``."""
+        """Pause the sandbox (see :meth:`AsyncSandboxesClient.pause`); its answer in ``info``."""
         self.info = (await self._sandboxes.pause(self.id, http_timeout=http_timeout)).info
         return self.info
 

@@ -104,7 +104,7 @@ class Sandbox:
         self._sandboxes.delete(self.id, http_timeout=http_timeout)
 
     def stop(self, http_timeout: float | None = None) -> SandboxInfo:
-        """Stop the sandbox (see :meth:`SandboxesClient.stop`); keeps the answer in ``info``."""
+        """Stop the sandbox (see :meth:`SandboxesClient.stop`); the answer goes in ``info``."""
         self.info = (self._sandboxes.stop(self.id, http_timeout=http_timeout)).info
         return self.info
 
@@ -114,7 +114,7 @@ class Sandbox:
         return self.info
 
     def pause(self, http_timeout: float | None = None) -> SandboxInfo:
-        """Pause the sandbox (see :meth:`SandboxesClient.pause`); keeps the answer in ``info``."""
+        """Pause the sandbox (see :meth:`SandboxesClient.pause`); its answer in ``info``."""
         self.info = (self._sandboxes.pause(self.id, http_timeout=http_timeout)).info
         return self.info
 
