@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ._sync.ssh import SshClient
     from .errors import (
         FieldError,
+        Leap0AccessIdRequiredError,
         Leap0APIError,
         Leap0AuthenticationError,
         Leap0BadRequestError,
@@ -73,6 +74,7 @@ _HOMES = {
     **dict.fromkeys(
         (
             "FieldError",
+            "Leap0AccessIdRequiredError",
             "Leap0APIError",
             "Leap0AuthenticationError",
             "Leap0BadRequestError",
@@ -114,6 +116,7 @@ __all__ = [
     "FieldError",
     "HttpxTransport",
     "Leap0APIError",
+    "Leap0AccessIdRequiredError",
     "Leap0AuthenticationError",
     "Leap0BadRequestError",
     "Leap0Client",

@@ -1,4 +1,4 @@
-"""The two revisions of the Leap0 SSH routes, and the setting that picks one (pure, shared).
+"""The two revisions of the Leap0 SSH routes, the setting that picks one, ``auto`` (pure, shared).
 
 ``"single"``, the seed's routes: one credential per sandbox, addressed through
 the sandbox (``DELETE .../ssh/access``, ``POST .../ssh/validate`` with
@@ -9,36 +9,58 @@ may hold several credentials, each addressed by its id
 (``DELETE .../ssh/{access_id}``, ``POST .../ssh/{access_id}/validate`` with
 ``{"password"}``, ``POST .../ssh/{access_id}/regen``).
 
-Both create with ``POST .../ssh/access``. Every function here validates what it
-puts into a path or a body before anything is sent.
+``"auto"`` (the default) serves either: :class:`Router` plans each call as
+one or two :class:`Call` s and learns the revision from the answers that
+prove it. Both revisions create with ``POST .../ssh/access``. Every path and
+body here is built from validated values before anything is sent.
+
+What proves what (``../shared/api/CONTRACT.md``, "Telling the two SSH
+revisions apart"): a ``2xx`` proves its route's revision; a ``405`` proves
+the *other* one (a per-credential service answers the seed's validate and
+regen with 405, as their paths read as ``/ssh/{ssh_id}``, which has only
+``DELETE``). A ``404`` proves nothing: "no such route" and "no such
+credential" share it, so it only says "try the other route".
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from typing import Literal
+import threading
+from collections import OrderedDict
+from typing import Literal, NamedTuple
 
 from . import _routes
 from ._ids import access_id_of, sandbox_id_of
+from .errors import Leap0AccessIdRequiredError
 
 __all__ = [
     "DEFAULT_SSH_API",
     "SSH_APIS",
     "SSH_API_ENV",
+    "Call",
+    "Revision",
+    "Router",
     "SshApi",
-    "delete_path",
-    "mismatch_hint",
-    "regen_path",
     "resolve_ssh_api",
-    "validate_request",
 ]
 
-SshApi = Literal["single", "per-credential"]
-"""Which revision of the SSH routes the service serves."""
+logger = logging.getLogger("leap0")
 
-SSH_APIS: tuple[SshApi, ...] = ("single", "per-credential")
+SshApi = Literal["auto", "single", "per-credential"]
+"""Which revision of the SSH routes the service serves, or ``"auto"`` to find out."""
+
+Revision = Literal["single", "per-credential"]
+"""One revision of the SSH routes."""
+
+SSH_APIS: tuple[SshApi, ...] = ("auto", "single", "per-credential")
 SSH_API_ENV = "LEAP0_SSH_API"
-DEFAULT_SSH_API: SshApi = "single"
+DEFAULT_SSH_API: SshApi = "auto"
+
+#: Sandboxes whose credential ids one client remembers (the least recently used go first).
+REMEMBERED_SANDBOXES = 1024
+#: Credential ids remembered per sandbox; past it the sandbox counts as "several".
+REMEMBERED_PER_SANDBOX = 32
 
 
 def resolve_ssh_api(ssh_api: object, *, env: bool = False) -> SshApi:
@@ -51,76 +73,212 @@ def resolve_ssh_api(ssh_api: object, *, env: bool = False) -> SshApi:
         source = SSH_API_ENV
     if not isinstance(ssh_api, str):
         raise TypeError(f"{source} must be a str, not {type(ssh_api).__name__}")
-    if ssh_api == "single":
-        return "single"
-    if ssh_api == "per-credential":
-        return "per-credential"
+    for name in SSH_APIS:
+        if ssh_api == name:
+            return name
     shown = ssh_api if len(ssh_api) <= 40 else ssh_api[:40] + "..."
     raise ValueError(
-        f"{source} must be 'single' (one SSH credential per sandbox, the original routes) "
-        f"or 'per-credential' (several per sandbox, the routes of the public OpenAPI "
-        f"description); got {shown!r}"
+        f"{source} must be 'auto' (find out which routes the service serves, the default), "
+        f"'single' (one SSH credential per sandbox, the original routes) or 'per-credential' "
+        f"(several per sandbox, the routes of the public OpenAPI description); got {shown!r}"
     )
 
 
-def _required_id(ssh_api: SshApi, access_id: object, method: str) -> str | None:
-    """The validated ``access_id``; required by the per-credential routes."""
-    if access_id is None:
-        if ssh_api == "per-credential":
-            raise ValueError(
-                f"{method} needs access_id=... with ssh_api='per-credential': that service "
-                "keeps several SSH credentials per sandbox, so name the one to act on "
-                "(the id create_access returned)"
-            )
-        return None
-    return access_id_of(access_id)
+def _other(revision: Revision) -> Revision:
+    return "per-credential" if revision == "single" else "single"
 
 
-def _credential_path(
-    ssh_api: SshApi, sandbox: object, access_id: object, method: str, action: str
-) -> str:
-    """``.../ssh/{action}`` (single) or ``.../ssh/{access_id}`` plus ``/{action}`` (per-credential).
-
-    The single routes' delete is ``.../ssh/access``; the per-credential one is the
-    credential's own path (``action`` empty).
-    """
-    sandbox_id = sandbox_id_of(sandbox)
-    checked = _required_id(ssh_api, access_id, method)
-    if ssh_api == "single":
-        return _routes.ssh_regen(sandbox_id) if action else _routes.ssh_access(sandbox_id)
-    assert checked is not None
-    path = _routes.ssh_credential(sandbox_id, checked)
-    return f"{path}/{action}" if action else path
-
-
-def delete_path(ssh_api: SshApi, sandbox: object, access_id: object) -> str:
-    """The path of ``delete_access``."""
-    return _credential_path(ssh_api, sandbox, access_id, "delete_access", "")
-
-
-def regen_path(ssh_api: SshApi, sandbox: object, access_id: object) -> str:
-    """The path of ``regenerate_access``."""
-    return _credential_path(ssh_api, sandbox, access_id, "regenerate_access", "regen")
-
-
-def validate_request(
-    ssh_api: SshApi, sandbox: object, access_id: object, password: object
-) -> tuple[str, dict[str, str]]:
-    """The path and JSON body of ``validate_access``."""
-    sandbox_id = sandbox_id_of(sandbox)
-    checked = access_id_of(access_id)
-    if not isinstance(password, str):
-        raise TypeError(f"password must be a str, not {type(password).__name__}")
-    if ssh_api == "single":
-        return _routes.ssh_validate(sandbox_id), {"id": checked, "password": password}
-    return _routes.ssh_credential(sandbox_id, checked) + "/validate", {"password": password}
-
-
-def mismatch_hint(ssh_api: SshApi) -> str:
-    """What to say when the service does not know the route this setting called (405)."""
-    other = "per-credential" if ssh_api == "single" else "single"
+def mismatch_hint(revision: Revision) -> str:
+    """What a strict setting's 405 adds: the service does not serve this revision's route."""
+    other = _other(revision)
     return (
-        f"this client uses the {ssh_api!r} SSH routes and the service does not serve this "
+        f"this client uses the {revision!r} SSH routes and the service does not serve this "
         f"one; if it serves the {other!r} routes, set ssh_api={other!r} "
-        f"(or {SSH_API_ENV}={other})"
+        f"(or {SSH_API_ENV}={other}), or leave it unset ('auto') to have it found"
     )
+
+
+class Call(NamedTuple):
+    """One request of a planned call."""
+
+    method: str
+    path: str
+    body: dict[str, str] | None
+    #: The revision whose route this is.
+    revision: Revision
+    #: The credential the path names (per-credential routes), if any.
+    access_id: str | None = None
+    #: Sent only to learn the revision: its success is not the call's result.
+    probe: bool = False
+
+
+def _validate_call(revision: Revision, sandbox_id: str, access_id: str, password: str) -> Call:
+    if revision == "single":
+        body = {"id": access_id, "password": password}
+        return Call("POST", _routes.ssh_validate(sandbox_id), body, "single")
+    path = _routes.ssh_credential(sandbox_id, access_id) + "/validate"
+    return Call("POST", path, {"password": password}, "per-credential", access_id)
+
+
+def _regen_call(revision: Revision, sandbox_id: str, access_id: str | None) -> Call:
+    if revision == "single":
+        return Call("POST", _routes.ssh_regen(sandbox_id), None, "single")
+    assert access_id is not None
+    path = _routes.ssh_credential(sandbox_id, access_id) + "/regen"
+    return Call("POST", path, None, revision, access_id)
+
+
+def _delete_call(revision: Revision, sandbox_id: str, access_id: str | None) -> Call:
+    if revision == "single":
+        return Call("DELETE", _routes.ssh_access(sandbox_id), None, "single")
+    assert access_id is not None
+    path = _routes.ssh_credential(sandbox_id, access_id)
+    return Call("DELETE", path, None, revision, access_id)
+
+
+_ACTIONS = {"delete_access": _delete_call, "regenerate_access": _regen_call}
+
+
+class Router:
+    """The SSH routes of one client: its setting, the revision found, the ids it was given.
+
+    Under ``"auto"`` the revision is unknown until an answer proves it
+    (:meth:`learn`); from then on every call goes straight to its routes.
+    While unknown, a call whose credential is known (``access_id`` passed, or
+    exactly one credential this client issued on that sandbox) tries the
+    per-credential route first, the routes of today's service; a 404 or 405
+    there makes it try the seed's route once. A call without a credential
+    tries the seed's route (the only one it can address); if that proves the
+    per-credential revision, it raises :class:`Leap0AccessIdRequiredError`.
+
+    No credential is acted on twice: the second request of a call is sent
+    only after the first answered 404 or 405, which act on nothing, and the
+    seed's ``DELETE .../ssh/access`` addresses, on a per-credential service,
+    the credential ``access``, an id no service issues.
+
+    Thread-safe: the blocking client may be shared by threads.
+    """
+
+    __slots__ = ("_found", "_ids", "_lock", "setting")
+
+    def __init__(self, setting: SshApi) -> None:
+        self.setting = setting
+        self._found: Revision | None = None if setting == "auto" else setting
+        # sandbox id -> the credential ids this client was given there (None: too many)
+        self._ids: OrderedDict[str, tuple[str, ...] | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def revision(self) -> Revision | None:
+        """The revision in use: the setting's, or what ``auto`` found (``None``: not yet)."""
+        return self._found
+
+    # -- planning -------------------------------------------------------------
+
+    def validate(self, sandbox: object, access_id: object, password: object) -> tuple[Call, ...]:
+        """The requests of ``validate_access``."""
+        sandbox_id = sandbox_id_of(sandbox)
+        checked = access_id_of(access_id)
+        if not isinstance(password, str):
+            raise TypeError(f"password must be a str, not {type(password).__name__}")
+        found = self._found
+        if found is not None:
+            return (_validate_call(found, sandbox_id, checked, password),)
+        return tuple(
+            _validate_call(revision, sandbox_id, checked, password)
+            for revision in ("per-credential", "single")
+        )
+
+    def act(self, method: str, sandbox: object, access_id: object) -> tuple[Call, ...]:
+        """The requests of ``delete_access`` or ``regenerate_access`` (``method``)."""
+        build = _ACTIONS[method]
+        sandbox_id = sandbox_id_of(sandbox)
+        checked = None if access_id is None else access_id_of(access_id)
+        found = self._found
+        if found == "single":
+            return (build("single", sandbox_id, None),)
+        known = checked if checked is not None else self._only_id(sandbox_id)
+        if known is not None:
+            if found == "per-credential":
+                return (build(found, sandbox_id, known),)
+            return (build("per-credential", sandbox_id, known), build("single", sandbox_id, None))
+        if found == "per-credential":
+            raise self.id_required(method, sandbox_id)
+        calls: tuple[Call, ...] = (build("single", sandbox_id, None),)
+        if method == "delete_access":
+            # A 404 from .../ssh/access says nothing on its own: this probe tells
+            # "no credential" (seed) from "name the credential" (per-credential).
+            probe = _validate_call("single", sandbox_id, "access", "")
+            calls += (probe._replace(probe=True),)
+        return calls
+
+    def id_required(self, method: str, sandbox_id: str) -> Leap0AccessIdRequiredError:
+        """The error of a call that needs ``access_id`` on the per-credential routes."""
+        if self.setting == "per-credential":
+            why = "with ssh_api='per-credential'"
+        else:
+            with self._lock:
+                ids = self._ids.get(sandbox_id, ())
+            held = "several" if ids is None or len(ids) > 1 else "none"
+            why = (
+                "here: the service serves the per-credential SSH routes, and this client "
+                f"issued {held} on sandbox {sandbox_id!r}"
+            )
+        return Leap0AccessIdRequiredError(
+            f"{method} needs access_id=... {why}; that service keeps several SSH credentials "
+            "per sandbox, so name the one to act on (the id create_access returned)"
+        )
+
+    # -- learning ---------------------------------------------------------------
+
+    def learn(self, call: Call, status: int) -> bool:
+        """Take what ``call``'s answer ``status`` proves; return whether it proved anything."""
+        if self.setting != "auto":
+            return False
+        if 200 <= status < 300:
+            revision = call.revision
+        elif status == 405:
+            revision = _other(call.revision)
+        else:
+            return False
+        if self._found != revision:
+            self._found = revision
+            logger.debug(
+                "SSH routes: the service serves the %r revision (ssh_api='auto')", revision
+            )
+        return True
+
+    def remember(self, sandbox_id: str, access_id: object, *, only: bool = False) -> None:
+        """Note that the service gave this client ``access_id`` on the sandbox.
+
+        ``only``: it is now the sandbox's one credential (the seed's regen).
+        An id that could not go into a path is not remembered.
+        """
+        if self.setting != "auto":
+            return
+        try:
+            checked = access_id_of(access_id)
+        except (TypeError, ValueError):
+            return
+        with self._lock:
+            ids = () if only else self._ids.pop(sandbox_id, ())
+            if ids is not None and checked not in ids:
+                ids = (*ids, checked) if len(ids) < REMEMBERED_PER_SANDBOX else None
+            self._ids[sandbox_id] = ids
+            while len(self._ids) > REMEMBERED_SANDBOXES:
+                self._ids.popitem(last=False)
+
+    def forget(self, sandbox_id: str, access_id: str | None = None) -> None:
+        """Forget a credential that is gone (``None``: all of the sandbox's)."""
+        with self._lock:
+            ids = self._ids.get(sandbox_id)
+            if access_id is None:
+                self._ids.pop(sandbox_id, None)
+            elif ids is not None and access_id in ids:
+                self._ids[sandbox_id] = tuple(i for i in ids if i != access_id)
+
+    def _only_id(self, sandbox_id: str) -> str | None:
+        """The one credential this client holds on the sandbox, if it holds exactly one."""
+        with self._lock:
+            ids = self._ids.get(sandbox_id)
+        return ids[0] if ids is not None and len(ids) == 1 else None

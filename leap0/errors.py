@@ -20,9 +20,11 @@ The hierarchy::
     │   │                              connection broke before a full answer
     │   └── Leap0TimeoutError          a connect, read, write or pool timeout, or an
     │                                  attempt that outlasted its timeout as a whole
-    └── Leap0ResponseError             an answer we cannot understand (not JSON,
-                                       nested too deeply, compressed, larger than
-                                       8 MiB, a missing or mistyped field)
+    ├── Leap0ResponseError             an answer we cannot understand (not JSON,
+    │                                  nested too deeply, compressed, larger than
+    │                                  8 MiB, a missing or mistyped field)
+    └── Leap0AccessIdRequiredError     the call needs ``access_id`` on the service's
+                                       SSH routes (also a ``ValueError``)
 
 No message, ``repr`` or attribute of these exceptions holds the API key, and
 request bodies (which may hold a password) are never kept.
@@ -36,6 +38,7 @@ from typing import Any, NamedTuple
 __all__ = [
     "FieldError",
     "Leap0APIError",
+    "Leap0AccessIdRequiredError",
     "Leap0AuthenticationError",
     "Leap0BadRequestError",
     "Leap0ConflictError",
@@ -218,6 +221,17 @@ class Leap0ResponseError(Leap0Error):
         super().__init__(message)
         self.field = field
         self.status_code = status_code
+
+
+class Leap0AccessIdRequiredError(Leap0Error, ValueError):
+    """``delete_access`` or ``regenerate_access`` needs ``access_id`` here.
+
+    On the per-credential SSH routes a sandbox may hold several credentials,
+    so these calls must name one. Raised before any request when that is
+    known (``ssh_api="per-credential"``, or what ``"auto"`` found), else
+    after the answer that showed it (chained to it, nothing acted on).
+    A ``ValueError`` too, as code written for the strict setting expects.
+    """
 
 
 def _field_errors(body: object) -> tuple[FieldError, ...]:

@@ -24,7 +24,7 @@ SEED = {
 
 # Added for the per-credential SSH routes (ssh_api="per-credential"): name -> default.
 ADDED = {
-    "__init__": {"ssh_api": "single"},
+    "__init__": {"ssh_api": "auto"},
     "create_access": {},
     "delete_access": {"access_id": None},
     "validate_access": {},
@@ -83,7 +83,7 @@ def test_added_parameters_read_as_documented() -> None:
         "access_id: str | None = None) -> None"
     )
     assert _text(AsyncSshClient.__init__) == (
-        "(self, transport: AsyncTransport, *, ssh_api: SshApi = single) -> None"
+        "(self, transport: AsyncTransport, *, ssh_api: SshApi = auto) -> None"
     )
 
 

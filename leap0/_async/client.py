@@ -44,12 +44,14 @@ class AsyncLeap0Client:
         transport: Any ``AsyncTransport``, used instead of HTTP (e.g. a fake in
             tests); the arguments above must then be left out (``TypeError``
             otherwise, as for a transport of the other client's kind).
-        ssh_api: Which revision of the SSH routes the service serves:
+        ssh_api: Which revision of the SSH routes to call: ``"auto"`` (find
+            out from the service's answers, at the cost of at most one extra
+            request; ``client.ssh.revision`` says what it found),
             ``"single"`` (one credential per sandbox, the original routes) or
-            ``"per-credential"`` (several per sandbox, the routes of the public
-            OpenAPI description); else the ``LEAP0_SSH_API`` environment
-            variable, else ``"single"``. ``.ssh`` and every sandbox handle's
-            ``.ssh`` follow it.
+            ``"per-credential"`` (several per sandbox, the routes of the
+            public OpenAPI description, served by the hosted service today);
+            else the ``LEAP0_SSH_API`` environment variable, else ``"auto"``.
+            ``.ssh`` and every sandbox handle's ``.ssh`` follow it.
     """
 
     __slots__ = ("_transport", "sandboxes", "ssh")
@@ -97,7 +99,10 @@ class AsyncLeap0Client:
 
     @property
     def ssh_api(self) -> SshApi:
-        """Which SSH routes ``.ssh`` calls: ``"single"`` or ``"per-credential"``."""
+        """The SSH routes setting: ``"auto"``, ``"single"`` or ``"per-credential"``.
+
+        What ``"auto"`` found is ``client.ssh.revision``.
+        """
         return self.ssh.ssh_api
 
     def __repr__(self) -> str:

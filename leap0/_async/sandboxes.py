@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .. import _routes
 from .._convert import structure
-from .._ids import SandboxRef
+from .._ids import SandboxRef, sandbox_id_of
 from .._limits import SandboxState, SortField, SortOrder
 from .._requests import DEFAULT_TEMPLATE, sandbox_create_body, sandbox_list_params
 from ..errors import Leap0NotFoundError
@@ -323,10 +323,12 @@ class AsyncSandboxesClient:
         Raises:
             Leap0NotFoundError: No such sandbox.
         """
+        sandbox_id = sandbox_id_of(sandbox)
         await self._transport.request(
             "DELETE",
-            _routes.sandbox(sandbox),
+            _routes.sandbox(sandbox_id),
             expected_status=204,
             idempotent=True,
             timeout=http_timeout,
         )
+        self.ssh._forget_sandbox(sandbox_id)

@@ -40,7 +40,10 @@ def _login(access: SshAccess, password: str | None = None, command: str = "echo 
     return out
 
 
-async def test_every_ssh_method_end_to_end(client: AsyncLeap0Client) -> None:
+async def test_every_ssh_method_end_to_end(
+    client: AsyncLeap0Client, leap0_emulator: Emulator
+) -> None:
+    leap0_emulator.configure(ssh_api="single")  # the seed's service: one credential a sandbox
     sandbox = await client.sandboxes.create()
     access = await sandbox.ssh.create_access()
     assert access.sandbox_id == sandbox.id

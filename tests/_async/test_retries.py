@@ -85,7 +85,9 @@ BODIES: dict[str, bytes] = {
 
 @pytest.fixture
 async def client() -> AsyncIterator[AsyncLeap0Client]:
-    async with AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=MAX_RETRIES) as c:
+    async with AsyncLeap0Client(
+        api_key=API_KEY, base_url=BASE_URL, max_retries=MAX_RETRIES, ssh_api="single"
+    ) as c:
         yield c
 
 

@@ -44,7 +44,9 @@ REGEN = url(f"/v1/sandbox/{SANDBOX_ID}/ssh/regen")
 
 @pytest.fixture
 async def client() -> AsyncIterator[AsyncLeap0Client]:
-    async with AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as c:
+    async with AsyncLeap0Client(
+        api_key=API_KEY, base_url=BASE_URL, max_retries=0, ssh_api="single"
+    ) as c:
         yield c
 
 

@@ -45,7 +45,9 @@ PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUEST_MET
 
 @pytest.fixture
 async def client() -> AsyncIterator[AsyncLeap0Client]:
-    async with AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=2) as c:
+    async with AsyncLeap0Client(
+        api_key=API_KEY, base_url=BASE_URL, max_retries=2, ssh_api="single"
+    ) as c:
         yield c
 
 

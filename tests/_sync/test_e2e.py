@@ -42,7 +42,8 @@ def _login(access: SshAccess, password: str | None = None, command: str = "echo 
     return out
 
 
-def test_every_ssh_method_end_to_end(client: Leap0Client) -> None:
+def test_every_ssh_method_end_to_end(client: Leap0Client, leap0_emulator: Emulator) -> None:
+    leap0_emulator.configure(ssh_api="single")  # the seed's service: one credential a sandbox
     sandbox = client.sandboxes.create()
     access = sandbox.ssh.create_access()
     assert access.sandbox_id == sandbox.id

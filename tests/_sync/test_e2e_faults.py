@@ -68,8 +68,12 @@ BODIES: dict[str, str] = {
 
 @pytest.fixture
 def client(leap0_emulator: Emulator) -> Iterator[Leap0Client]:
+    # The faults are injected on the seed's routes: the client calls those alone.
     with Leap0Client(
-        api_key=leap0_emulator.api_key, base_url=leap0_emulator.base_url, max_retries=MAX_RETRIES
+        api_key=leap0_emulator.api_key,
+        base_url=leap0_emulator.base_url,
+        max_retries=MAX_RETRIES,
+        ssh_api="single",
     ) as c:
         yield c
 

@@ -87,7 +87,9 @@ BODIES: dict[str, bytes] = {
 
 @pytest.fixture
 def client() -> Iterator[Leap0Client]:
-    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=MAX_RETRIES) as c:
+    with Leap0Client(
+        api_key=API_KEY, base_url=BASE_URL, max_retries=MAX_RETRIES, ssh_api="single"
+    ) as c:
         yield c
 
 

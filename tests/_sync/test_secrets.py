@@ -30,6 +30,7 @@ def test_secrets_never_leak(
             raise AssertionError("expected a Leap0Error")
 
     caplog.set_level(logging.DEBUG)  # every logger: leap0, httpx, httpcore, the emulator
+    leap0_emulator.configure(ssh_api="single")  # one credential a sandbox: the 409 below
     with Leap0Client(
         api_key=leap0_emulator.api_key, base_url=leap0_emulator.base_url, max_retries=2
     ) as client:

@@ -46,7 +46,7 @@ REGEN = url(f"/v1/sandbox/{SANDBOX_ID}/ssh/regen")
 
 @pytest.fixture
 def client() -> Iterator[Leap0Client]:
-    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as c:
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=0, ssh_api="single") as c:
         yield c
 
 

@@ -47,7 +47,7 @@ def per_credential() -> Iterator[Leap0Client]:
 
 @pytest.fixture
 def single() -> Iterator[Leap0Client]:
-    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as c:
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=0, ssh_api="single") as c:
         yield c
 
 
@@ -61,8 +61,15 @@ def _sent(httpx_mock: HTTPXMock) -> list[tuple[str, str, object]]:
 # -- the setting ------------------------------------------------------------------
 
 
-def test_default_is_single(single: Leap0Client) -> None:
-    assert single.ssh_api == single.ssh.ssh_api == "single"
+def test_default_is_auto() -> None:
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL) as client:
+        assert client.ssh_api == client.ssh.ssh_api == "auto"
+        assert client.ssh.revision is None  # nothing found before the first answer
+        assert "ssh_api='auto'" in repr(client)
+
+
+def test_a_strict_setting_is_its_own_revision(single: Leap0Client) -> None:
+    assert single.ssh_api == single.ssh.ssh_api == single.ssh.revision == "single"
     assert "ssh_api='single'" in repr(single)
 
 
@@ -79,18 +86,18 @@ def test_environment_variable_sets_it(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_empty_environment_variable_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEAP0_SSH_API", "")
     with Leap0Client(api_key=API_KEY, base_url=BASE_URL) as client:
-        assert client.ssh_api == "single"
+        assert client.ssh_api == "auto"
 
 
-@pytest.mark.parametrize("value", ["both", "Single", "per_credential", " single", ""])
+@pytest.mark.parametrize("value", ["both", "Single", "per_credential", " single", "", "AUTO"])
 def test_unknown_value_is_refused_at_construction(value: str) -> None:
-    with pytest.raises(ValueError, match=r"ssh_api must be 'single' .* or 'per-credential'"):
+    with pytest.raises(ValueError, match=r"ssh_api must be 'auto' .* 'single' .* 'per-credential'"):
         Leap0Client(api_key=API_KEY, base_url=BASE_URL, ssh_api=value)  # type: ignore[arg-type]
 
 
 def test_unknown_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEAP0_SSH_API", "v2")
-    with pytest.raises(ValueError, match="LEAP0_SSH_API must be 'single'"):
+    with pytest.raises(ValueError, match="LEAP0_SSH_API must be 'auto'"):
         Leap0Client(api_key=API_KEY, base_url=BASE_URL)
 
 
@@ -104,8 +111,8 @@ def test_ssh_client_takes_it_and_ignores_the_environment(
 ) -> None:
     monkeypatch.setenv("LEAP0_SSH_API", "per-credential")
     with HttpxTransport(api_key=API_KEY, base_url=BASE_URL) as transport:
-        assert SshClient(transport).ssh_api == "single"
-        assert SshClient(transport, ssh_api=None).ssh_api == "single"  # type: ignore[arg-type]
+        assert SshClient(transport).ssh_api == "auto"
+        assert SshClient(transport, ssh_api=None).ssh_api == "auto"  # type: ignore[arg-type]
         ssh = SshClient(transport, ssh_api="per-credential")
         assert ssh.ssh_api == "per-credential"
         assert "ssh_api='per-credential'" in repr(ssh)
@@ -180,7 +187,7 @@ def test_per_credential_needs_access_id_before_any_io(
     assert [path for _, path, _ in _sent(httpx_mock)] == [f"{SBX}/"]
 
 
-@pytest.mark.parametrize("setting", ["single", "per-credential"])
+@pytest.mark.parametrize("setting", ["auto", "single", "per-credential"])
 @pytest.mark.parametrize("method", ["delete_access", "regenerate_access"])
 @pytest.mark.parametrize("bad", ["../x", "a/b", "", "ssh x", "é"])
 def test_hostile_access_id_never_leaves_the_process(

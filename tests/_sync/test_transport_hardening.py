@@ -47,7 +47,7 @@ PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUEST_MET
 
 @pytest.fixture
 def client() -> Iterator[Leap0Client]:
-    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=2) as c:
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=2, ssh_api="single") as c:
         yield c
 
 
