@@ -150,6 +150,9 @@ class Router:
     there makes it try the seed's route once. A call without a credential
     tries the seed's route (the only one it can address); if that proves the
     per-credential revision, it raises :class:`Leap0AccessIdRequiredError`.
+    So does a call without ``access_id`` on a sandbox where this client holds
+    several credentials, before any request: only a service that keeps
+    several gave them.
 
     No credential is acted on twice: the second request of a call is sent
     only after the first answered 404 or 405, which act on nothing, and the
@@ -197,12 +200,14 @@ class Router:
         found = self._found
         if found == "single":
             return (build("single", sandbox_id, None),)
-        known = checked if checked is not None else self._only_id(sandbox_id)
-        if known is not None:
+        held = self._held(sandbox_id) if checked is None else (checked,)
+        if held is not None and len(held) == 1:
             if found == "per-credential":
-                return (build(found, sandbox_id, known),)
-            return (build("per-credential", sandbox_id, known), build("single", sandbox_id, None))
-        if found == "per-credential":
+                return (build(found, sandbox_id, held[0]),)
+            return build("per-credential", sandbox_id, held[0]), build("single", sandbox_id, None)
+        # Several credentials of this client's on one sandbox: a service that keeps
+        # several (a seed one would have refused the second create). Which one?
+        if found == "per-credential" or held is None or len(held) > 1:
             raise self.id_required(method, sandbox_id)
         calls: tuple[Call, ...] = (build("single", sandbox_id, None),)
         if method == "delete_access":
@@ -217,13 +222,14 @@ class Router:
         if self.setting == "per-credential":
             why = "with ssh_api='per-credential'"
         else:
-            with self._lock:
-                ids = self._ids.get(sandbox_id, ())
-            held = "several" if ids is None or len(ids) > 1 else "none"
-            why = (
-                "here: the service serves the per-credential SSH routes, and this client "
-                f"issued {held} on sandbox {sandbox_id!r}"
-            )
+            held = self._held(sandbox_id)
+            if held is None or len(held) > 1:
+                why = f"here: this client holds several SSH credentials on sandbox {sandbox_id!r}"
+            else:
+                why = (
+                    "here: the service serves the per-credential SSH routes, and this client "
+                    f"holds no credential on sandbox {sandbox_id!r} that it could name"
+                )
         return Leap0AccessIdRequiredError(
             f"{method} needs access_id=... {why}; that service keeps several SSH credentials "
             "per sandbox, so name the one to act on (the id create_access returned)"
@@ -277,8 +283,7 @@ class Router:
             elif ids is not None and access_id in ids:
                 self._ids[sandbox_id] = tuple(i for i in ids if i != access_id)
 
-    def _only_id(self, sandbox_id: str) -> str | None:
-        """The one credential this client holds on the sandbox, if it holds exactly one."""
+    def _held(self, sandbox_id: str) -> tuple[str, ...] | None:
+        """The credentials this client was given on the sandbox (``None``: too many to hold)."""
         with self._lock:
-            ids = self._ids.get(sandbox_id)
-        return ids[0] if ids is not None and len(ids) == 1 else None
+            return self._ids.get(sandbox_id, ())
