@@ -27,6 +27,8 @@ def _sync_client(emu: Emulator, http: httpx.Client) -> Leap0Client:
 
 
 def test_100_concurrent_creates_async_give_one_credential(leap0_emulator: Emulator) -> None:
+    leap0_emulator.configure(ssh_api="single")  # the seed's service: one credential a sandbox
+
     async def main() -> list[object]:
         async with (
             httpx.AsyncClient(limits=LIMITS) as http,
@@ -45,6 +47,7 @@ def test_100_concurrent_creates_async_give_one_credential(leap0_emulator: Emulat
 
 
 def test_100_concurrent_creates_sync_give_one_credential(leap0_emulator: Emulator) -> None:
+    leap0_emulator.configure(ssh_api="single")  # the seed's service: one credential a sandbox
     with (
         httpx.Client(limits=LIMITS) as http,
         _sync_client(leap0_emulator, http) as client,

@@ -1,8 +1,9 @@
 """A local Leap0 service for tests and offline development.
 
-The emulator answers the Leap0 HTTP routes the SDK uses (sandboxes and SSH
-access) from memory, and runs a real SSH server: logging in with an issued
-credential runs commands in a per-sandbox working directory on this machine.
+The emulator answers the Leap0 HTTP routes the SDK uses (sandboxes, their
+stop, start and pause, and SSH access) from memory, and runs a real SSH
+server: logging in with an issued credential runs commands in a per-sandbox
+working directory on this machine.
 It needs the ``emulator`` extra: ``python -m pip install ".[emulator]"`` from a
 clone of this package (``leap0`` on the package index is the official SDK).
 
@@ -30,13 +31,13 @@ thread with its own event loop)::
         emu.ssh_known_hosts  # "[127.0.0.1]:PORT ssh-ed25519 AAAA..." (new key each start)
         emu.env()      # {"LEAP0_BASE_URL": ..., "LEAP0_API_KEY": ...}
         emu.settings   # Settings(ssh_lifetime=3600.0, max_sandboxes=3, ssh_api='both',
-                       #          request_timeout=30.0, start_delay=0.0)
+                       #          request_timeout=30.0, start_delay=0.0, stop_delay=0.0)
         emu.now()      # the emulator's clock (an aware UTC datetime)
         emu.advance(3600)  # move that clock an hour forward, at once
 
 ``serve(*, api_key=None, host="127.0.0.1", api_port=0, ssh_port=0,
 ssh_lifetime=3600.0, max_sandboxes=3, ssh_api="both", request_timeout=30.0,
-start_delay=0.0, allow_remote=False)`` (``serve`` is :class:`Emulator`; either
+start_delay=0.0, stop_delay=0.0, allow_remote=False)`` (``serve`` is :class:`Emulator`; either
 name prepares one): ports 0 pick free ports; the settings are
 
 * ``ssh_lifetime``: how long a credential stays valid after it is issued or
@@ -53,9 +54,17 @@ name prepares one): ports 0 pick free ports; the settings are
   count; an idle kept-alive connection is closed after 5 seconds. SSH
   connections must log in within 30 seconds. (This is the one wait that reads
   the wall clock, not the emulator's: it is about sockets, not the service.)
-* ``start_delay``: how long a new sandbox is ``starting`` before it is
-  ``running`` (seconds of the emulator's clock, 0 to 3600; 0, the default,
-  makes it ``running`` at once). A change applies to sandboxes created after it.
+* ``start_delay``: how long a sandbox is ``starting`` before it is
+  ``running``, when created or started again (seconds of the emulator's
+  clock, 0 to 3600; 0, the default, makes it ``running`` at once). A change
+  applies to the creates and starts after it;
+* ``stop_delay``: how long a sandbox is ``stopping`` after a stop request
+  before it is ``stopped`` (seconds of the emulator's clock, 0 to 3600). The
+  default is 0, as for ``start_delay``: the stop's answer already says
+  ``stopped``, so code under test never has to wait or advance the clock. Set
+  it above 0 to see ``stopping`` as the service shows it (the stop's answer
+  says ``stopping``; a start, pause or delete meanwhile is 409). A change
+  applies to the stops after it.
 
 A bad setting, or a non-loopback ``host`` without ``allow_remote=True``,
 raises ``ValueError``. :class:`Settings` holds the settings, their defaults
@@ -69,7 +78,7 @@ stops it cleanly: SSH sessions and what they started end, and its folder is
 removed. Options: ``--host``, ``--api-port``, ``--ssh-port``, ``--api-key``,
 ``--ssh-lifetime``, ``--max-sandboxes``,
 ``--ssh-api {both,single,per-credential}``, ``--request-timeout``,
-``--start-delay``, ``--allow-remote``.
+``--start-delay``, ``--stop-delay``, ``--allow-remote``.
 
 In pytest, with leap0 installed the plugin gives two fixtures:
 ``leap0_emulator_server`` (one emulator per session) and ``leap0_emulator``
@@ -101,8 +110,9 @@ with field errors.
 
 * ``POST /v1/sandbox/`` (201; 400 bad body; 409 beyond ``max_sandboxes``),
   ``GET /v1/sandbox/{id}/`` (200/404), ``DELETE /v1/sandbox/{id}/``
-  (204/404, 409 while it is ``starting`` or ``deleting``; also revokes its SSH
-  credentials, ends its SSH sessions and removes its directory),
+  (204/404, 409 while it is ``starting``, ``stopping`` or ``deleting``; also
+  revokes its SSH credentials, ends its SSH sessions and removes its
+  directory),
   ``GET /v1/sandboxes?state=&sort=&order-by=&page=&page-size=``.
   The create body is checked as the public OpenAPI description's
   ``SandboxCreateRequest`` says: ``template_name`` is required (a non-empty
@@ -125,32 +135,65 @@ with field errors.
   credentials), and the create answer holds the ``network_policy`` when one
   was given (the description's ``SandboxStatusResponse``, what GET answers,
   has no such field). Unknown fields are ignored.
+* The lifecycle routes, each answering the sandbox (``SandboxCreateResponse``,
+  as create does) in its new state, 404 for an unknown sandbox, and served in
+  every ``ssh_api`` mode (see "Time" for the states):
+
+  - ``POST /v1/sandbox/{id}/stop`` (200): a ``running`` sandbox goes
+    ``stopping``, then ``stopped`` after ``stop_delay``; its directory (its
+    writable disk) and its credentials are kept. 409 unless it is ``running``.
+  - ``POST /v1/sandbox/{id}/start`` (200): a ``stopped`` sandbox goes
+    ``starting``, then ``running`` after ``start_delay``. 409 unless it is
+    ``stopped``, a ``paused`` one included: the description's start takes a
+    stopped sandbox only, and resumes a paused one through "the invoke route or
+    the resume endpoint", which it does not list and the emulator does not
+    serve (a paused sandbox here stays paused until deleted). The
+    description's 429 (sandbox limit) and 503 (no capacity) are never
+    answered: ``max_sandboxes`` counts stopped sandboxes too, so starting one
+    never passes it (inject a fault to see them).
+  - ``POST /v1/sandbox/{id}/pause`` (201): a ``running`` sandbox is ``paused``
+    at once (memory and disk saved, the service says). 409 unless it is
+    ``running``.
 * The SSH credential routes, in two revisions; the ``ssh_api`` setting picks
   which are served. Both create with ``POST /v1/sandbox/{id}/ssh/access``
   (201). Regenerating gives the same id a new password and resets its expiry;
   live sessions continue.
 
   - The seed's ("single"): one credential per sandbox, addressed through the
-    sandbox. ``DELETE .../ssh/access`` (204), ``POST .../ssh/validate`` with
-    ``{"id", "password"}`` (200 ``{"valid", "sandbox_id"}``),
-    ``POST .../ssh/regen`` (200).
+    sandbox. ``DELETE .../ssh/access`` (204; 404 none), ``POST .../ssh/validate``
+    with ``{"id", "password"}`` (200 ``{"valid", "sandbox_id"}``),
+    ``POST .../ssh/regen`` (200; 404 none).
   - The later ("per-credential"): each credential addressed by its id.
     ``DELETE .../ssh/{ssh_id}`` (204; 404 unknown),
     ``POST .../ssh/{ssh_id}/validate`` with ``{"password"}`` (200; an unknown
     ``ssh_id`` is ``valid: false``), ``POST .../ssh/{ssh_id}/regen`` (200; 404
     unknown).
 
-  ``ssh_api="both"`` (the default) serves both sets, with one credential per
-  sandbox (a second create is 409), so clients of either revision work;
-  ``.../ssh/access``, ``.../ssh/validate`` and ``.../ssh/regen`` are then the
-  seed's routes, never an ``ssh_id``.
+  ``ssh_api="both"`` (the default) serves both sets, so clients of either
+  revision work, and a sandbox may hold several credentials, as with
+  ``"per-credential"`` (at most 32; each its own password and expiry, each
+  regenerated and deleted on its own), as today's service does.
+  ``.../ssh/access``, ``.../ssh/validate`` and ``.../ssh/regen`` are the seed's
+  routes there, never an ``ssh_id``, and answer as the seed's service did
+  while that is unambiguous:
+
+  - ``POST .../ssh/validate`` ``{"id", "password"}`` names its credential, so it
+    works whatever the sandbox holds;
+  - ``DELETE .../ssh/access`` and ``POST .../ssh/regen`` mean the sandbox's one
+    credential: with one held they delete or regenerate it, with none they
+    are 404, and with several they are 409 Conflict, changing nothing, with
+    the message ``sandbox '<id>' holds N SSH credentials, and this route
+    addresses a sandbox's only one: address one by its id (DELETE
+    /v1/sandbox/<id>/ssh/{ssh_id}, POST /v1/sandbox/<id>/ssh/{ssh_id}/regen)``.
+    Once one is left, they address it again.
 
   ``ssh_api="single"`` serves only the seed's routes, one credential per
   sandbox (409 on a second create); the later paths are 404 (no route).
 
   ``ssh_api="per-credential"`` serves only the later routes, and a sandbox may
   hold several credentials, each with its own password and expiry, regenerated
-  and deleted on its own: at most 32 per sandbox (409 beyond). The seed's paths
+  and deleted on its own: at most 32 per sandbox (409 beyond; ``"both"`` has
+  the same bound). The seed's paths
   answer as on such a service: ``DELETE .../ssh/access`` deletes the credential
   whose id is ``access`` (404), and ``POST .../ssh/validate`` or
   ``.../ssh/regen`` match ``.../ssh/{ssh_id}``, which has only ``DELETE``
@@ -167,52 +210,76 @@ step of the system clock neither expires nor revives anything), plus what
 was advanced. ``emu.advance(seconds)`` (or ``POST /_emulator/clock`` with
 ``{"advance": seconds}``) moves it forward at once, so a test never waits:
 after ``emu.advance(3600)`` a credential issued with the default one-hour
-lifetime no longer validates or logs in, and a sandbox created with
-``timeout=60`` is stopped after ``emu.advance(61)``. The clock only moves
+lifetime no longer validates or logs in, a sandbox created with
+``timeout=60`` is stopped after ``emu.advance(61)``, and one stopped with
+``stop_delay=5`` is ``stopped`` after ``emu.advance(5)``. The clock only moves
 forward (at most a hundred years ahead in all); a reset sets it back to the
 wall time.
 
-A sandbox's state follows from that clock, worked out whenever it is looked
-at (any request, an SSH login; and every second the server looks by itself):
+A sandbox has a current state and, for some states, the time it leaves it
+on its own; the changes that came due are made whenever it is looked at
+(any request, an SSH login; and every second the server looks by itself),
+at the moment they were due, and the requests make the others:
 
-* ``starting`` from its creation until ``start_delay`` has passed. SSH
-  credentials may be created for it, but do not log in (nor validate) yet;
-  ``DELETE`` is 409 (the service refuses deletes in transition);
+* ``starting`` from its creation, or from a ``start``, until ``start_delay``
+  has passed. SSH credentials may be created for it, but do not log in (nor
+  validate) yet; ``DELETE``, ``stop`` and ``pause`` are 409 (the service
+  refuses deletes in transition);
 * ``running``: credentials work until they expire;
-* at its ``timeout`` (counted from when it started running), ``stopped``, or
-  ``paused`` when created with ``auto_pause`` (the service pauses it into a
-  snapshot). From the first look after that moment its SSH sessions are
-  closed and their processes killed (``advance()`` does this before it
-  returns), its credentials no longer validate (``valid: false``) or log in,
-  new ones cannot be created or regenerated (409), and deleting one still
-  works. Its directory stays (a stopped sandbox keeps its disk), and it
-  still counts toward ``max_sandboxes`` until it is deleted, which works
-  directly. There is no start or resume here: create a new sandbox;
+* ``stopping`` from a ``stop`` until ``stop_delay`` has passed, then
+  ``stopped``. From the ``stop`` on, it runs no more: its SSH sessions are
+  closed and their processes killed before the stop's answer (a stop keeps
+  no in-memory state), and ``DELETE``, ``start`` and ``pause`` are 409;
+* at its ``timeout`` (counted from when it started running, its last start
+  included), ``stopped``, or ``paused`` when created with ``auto_pause`` (the
+  service pauses it into a snapshot); a ``pause`` request pauses it at once.
+  From the first look after the timeout (before the answer, for a
+  ``pause``) its SSH sessions are closed and their processes killed
+  (``advance()`` does this before it returns);
+* while it is not ``running`` (``starting``, ``stopping``, ``stopped``,
+  ``paused``, ``deleting``) its credentials do not validate
+  (``valid: false``) or log in. They survive a stop: after a ``start`` they
+  work again, those not expired meanwhile (expiry runs on while stopped). New
+  ones cannot be created or regenerated for a sandbox that is not
+  ``starting`` or ``running`` (409), and deleting one still works. A stopped
+  or paused sandbox keeps its directory (its disk), and it still counts
+  toward ``max_sandboxes`` until it is deleted, which works directly. A
+  ``stopped`` one starts again; a ``paused`` one is never resumed here (see
+  ``start`` above): delete it;
 * ``deleting`` while a ``DELETE`` runs (its credentials are revoked, its
   sessions end, its directory is removed); ``DELETE`` answers 204 once it is
   gone, so only a request made meanwhile sees it: ``GET`` answers it with state
   ``deleting``, a list filtered on ``deleting`` holds it, another ``DELETE``
   (or a credential create) is 409. After the 204, ``GET`` is 404.
 
-The service's other states are never produced here: ``stopping``,
-``snapshotting`` and ``unpausing`` (the transitions above are instantaneous),
-and ``deleted`` (a deleted sandbox is 404, as the list never shows it). In
-list items, ``launch_time`` is when the sandbox started running (absent while
-it is ``starting``), ``state_change_time`` when it entered its state, and
-``timeout_at`` the Unix second of its timeout.
+Produced: ``starting``, ``running``, ``stopping`` (with ``stop_delay`` above
+0), ``stopped``, ``paused`` and ``deleting``. The service's other states are
+never produced here: ``snapshotting`` (pausing, by request or at the timeout,
+is instantaneous), ``unpausing`` (nothing resumes a paused sandbox), and
+``deleted`` (a deleted sandbox is 404, as the list never shows it). A
+timeout stops a sandbox at once, without ``stopping``. In list items,
+``launch_time`` is when the sandbox's current (or last) run started running
+(absent while it is ``starting``), ``state_change_time`` when it entered its
+state, and ``timeout_at`` the Unix second of that run's timeout.
 
 Answers and the OpenAPI description
 -----------------------------------
 
-Every answer of the implemented routes validates against the public OpenAPI
+The description's operations implemented here: ``createSandbox``,
+``getSandbox``, ``deleteSandbox``, ``listSandboxes``, ``stopSandbox``,
+``startSandbox``, ``pauseSandbox``, ``createSshAccess``, ``deleteSshAccess``,
+``validateSshAccess`` and ``regenSshAccess`` (and the seed's SSH routes). Every
+answer of the implemented routes validates against the public OpenAPI
 description's schema for its status (``tests/emulator/test_spec_conformance.py``
 checks them, for each ``ssh_api``), except where the emulator differs on
 purpose:
 
 * ``POST .../ssh/access`` is 409 for a second credential when one per sandbox
-  is served (``"single"``, ``"both"``), beyond 32 (``"per-credential"``), or
-  for a sandbox that is stopped, paused or being deleted; regenerating for
-  such a sandbox is 409 too (the description lists neither);
+  is served (``"single"``), beyond 32 (``"per-credential"``, ``"both"``), or
+  for a sandbox that is stopping, stopped, paused or being deleted;
+  regenerating for such a sandbox is 409 too, and so are the seed's
+  ``DELETE .../ssh/access`` and ``POST .../ssh/regen`` for a sandbox holding
+  several credentials (``"both"``) (the description lists none of these);
 * 413 for a body over 1 MiB, 405 with an ``Allow`` header for a method a path
   does not take, and 404 for a path no route serves;
 * the seed's SSH routes (``"single"`` and ``"both"``) are not in the
@@ -241,15 +308,15 @@ can reach those files anyway.
 
 Deleting a credential closes the sessions logged in with it (and kills
 their processes), not those of the sandbox's other credentials; its timeout,
-deleting the sandbox, a reset, or stopping the emulator closes all of its
-sessions. A credential's expiry ends no session: it only refuses new logins.
+a stop or pause, deleting the sandbox, a reset, or stopping the emulator
+closes all of its sessions. A credential's expiry ends no session: it only refuses new logins.
 Processes a session started are killed with it even when they left its
 process group (``setsid``, ``nohup``, daemons): every session's environment
 holds ``LEAP0_EMULATOR_SESSION=<emulator>/<sandbox id>/<access id>`` (set
 last, so ``env_vars`` cannot change it), which its descendants inherit.
 Deleting a credential kills the user's processes carrying its mark; a
-sandbox's timeout or deletion (a reset, stopping the emulator) kills those
-carrying the sandbox's mark and every process of the user whose working
+sandbox's timeout, stop, pause or deletion (a reset, stopping the emulator)
+kills those carrying the sandbox's mark and every process of the user whose working
 directory is in the sandbox's directory. The limits: this reads Linux's ``/proc``; on other
 systems only each session's process group is killed, so a process that
 leaves it survives. Even on Linux, a process that both drops the mark (a new
@@ -294,6 +361,7 @@ From Python::
     emu.configure(ssh_api="per-credential")
     emu.configure(request_timeout=0.5)                     # slow-client tests
     emu.configure(start_delay=5)                           # "starting" for 5 s
+    emu.configure(stop_delay=5)                            # "stopping" for 5 s
     emu.advance(61)                                        # the clock, at once
     emu.reset()                                            # empty state
 
@@ -310,7 +378,7 @@ Over HTTP (same API key required):
   the clock back to the wall time;
 * ``GET /_emulator/config`` -> the current settings, ``{"ssh_lifetime": 3600.0,
   "max_sandboxes": 3, "ssh_api": "both", "request_timeout": 30.0,
-  "start_delay": 0.0}``;
+  "start_delay": 0.0, "stop_delay": 0.0}``;
   ``POST /_emulator/config`` with some of those keys changes them until the
   next reset and answers the new settings (``null`` leaves a setting as is; a
   bad value or an unknown key is 400 with field errors);
@@ -332,10 +400,11 @@ and ``MAX_FAULT_BYTES`` in ``leap0.emulator._settings``.
 A ``delay`` fault waits in wall-clock time (it is there to make a client's
 timeout fire), not on the emulator's clock.
 
-Switching ``ssh_api`` at run time to ``"single"`` or ``"both"`` while some
-sandbox holds more than one credential is refused (``ValueError`` from
-``configure``, 409 from the config route), and nothing changes: delete the
-extra credentials, or reset, first.
+Switching ``ssh_api`` at run time to ``"single"`` while some sandbox holds
+more than one credential is refused (``ValueError`` from ``configure``, 409
+from the config route), and nothing changes: delete the extra credentials,
+or reset, first. Switching between ``"both"`` and ``"per-credential"`` always
+goes through.
 
 Where things live
 -----------------
@@ -343,8 +412,10 @@ Where things live
 Pure Python (no web or SSH imports): ``_settings`` (:class:`Settings`, the
 limits), ``_clock`` (the clock), ``_errors`` (``Invalid``, ``NotFound``,
 ``Conflict``), ``_validate`` (request bodies and queries), ``_faults``
-(:class:`Fault`, the book of waiting faults and counters), ``_state``
-(sandboxes, their life, credentials; built whole, the SSH endpoint included).
+(:class:`Fault`, the book of waiting faults and counters), ``_sandbox`` (one
+sandbox: its state, when it changes next, its JSON), ``_state`` (all
+sandboxes and credentials behind one lock, and who is told when access ends;
+built whole, the SSH endpoint included).
 HTTP: ``_app`` (the door: request ids, the key, faults, routing, and the one
 place errors become answers), ``_api`` (the Leap0 routes), ``_control``
 (``/_emulator/*``), ``_http`` (what they share). SSH: ``_ssh`` (the listener

@@ -1,4 +1,4 @@
-"""The Leap0 routes the emulator serves: sandboxes and SSH access, in both SSH revisions.
+"""The Leap0 routes the emulator serves: sandboxes, their life, SSH access in both revisions.
 
 Each handler checks its input (:mod:`._validate`), asks the state, and answers;
 what goes wrong (``Invalid``, ``NotFound``, ``Conflict``) is turned into its
@@ -34,8 +34,12 @@ class PublicApi:
             ("/v1/sandbox", {"POST": self.create_sandbox}),
             ("/v1/sandboxes", {"GET": self.list_sandboxes}),
             (_SBX, {"GET": self.get_sandbox, "DELETE": self.delete_sandbox}),
+            (_SBX + "/stop", {"POST": self.stop_sandbox}),
+            (_SBX + "/start", {"POST": self.start_sandbox}),
+            (_SBX + "/pause", {"POST": self.pause_sandbox}),
         ]
-        # The seed's SSH routes: the sandbox's one credential, addressed through the sandbox.
+        # The seed's SSH routes: a credential addressed through its sandbox (validate
+        # names it by id; delete and regen mean the sandbox's only one).
         single: Routes = [
             (_SBX + "/ssh/access", {"POST": self.create_access, "DELETE": self.delete_access}),
             (_SBX + "/ssh/validate", {"POST": self.validate_access}),
@@ -59,7 +63,9 @@ class PublicApi:
                 )
             ]
             return [*sandboxes, *access, *by_id]
-        # In "both" the seed's literal routes come first, so they win over ssh_id ones.
+        # In "both" the seed's literal routes come first, so they win over ssh_id ones;
+        # a sandbox may hold several credentials there, and then the seed's delete and
+        # regen (which address its only one) answer 409 (State._credential).
         return [*sandboxes, *single, *by_id]
 
     # -- sandboxes -----------------------------------------------------------
@@ -74,6 +80,15 @@ class PublicApi:
     async def delete_sandbox(self, request: Request, params: dict[str, str]) -> Response:
         self.state.delete_sandbox(params["sandbox_id"])
         return Response(status_code=204)
+
+    async def stop_sandbox(self, request: Request, params: dict[str, str]) -> Response:
+        return JSONResponse(self.state.stop_sandbox(params["sandbox_id"]))
+
+    async def start_sandbox(self, request: Request, params: dict[str, str]) -> Response:
+        return JSONResponse(self.state.start_sandbox(params["sandbox_id"]))
+
+    async def pause_sandbox(self, request: Request, params: dict[str, str]) -> Response:
+        return JSONResponse(self.state.pause_sandbox(params["sandbox_id"]), status_code=201)
 
     async def list_sandboxes(self, request: Request, params: dict[str, str]) -> Response:
         items, total = self.state.list_sandboxes(list_query(request.query_params))

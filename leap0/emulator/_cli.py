@@ -58,7 +58,10 @@ def _parser() -> argparse.ArgumentParser:
             "sandbox, DELETE .../ssh/access, POST .../ssh/validate and .../ssh/regen), "
             "'per-credential' (the later ones: several credentials per sandbox, at most "
             f"{MAX_CREDENTIALS_PER_SANDBOX}, DELETE .../ssh/ID, POST .../ssh/ID/validate and "
-            ".../ssh/ID/regen) or 'both' (both route sets, one credential per sandbox; "
+            ".../ssh/ID/regen) or 'both' (both route sets, several credentials per sandbox "
+            "as with 'per-credential'; the original DELETE .../ssh/access and POST "
+            ".../ssh/regen answer 409 while the sandbox holds more than one, and POST "
+            ".../ssh/validate names its credential, so it always works; "
             "default: %(default)s)"
         ),
     )
@@ -72,7 +75,14 @@ def _parser() -> argparse.ArgumentParser:
         parser,
         "--start-delay",
         defaults.start_delay,
-        "how long a new sandbox is 'starting' before it is 'running', on the emulator's clock",
+        "how long a sandbox is 'starting' before it is 'running' (created, or started "
+        "again), on the emulator's clock",
+    )
+    _duration(
+        parser,
+        "--stop-delay",
+        defaults.stop_delay,
+        "how long a stopped sandbox is 'stopping' before it is 'stopped', on the emulator's clock",
     )
     parser.add_argument(
         "--allow-remote",
@@ -120,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             ssh_api=args.ssh_api,
             request_timeout=args.request_timeout,
             start_delay=args.start_delay,
+            stop_delay=args.stop_delay,
             allow_remote=args.allow_remote,
         )
     except ValueError as exc:

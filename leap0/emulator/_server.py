@@ -75,12 +75,16 @@ class Emulator:
         ssh_lifetime: Seconds an SSH credential stays valid after (re)issue.
         max_sandboxes: How many sandboxes may exist at once (409 beyond).
         ssh_api: Which SSH routes to serve: ``"both"`` (the seed's and the
-            per-credential ones, one credential per sandbox), ``"single"``
-            (only the seed's) or ``"per-credential"`` (only the later ones,
-            several credentials per sandbox).
+            per-credential ones, several credentials per sandbox; the seed's
+            delete and regenerate answer 409 while a sandbox holds more than
+            one), ``"single"`` (only the seed's, one credential per sandbox)
+            or ``"per-credential"`` (only the later ones, several credentials
+            per sandbox).
         request_timeout: Seconds an HTTP client has to send a whole request;
             a connection that takes longer is closed.
-        start_delay: Seconds a new sandbox is ``starting`` before ``running``.
+        start_delay: Seconds a sandbox is ``starting`` before ``running``
+            (created, or started again).
+        stop_delay: Seconds a stopped sandbox is ``stopping`` before ``stopped``.
         allow_remote: Permit a non-loopback ``host``. The emulator runs commands
             as the current user with no isolation; a warning is printed.
 
@@ -102,6 +106,7 @@ class Emulator:
         ssh_api: SshApiMode = _DEFAULTS.ssh_api,
         request_timeout: float = _DEFAULTS.request_timeout,
         start_delay: float = _DEFAULTS.start_delay,
+        stop_delay: float = _DEFAULTS.stop_delay,
         allow_remote: bool = False,
     ) -> None:
         if api_key is None:
@@ -119,6 +124,7 @@ class Emulator:
             ssh_api=ssh_api,
             request_timeout=request_timeout,
             start_delay=start_delay,
+            stop_delay=stop_delay,
         )
         self._bind_host = _resolve(host)
         address = ipaddress.ip_address(self._bind_host)
@@ -243,9 +249,10 @@ class Emulator:
         """Move the emulator's clock ``seconds`` forward at once; return its new time.
 
         Whatever that time brings happens before this returns: credentials
-        whose lifetime passed no longer validate or log in, and sandboxes whose
-        timeout passed are stopped (or paused), their SSH sessions closed and
-        their processes killed. The clock only moves forward; :meth:`reset`
+        whose lifetime passed no longer validate or log in, sandboxes whose
+        start or stop delay passed are ``running`` or ``stopped``, and sandboxes
+        whose timeout passed are stopped (or paused), their SSH sessions closed
+        and their processes killed. The clock only moves forward; :meth:`reset`
         sets it back to the wall time.
 
         Raises:
@@ -269,13 +276,14 @@ class Emulator:
         ssh_api: SshApiMode | None = None,
         request_timeout: float | None = None,
         start_delay: float | None = None,
+        stop_delay: float | None = None,
     ) -> None:
         """Change settings until the next :meth:`reset`; None leaves a setting as is.
 
         Raises:
-            ValueError: A bad value, or ``ssh_api`` switched to ``"single"`` or
-                ``"both"`` (one credential per sandbox) while some sandbox holds
-                several credentials. Nothing changes then.
+            ValueError: A bad value, or ``ssh_api`` switched to ``"single"``
+                (one credential per sandbox) while some sandbox holds several
+                credentials. Nothing changes then.
         """
         changes = {name: value for name, value in locals().items() if name != "self"}
         self._running_state().configure(changes)

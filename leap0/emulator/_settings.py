@@ -25,6 +25,7 @@ __all__ = [
     "MAX_REQUEST_TIMEOUT",
     "MAX_SSH_LIFETIME",
     "MAX_START_DELAY",
+    "MAX_STOP_DELAY",
     "SSH_API_MODES",
     "Settings",
     "SettingsError",
@@ -36,7 +37,7 @@ SshApiMode = Literal["both", "single", "per-credential"]
 
 SSH_API_MODES: tuple[SshApiMode, ...] = ("both", "single", "per-credential")
 
-#: How many SSH credentials one sandbox may hold under ``ssh_api="per-credential"``.
+#: How many SSH credentials one sandbox may hold (``ssh_api`` "per-credential" and "both").
 MAX_CREDENTIALS_PER_SANDBOX = 32
 
 #: The longest ``request_timeout`` accepted (an hour).
@@ -57,6 +58,9 @@ MAX_SSH_LIFETIME = 10 * 365 * 24 * 3600.0
 
 #: The longest ``start_delay`` accepted (an hour).
 MAX_START_DELAY = 3600.0
+
+#: The longest ``stop_delay`` accepted (an hour).
+MAX_STOP_DELAY = 3600.0
 
 #: How far ahead of the wall time the emulator's clock may be advanced in all (a
 #: hundred years), so every timestamp it reports stays a valid date.
@@ -106,8 +110,9 @@ _CHECKS: dict[str, Callable[[object], str | None]] = {
     "ssh_api": _ssh_api_error,
     "request_timeout": _seconds(MAX_REQUEST_TIMEOUT),
     "start_delay": _seconds(MAX_START_DELAY, zero=True),
+    "stop_delay": _seconds(MAX_STOP_DELAY, zero=True),
 }
-_SECONDS = ("ssh_lifetime", "request_timeout", "start_delay")
+_SECONDS = ("ssh_lifetime", "request_timeout", "start_delay", "stop_delay")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,17 +124,24 @@ class Settings:
             or regenerated (at most ten years).
         max_sandboxes: How many sandboxes may exist at once (409 beyond).
         ssh_api: Which SSH routes are served. ``"both"``: the seed's routes
-            and the per-credential ones, one credential per sandbox.
-            ``"single"``: only the seed's routes, one credential per sandbox.
-            ``"per-credential"``: only the per-credential routes; a sandbox may
-            hold up to :data:`MAX_CREDENTIALS_PER_SANDBOX` credentials.
+            and the per-credential ones; a sandbox may hold several
+            credentials, and the seed's delete and regenerate routes answer
+            409 while it holds more than one. ``"single"``: only the seed's
+            routes, one credential per sandbox. ``"per-credential"``: only
+            the per-credential routes. Where several are allowed, a sandbox
+            holds up to :data:`MAX_CREDENTIALS_PER_SANDBOX`.
         request_timeout: Seconds an HTTP client has to send a whole request
             (request line, headers and body), counted from its first byte, or
             from connecting for a connection's first request; a connection
             that takes longer is closed. At most :data:`MAX_REQUEST_TIMEOUT`.
-        start_delay: Seconds (of the emulator's clock) a new sandbox stays
-            ``starting`` before it is ``running``; 0 (the default) makes it
-            ``running`` at once. At most :data:`MAX_START_DELAY`.
+        start_delay: Seconds (of the emulator's clock) a sandbox stays
+            ``starting`` before it is ``running``, when created or started
+            again; 0 (the default) makes it ``running`` at once. At most
+            :data:`MAX_START_DELAY`.
+        stop_delay: Seconds (of the emulator's clock) a sandbox stays
+            ``stopping`` after a stop request before it is ``stopped``; 0 (the
+            default) makes the stop's answer ``stopped`` already. At most
+            :data:`MAX_STOP_DELAY`.
     """
 
     ssh_lifetime: float = 3600.0
@@ -137,6 +149,7 @@ class Settings:
     ssh_api: SshApiMode = "both"
     request_timeout: float = 30.0
     start_delay: float = 0.0
+    stop_delay: float = 0.0
 
     def __post_init__(self) -> None:
         errors = _errors(dataclasses.asdict(self))
@@ -147,8 +160,8 @@ class Settings:
 
     @property
     def several_credentials(self) -> bool:
-        """Whether a sandbox may hold more than one SSH credential."""
-        return self.ssh_api == "per-credential"
+        """Whether a sandbox may hold more than one SSH credential (all but ``"single"``)."""
+        return self.ssh_api != "single"
 
     def replace(self, **changes: object) -> Settings:
         """A copy with ``changes`` applied; a ``None`` value leaves that setting as is.

@@ -4,12 +4,13 @@ Pure Python, no web or SSH imports. Every method is synchronous and takes one
 lock, so the state can be used from the server's event loop and from the
 thread that owns the :class:`~leap0.emulator.Emulator` handle at the same time.
 
-Time is the :class:`~leap0.emulator._clock.Clock`'s. A sandbox's state is
-worked out from it whenever the sandbox is looked at (``starting`` until its
-start delay passed, then ``running`` until its timeout passed, then
-``stopped``, or ``paused`` with ``auto_pause``). The first look after a
-timeout passed (any call, :meth:`State.tick` or :meth:`State.advance`)
-announces it to the listeners, which end the sandbox's SSH sessions.
+Time is the :class:`~leap0.emulator._clock.Clock`'s. Every look (any call,
+:meth:`State.tick` or :meth:`State.advance`) first carries each sandbox
+through the changes of state that came due (:meth:`Sandbox.settle`: the start
+delay, the timeout, the stop delay). Whatever ends SSH access (a sandbox that
+stops running, on its own or by a stop or pause request, a deleted sandbox or
+credential) is announced to the listeners, which end the SSH sessions, once
+the lock is released.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 from ._clock import Clock, rfc3339
 from ._errors import Conflict, FaultLimit, NotFound, SwitchRefused
 from ._faults import FaultBook
+from ._sandbox import DEFAULT_DISK, Sandbox
 from ._settings import MAX_CREDENTIALS_PER_SANDBOX, Settings
 from ._validate import CreateRequest, ListQuery
 
@@ -45,10 +47,6 @@ __all__ = [
     "SwitchRefused",
 ]
 
-#: The writable disk every sandbox reports, in MiB.
-DEFAULT_DISK = 10240
-_POD_ID = "pod-emulator-0"
-
 
 @dataclasses.dataclass(frozen=True)
 class SshEndpoint:
@@ -59,82 +57,6 @@ class SshEndpoint:
 
     def command(self, user: str) -> str:
         return f"ssh -p {self.port} {user}@{self.host}"
-
-
-@dataclasses.dataclass
-class Sandbox:
-    """A sandbox; its state follows from the clock (see :meth:`phase`)."""
-
-    id: str
-    request: CreateRequest
-    mount_ids: tuple[str, ...]
-    created_at: float
-    running_at: float
-    seq: int
-    workdir: str
-    deleting_at: float | None = None
-    #: Whether its timeout has been announced (its sessions ended).
-    timed_out: bool = False
-
-    @property
-    def timeout_at(self) -> float:
-        """When it times out: ``timeout`` seconds after it started running."""
-        return self.running_at + self.request.timeout
-
-    def phase(self, now: float) -> tuple[str, float]:
-        """Its state at ``now``, and when it entered that state."""
-        if self.deleting_at is not None:
-            return "deleting", self.deleting_at
-        if now >= self.timeout_at:
-            return ("paused" if self.request.auto_pause else "stopped"), self.timeout_at
-        if now >= self.running_at:
-            return "running", self.running_at
-        return "starting", self.created_at
-
-    def running(self, now: float) -> bool:
-        return self.phase(now)[0] == "running"
-
-    def status_json(self, now: float) -> dict[str, Any]:
-        """``SandboxStatusResponse``: what ``GET /v1/sandbox/{id}`` answers."""
-        request = self.request
-        return {
-            "id": self.id,
-            "template_id": request.template_name,
-            "mounts": [
-                {"id": mount_id, **{k: v for k, v in vars(mount).items() if v is not None}}
-                for mount_id, mount in zip(self.mount_ids, request.mounts, strict=True)
-            ],
-            "vcpu": request.vcpu,
-            "memory": request.memory,
-            "disk": DEFAULT_DISK,
-            "timeout": request.timeout,
-            "state": self.phase(now)[0],
-            "auto_pause": request.auto_pause,
-            "created_at": rfc3339(self.created_at),
-        }
-
-    def created_json(self, now: float) -> dict[str, Any]:
-        """``SandboxCreateResponse``: the status, and the network policy when one was given."""
-        answer = self.status_json(now)
-        if self.request.network_policy is not None:
-            answer["network_policy"] = self.request.network_policy
-        return answer
-
-    def list_item(self, now: float) -> dict[str, Any]:
-        """``SandboxListItem``; ``launch_time`` once it has started running."""
-        state, since = self.phase(now)
-        item: dict[str, Any] = {
-            "id": self.id,
-            "template_id": self.request.template_name,
-            "pod_id": _POD_ID,
-            "state": state,
-        }
-        if now >= self.running_at:
-            item["launch_time"] = rfc3339(self.running_at)
-        item["state_change_time"] = rfc3339(since)
-        item["timeout_at"] = int(self.timeout_at)
-        item["created_at"] = rfc3339(self.created_at)
-        return item
 
 
 @dataclasses.dataclass
@@ -210,6 +132,8 @@ class State:
         self._creds_by_sandbox: dict[str, dict[str, Credential]] = {}
         self._creds_by_id: dict[str, Credential] = {}
         self._listeners: list[Listener] = []
+        # Access that ended under the lock, announced once it is released (see _now).
+        self._ending: list[Ended] = []
 
     # -- listeners -----------------------------------------------------------
 
@@ -217,9 +141,9 @@ class State:
         """Call ``listener(sandbox_id, access_id)`` whenever SSH access ends.
 
         ``access_id`` is the credential that was deleted, or None when the whole
-        sandbox's access ended (it timed out or is being deleted, or a reset).
-        Called outside the lock, from whichever thread made the change or
-        noticed the timeout.
+        sandbox's access ended (it stopped running: stopped, paused, timed out;
+        or it is being deleted, or a reset). Called outside the lock, from
+        whichever thread made the change or noticed it.
         """
         with self._lock:
             self._listeners.append(listener)
@@ -238,32 +162,40 @@ class State:
 
     @contextlib.contextmanager
     def _now(self) -> Iterator[float]:
-        """Hold the lock, timeouts that passed applied; yield the time.
+        """Hold the lock, the changes of state that came due applied; yield the time.
 
-        The timeouts found are announced to the listeners once the lock is
-        released, whatever the body raised.
+        What ended access meanwhile (a sandbox that stopped running, what the
+        body added to ``_ending``) is announced to the listeners once the lock
+        is released, whatever the body raised. It is taken while the lock is
+        still held, so each holder announces exactly its own.
         """
         ended: list[Ended] = []
         try:
             with self._lock:
                 now = self.clock.now()
                 for sandbox in self._sandboxes.values():
-                    if not sandbox.timed_out and sandbox.phase(now)[0] in ("stopped", "paused"):
-                        sandbox.timed_out = True
-                        ended.append((sandbox.id, None))
-                yield now
+                    if sandbox.settle(now):
+                        self._ending.append((sandbox.id, None))
+                try:
+                    yield now
+                finally:
+                    ended, self._ending = self._ending, []
         finally:
             self._notify(ended)
 
     # -- the clock -----------------------------------------------------------
 
     def tick(self) -> None:
-        """Announce the timeouts that passed (the server calls this every second)."""
+        """Apply and announce the changes of state that came due.
+
+        The server calls this every second, so a timeout ends sessions even
+        when nothing else looks.
+        """
         with self._now():
             pass
 
     def advance(self, seconds: object) -> float:
-        """Move the clock forward; the timeouts passed are announced before this returns.
+        """Move the clock forward; the changes it brings are announced before this returns.
 
         Raises:
             Invalid: A bad number of seconds (see :meth:`Clock.advance`).
@@ -287,56 +219,93 @@ class State:
                 request=request,
                 mount_ids=tuple(_new_id("mnt") for _ in request.mounts),
                 created_at=now,
-                running_at=now + self._settings.start_delay,
                 seq=next(self._seq),
                 workdir=workdir,
             )
+            sandbox.boot(now, self._settings.start_delay)
             self._sandboxes[sandbox_id] = sandbox
-            return sandbox.created_json(now)
+            return sandbox.created_json()
 
     def get_sandbox(self, sandbox_id: str) -> dict[str, Any]:
+        with self._now():
+            return self._sandbox(sandbox_id).status_json()
+
+    def stop_sandbox(self, sandbox_id: str) -> dict[str, Any]:
+        """Stop a running sandbox: ``stopping`` for ``stop_delay``, then ``stopped``.
+
+        Its SSH sessions end now (it no longer runs); its credentials and its
+        directory stay.
+
+        Raises:
+            NotFound: No such sandbox.
+            Conflict: It is not ``running``.
+        """
         with self._now() as now:
-            return self._sandbox(sandbox_id).status_json(now)
+            sandbox = self._sandbox(sandbox_id)
+            sandbox.stop(now, self._settings.stop_delay)
+            self._ending.append((sandbox_id, None))
+            return sandbox.created_json()
+
+    def start_sandbox(self, sandbox_id: str) -> dict[str, Any]:
+        """Boot a stopped sandbox again: ``starting`` for ``start_delay``, then ``running``.
+
+        Its timeout counts from when it is running; its credentials log in
+        again then, those not expired.
+
+        Raises:
+            NotFound: No such sandbox.
+            Conflict: It is not ``stopped`` (a ``paused`` one included).
+        """
+        with self._now() as now:
+            sandbox = self._sandbox(sandbox_id)
+            sandbox.start(now, self._settings.start_delay)
+            return sandbox.created_json()
+
+    def pause_sandbox(self, sandbox_id: str) -> dict[str, Any]:
+        """Pause a running sandbox: ``paused`` at once; its SSH sessions end.
+
+        Raises:
+            NotFound: No such sandbox.
+            Conflict: It is not ``running``.
+        """
+        with self._now() as now:
+            sandbox = self._sandbox(sandbox_id)
+            sandbox.pause(now)
+            self._ending.append((sandbox_id, None))
+            return sandbox.created_json()
 
     def delete_sandbox(self, sandbox_id: str) -> None:
         """Delete a sandbox: ``deleting`` while its sessions end and its directory goes.
 
         Raises:
             NotFound: No such sandbox.
-            Conflict: It is ``starting`` or already ``deleting`` (the service
-                refuses deletes while a sandbox is in transition).
+            Conflict: It is ``starting``, ``stopping`` or already ``deleting``
+                (the service refuses deletes while a sandbox is in transition).
         """
         with self._now() as now:
             sandbox = self._sandbox(sandbox_id)
-            state = sandbox.phase(now)[0]
-            if state in ("starting", "deleting"):
-                raise Conflict(
-                    f"sandbox {sandbox_id!r} is {state}; it can be deleted once it is not "
-                    "in transition"
-                )
-            sandbox.deleting_at = now
+            sandbox.delete(now)
             for cred_id in self._creds_by_sandbox.pop(sandbox_id, {}):
                 del self._creds_by_id[cred_id]
-        self._notify([(sandbox_id, None)])
+            self._ending.append((sandbox_id, None))
+        # Announced (its sessions and their processes ended) before its directory goes.
         shutil.rmtree(sandbox.workdir, ignore_errors=True)
         with self._lock:
             if self._sandboxes.get(sandbox_id) is sandbox:
                 del self._sandboxes[sandbox_id]
 
     def list_sandboxes(self, query: ListQuery) -> tuple[list[dict[str, Any]], int]:
-        with self._now() as now:
+        with self._now():
             found = [
-                s
-                for s in self._sandboxes.values()
-                if query.state is None or s.phase(now)[0] == query.state
+                s for s in self._sandboxes.values() if query.state is None or s.state == query.state
             ]
             if query.sort == "state":
-                found.sort(key=lambda s: (s.phase(now)[0], s.seq), reverse=query.descending)
+                found.sort(key=lambda s: (s.state, s.seq), reverse=query.descending)
             else:
                 found.sort(key=lambda s: s.seq, reverse=query.descending)
             start = (query.page - 1) * query.page_size
             page = found[start : start + query.page_size]
-            return [s.list_item(now) for s in page], len(found)
+            return [s.list_item() for s in page], len(found)
 
     def _sandbox(self, sandbox_id: str) -> Sandbox:
         sandbox = self._sandboxes.get(sandbox_id)
@@ -344,9 +313,9 @@ class State:
             raise NotFound(f"sandbox {sandbox_id!r} not found")
         return sandbox
 
-    def _issuable(self, sandbox_id: str, now: float) -> None:
-        """Check that SSH credentials may be issued for the sandbox now."""
-        state = self._sandbox(sandbox_id).phase(now)[0]
+    def _issuable(self, sandbox_id: str) -> None:
+        """Check that SSH credentials may be issued (created, regenerated) for the sandbox now."""
+        state = self._sandbox(sandbox_id).state
         if state not in ("starting", "running"):
             raise Conflict(
                 f"sandbox {sandbox_id!r} is {state}: SSH access is issued for a starting "
@@ -377,7 +346,7 @@ class State:
 
     def create_access(self, sandbox_id: str) -> dict[str, Any]:
         with self._now() as now:
-            self._issuable(sandbox_id, now)
+            self._issuable(sandbox_id)
             held = len(self._creds_by_sandbox.get(sandbox_id, ()))
             if not self._settings.several_credentials and held:
                 raise Conflict(f"sandbox {sandbox_id!r} already has SSH access")
@@ -401,7 +370,13 @@ class State:
             return self._access_json(cred, password)
 
     def _credential(self, sandbox_id: str, ssh_id: str | None) -> Credential:
-        """The credential ``ssh_id`` of the sandbox, or its only one when ``ssh_id`` is None."""
+        """The credential ``ssh_id`` of the sandbox, or its only one when ``ssh_id`` is None.
+
+        ``ssh_id`` None is the seed's routes (``DELETE .../ssh/access``,
+        ``POST .../ssh/regen``), which address a sandbox's one credential: a
+        sandbox holding several (``ssh_api="both"``) answers them 409, since
+        they cannot tell which is meant.
+        """
         self._sandbox(sandbox_id)
         creds = self._creds_by_sandbox.get(sandbox_id, {})
         if ssh_id is not None:
@@ -413,7 +388,10 @@ class State:
             raise NotFound(f"SSH access not found for sandbox {sandbox_id!r}")
         if len(creds) > 1:
             raise Conflict(
-                f"sandbox {sandbox_id!r} holds {len(creds)} SSH credentials; address one by its id"
+                f"sandbox {sandbox_id!r} holds {len(creds)} SSH credentials, and this route "
+                "addresses a sandbox's only one: address one by its id "
+                f"(DELETE /v1/sandbox/{sandbox_id}/ssh/{{ssh_id}}, "
+                f"POST /v1/sandbox/{sandbox_id}/ssh/{{ssh_id}}/regen)"
             )
         return next(iter(creds.values()))
 
@@ -426,12 +404,12 @@ class State:
             if not creds:
                 del self._creds_by_sandbox[sandbox_id]
             del self._creds_by_id[cred.id]
-        self._notify([(sandbox_id, cred.id)])
+            self._ending.append((sandbox_id, cred.id))
 
     def regen_access(self, sandbox_id: str, ssh_id: str | None = None) -> dict[str, Any]:
         with self._now() as now:
             cred = self._credential(sandbox_id, ssh_id)
-            self._issuable(sandbox_id, now)
+            self._issuable(sandbox_id)
             password = self._issue(cred, now)
             return self._access_json(cred, password)
 
@@ -442,7 +420,7 @@ class State:
         if password is not None and not cred.matches(password):
             return False
         sandbox = self._sandboxes.get(cred.sandbox_id)
-        return sandbox is not None and sandbox.running(now)
+        return sandbox is not None and sandbox.running
 
     def validate_access(self, sandbox_id: str, ssh_id: str, password: str) -> bool:
         with self._now() as now:
@@ -466,9 +444,9 @@ class State:
         Its sandbox must be running and its credential still there; a
         credential that expired since the login does not end the connection.
         """
-        with self._now() as now:
+        with self._now():
             sandbox = self._sandboxes.get(target.sandbox_id)
-            if sandbox is None or not sandbox.running(now):
+            if sandbox is None or not sandbox.running:
                 return False
             return target.access_id in self._creds_by_id
 
@@ -483,13 +461,14 @@ class State:
     def configure(self, changes: Mapping[str, object]) -> Settings:
         """Apply ``changes`` (see :meth:`Settings.replace_from`) until :meth:`reset`.
 
-        Returns the new settings. A new ``start_delay`` applies to sandboxes
-        created from then on.
+        Returns the new settings. A new ``start_delay`` applies to the starts
+        (creates, ``start``) from then on, a new ``stop_delay`` to the stops.
 
         Raises:
             SettingsError: A bad name or value (nothing changes).
             SwitchRefused: The change would allow one credential per sandbox
-                while some sandbox holds several (nothing changes).
+                (``ssh_api="single"``) while some sandbox holds several
+                (nothing changes).
         """
         with self._now():
             settings = self._settings.replace_from(changes)

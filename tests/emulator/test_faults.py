@@ -187,6 +187,7 @@ def test_reset_clears_faults_counters_and_state(emu: Emulator, api: httpx.Client
         "ssh_api": "both",
         "request_timeout": 30.0,
         "start_delay": 0.0,
+        "stop_delay": 0.0,
     }
 
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from leap0.emulator import Emulator
+from leap0.emulator._settings import MAX_CREDENTIALS_PER_SANDBOX
 
 from ._helpers import (
     SAFE_ID,
@@ -65,12 +66,21 @@ def test_create_access_shape(
     assert access["ssh_command"] == f"ssh -p {emu.ssh_port} {access['id']}@{emu.ssh_host}"
 
 
-def test_one_credential_per_sandbox(
-    api: httpx.Client, sandbox: dict[str, Any], access: dict[str, Any]
+def test_one_credential_per_sandbox_under_single(
+    emu: Emulator, api: httpx.Client, sandbox: dict[str, Any]
 ) -> None:
+    emu.configure(ssh_api="single")
+    create_access(api, sandbox["id"])
     response = api.post(f"/v1/sandbox/{sandbox['id']}/ssh/access")
     assert response.status_code == 409
     assert set(response.json()) == {"message"}
+
+
+def test_several_credentials_per_sandbox_by_default(
+    api: httpx.Client, sandbox: dict[str, Any], access: dict[str, Any]
+) -> None:
+    second = create_access(api, sandbox["id"])
+    assert second["id"] != access["id"]
 
 
 def test_unknown_sandbox_is_404_everywhere(api: httpx.Client) -> None:
@@ -218,6 +228,7 @@ def test_configure_over_http(api: httpx.Client, sandbox: dict[str, Any]) -> None
         "ssh_api": "both",
         "request_timeout": 30.0,
         "start_delay": 0.0,
+        "stop_delay": 0.0,
     }
     assert api.get("/_emulator/config").json()["ssh_lifetime"] == 0.5
     access = create_access(api, sandbox["id"])
@@ -276,9 +287,10 @@ def test_literal_routes_win_over_ssh_id(
 # -- concurrency ---------------------------------------------------------------------
 
 
-async def test_hundred_concurrent_creates_give_one_credential(
+async def test_hundred_concurrent_creates_give_one_credential_under_single(
     emu: Emulator, sandbox: dict[str, Any]
 ) -> None:
+    emu.configure(ssh_api="single")
     path = f"/v1/sandbox/{sandbox['id']}/ssh/access"
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     async with make_async_client(emu, limits=limits) as client:
@@ -294,6 +306,21 @@ async def test_hundred_concurrent_creates_give_one_credential(
         )
     assert response.json()["valid"] is True
     assert emu.attempts("POST", path) == 100
+
+
+async def test_hundred_concurrent_creates_stop_at_the_bound_by_default(
+    emu: Emulator, sandbox: dict[str, Any]
+) -> None:
+    path = f"/v1/sandbox/{sandbox['id']}/ssh/access"
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    async with make_async_client(emu, limits=limits) as client:
+        responses = await asyncio.gather(*(client.post(path) for _ in range(100)))
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(201) == MAX_CREDENTIALS_PER_SANDBOX
+    assert statuses.count(409) == 100 - MAX_CREDENTIALS_PER_SANDBOX
+    assert len({r.json()["id"] for r in responses if r.status_code == 201}) == (
+        MAX_CREDENTIALS_PER_SANDBOX
+    )
 
 
 def test_secrets_never_reach_the_logs(

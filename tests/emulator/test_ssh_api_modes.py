@@ -11,7 +11,12 @@ import httpx
 import pytest
 
 from leap0.emulator import Emulator, Settings, serve
-from leap0.emulator._settings import MAX_CREDENTIALS_PER_SANDBOX, SSH_API_MODES, SettingsError
+from leap0.emulator._settings import (
+    MAX_CREDENTIALS_PER_SANDBOX,
+    SSH_API_MODES,
+    SettingsError,
+    SshApiMode,
+)
 
 from ._helpers import create_access, create_sandbox, field_errors, make_client, ssh_login
 
@@ -73,6 +78,7 @@ def test_settings_defaults_and_json() -> None:
         "ssh_api": "both",
         "request_timeout": 30.0,
         "start_delay": 0.0,
+        "stop_delay": 0.0,
     }
     assert SSH_API_MODES == ("both", "single", "per-credential")
     assert Settings(ssh_lifetime=5).ssh_lifetime == 5.0
@@ -112,20 +118,19 @@ def test_settings_replace() -> None:
         base.replace_from({"ssh_api": "x", "colour": "blue", "self": 1})
     assert sorted(field for field, _ in caught.value.errors) == ["colour", "self", "ssh_api"]
     assert changed.several_credentials
-    assert not base.several_credentials
+    assert base.several_credentials  # "both", the default
     assert not base.replace(ssh_api="single").several_credentials
 
 
 # -- "both" (the default) ---------------------------------------------------------------
 
 
-def test_both_serves_both_route_sets_with_one_credential(
+def test_both_serves_both_route_sets_on_one_credential(
     emu: Emulator, api: httpx.Client, sandbox: dict[str, Any]
 ) -> None:
     assert emu.settings.ssh_api == "both"
     sid = sandbox["id"]
     access = create_access(api, sid)
-    _assert_error(api.post(_ssh(sid, "access")), 409)
     assert _validate_seed(api, sid, access["id"], access["password"])
     assert _validate_by_id(api, sid, access["id"], access["password"])
     regen = api.post(_ssh(sid, "regen"))
@@ -136,6 +141,50 @@ def test_both_serves_both_route_sets_with_one_credential(
     assert api.delete(_ssh(sid, access["id"])).status_code == 204
     create_access(api, sid)
     assert api.delete(_ssh(sid, "access")).status_code == 204
+
+
+def test_both_holds_several_credentials(
+    emu: Emulator, api: httpx.Client, sandbox: dict[str, Any]
+) -> None:
+    sid = sandbox["id"]
+    first, second = create_access(api, sid), create_access(api, sid)
+    assert first["id"] != second["id"]
+    # The seed's validate names its credential: it works whatever the count.
+    for access in (first, second):
+        assert _validate_seed(api, sid, access["id"], access["password"])
+        assert _validate_by_id(api, sid, access["id"], access["password"])
+    assert not _validate_seed(api, sid, first["id"], second["password"])
+    # The seed's delete and regen mean the sandbox's only credential: 409 with two.
+    for response in (api.delete(_ssh(sid, "access")), api.post(_ssh(sid, "regen"))):
+        message = _assert_error(response, 409)
+        assert "holds 2 SSH credentials" in message
+        assert f"/v1/sandbox/{sid}/ssh/{{ssh_id}}" in message
+    # Nothing changed: both still validate with their passwords.
+    for access in (first, second):
+        assert _validate_by_id(api, sid, access["id"], access["password"])
+    # By id, each is regenerated and deleted on its own.
+    renewed = api.post(_ssh(sid, f"{first['id']}/regen")).json()
+    assert not _validate_seed(api, sid, first["id"], first["password"])
+    assert _validate_seed(api, sid, second["id"], second["password"])
+    assert api.delete(_ssh(sid, first["id"])).status_code == 204
+    assert not _validate_seed(api, sid, first["id"], renewed["password"])
+    # One left: the seed's routes address it again.
+    regen = api.post(_ssh(sid, "regen"))
+    assert regen.status_code == 200
+    assert regen.json()["id"] == second["id"]
+    assert _validate_seed(api, sid, second["id"], regen.json()["password"])
+    assert api.delete(_ssh(sid, "access")).status_code == 204
+    _assert_error(api.delete(_ssh(sid, "access")), 404)
+
+
+def test_both_has_the_credential_bound(
+    emu: Emulator, api: httpx.Client, sandbox: dict[str, Any]
+) -> None:
+    sid = sandbox["id"]
+    for _ in range(MAX_CREDENTIALS_PER_SANDBOX):
+        create_access(api, sid)
+    message = _assert_error(api.post(_ssh(sid, "access")), 409)
+    assert str(MAX_CREDENTIALS_PER_SANDBOX) in message
 
 
 # -- "single" ---------------------------------------------------------------------------
@@ -299,6 +348,7 @@ def test_config_route_gets_and_sets_the_mode(emu: Emulator, api: httpx.Client) -
         "ssh_api": "per-credential",
         "request_timeout": 30.0,
         "start_delay": 0.0,
+        "stop_delay": 0.0,
     }
     assert api.get("/_emulator/config").json()["ssh_api"] == "per-credential"
     assert emu.settings.ssh_api == "per-credential"
@@ -321,26 +371,39 @@ def test_config_route_rejects_bad_values(emu: Emulator, api: httpx.Client) -> No
     assert response.json() == Settings().to_json()
 
 
-def test_switch_to_one_credential_per_sandbox_is_refused_while_a_sandbox_holds_several(
+@pytest.mark.parametrize("start", ["per-credential", "both"])
+def test_switch_to_single_is_refused_while_a_sandbox_holds_several(
+    emu: Emulator, api: httpx.Client, sandbox: dict[str, Any], start: SshApiMode
+) -> None:
+    emu.configure(ssh_api=start)
+    sid = sandbox["id"]
+    first, second = create_access(api, sid), create_access(api, sid)
+    response = api.post("/_emulator/config", json={"ssh_api": "single", "ssh_lifetime": 5})
+    message = _assert_error(response, 409)
+    assert sid in message
+    assert "single" in message
+    with pytest.raises(ValueError, match="hold several"):
+        emu.configure(ssh_api="single")
+    # Nothing changed: the mode, the lifetime, the credentials.
+    assert api.get("/_emulator/config").json() == Settings(ssh_api=start).to_json()
+    assert _validate_by_id(api, sid, first["id"], first["password"])
+    # One credential per sandbox again: the switch goes through.
+    assert api.delete(_ssh(sid, first["id"])).status_code == 204
+    emu.configure(ssh_api="single")
+    assert _validate_seed(api, sid, second["id"], second["password"])
+    assert api.delete(_ssh(sid, "access")).status_code == 204
+
+
+def test_switches_between_the_modes_of_several_credentials_go_through(
     per_credential: Emulator, api: httpx.Client, sandbox: dict[str, Any]
 ) -> None:
     sid = sandbox["id"]
     first, second = create_access(api, sid), create_access(api, sid)
-    for mode in ("single", "both"):
-        response = api.post("/_emulator/config", json={"ssh_api": mode, "ssh_lifetime": 5})
-        message = _assert_error(response, 409)
-        assert sid in message
-        assert mode in message
-        with pytest.raises(ValueError, match="hold several"):
-            per_credential.configure(ssh_api=mode)  # type: ignore[arg-type]
-    # Nothing changed: the mode, the lifetime, the credentials.
-    assert api.get("/_emulator/config").json() == Settings(ssh_api="per-credential").to_json()
-    assert _validate_by_id(api, sid, first["id"], first["password"])
-    # One credential per sandbox again: the switch goes through.
-    assert api.delete(_ssh(sid, first["id"])).status_code == 204
-    per_credential.configure(ssh_api="single")
-    assert _validate_seed(api, sid, second["id"], second["password"])
-    assert api.delete(_ssh(sid, "access")).status_code == 204
+    per_credential.configure(ssh_api="both")
+    assert _validate_seed(api, sid, first["id"], first["password"])
+    _assert_error(api.post(_ssh(sid, "regen")), 409)
+    per_credential.configure(ssh_api="per-credential")
+    assert _validate_by_id(api, sid, second["id"], second["password"])
 
 
 def test_configure_in_python(emu: Emulator, api: httpx.Client) -> None:
@@ -385,6 +448,7 @@ def test_serve_takes_the_start_up_mode() -> None:
             "ssh_api": "per-credential",
             "request_timeout": 30.0,
             "start_delay": 0.0,
+            "stop_delay": 0.0,
         }
         sid = create_sandbox(api)["id"]
         create_access(api, sid)
@@ -440,6 +504,10 @@ def test_cli_help_shows_the_option(capsys: Any) -> None:
     out = capsys.readouterr().out
     assert "--ssh-api {both,single,per-credential}" in out
     assert str(MAX_CREDENTIALS_PER_SANDBOX) in out
+    words = " ".join(out.split())
+    assert "'both' (both route sets, several credentials per sandbox" in words
+    assert "answer 409 while the sandbox holds more than one" in words
+    assert "--stop-delay SECONDS" in words
 
 
 # -- SSH logins -------------------------------------------------------------------------
@@ -527,3 +595,20 @@ async def test_reset_ends_the_sessions_of_every_credential(
         for conn in conns:
             conn.close()
             await conn.wait_closed()
+
+
+async def test_both_two_credentials_on_one_sandbox_both_log_in(
+    emu: Emulator, api: httpx.Client, sandbox: dict[str, Any]
+) -> None:
+    assert emu.settings.ssh_api == "both"
+    sid = sandbox["id"]
+    first, second = create_access(api, sid), create_access(api, sid)
+    async with await _login(emu, first) as one, await _login(emu, second) as two:
+        assert await _echo(one, "one") == "one\n"
+        assert await _echo(two, "two") == "two\n"
+        # Deleting one by its id ends only its sessions.
+        assert api.delete(_ssh(sid, first["id"])).status_code == 204
+        await asyncio.wait_for(one.wait_closed(), TIMEOUT)
+        assert await _echo(two, "still") == "still\n"
+    with pytest.raises(asyncssh.PermissionDenied):
+        await _login(emu, first)

@@ -350,3 +350,97 @@ def test_bad_start_delays_are_refused(state: State, delay: object) -> None:
         state.configure({"start_delay": delay})
     assert [field for field, _ in caught.value.errors] == ["start_delay"]
     assert state.settings == Settings()
+
+
+# -- stop, start and pause --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("action", "after"), [("stop", "stopped"), ("pause", "paused")])
+def test_stop_and_pause_end_access_once(
+    state: State, ended: list[tuple[str, str | None]], action: str, after: str
+) -> None:
+    sandbox_id = _new(state, timeout=60)
+    access = state.create_access(sandbox_id)
+    target = state.authenticate(access["id"], access["password"])
+    assert target is not None
+    answer = getattr(state, f"{action}_sandbox")(sandbox_id)
+    assert answer["state"] == after
+    assert ended == [(sandbox_id, None)]  # announced before the call returned
+    assert not _works(state, access)
+    assert not state.session_allowed(target)
+    state.advance(120)  # its old timeout passes: nothing more to announce
+    assert ended == [(sandbox_id, None)]
+    (item,) = state.list_sandboxes(ListQuery(state=after))[0]
+    assert item["state_change_time"] == rfc3339(T0)
+
+
+def test_stopping_lasts_the_stop_delay(
+    tmp_path: Path, time: FakeTime, ended: list[tuple[str, str | None]]
+) -> None:
+    state = _state(tmp_path, time, ended, stop_delay=5)
+    sandbox_id = _new(state)
+    state.advance(10)
+    assert state.stop_sandbox(sandbox_id)["state"] == "stopping"
+    assert ended == [(sandbox_id, None)]  # a stopping sandbox runs no more
+    for attempt in (state.stop_sandbox, state.start_sandbox, state.pause_sandbox):
+        with pytest.raises(Conflict, match="stopping"):
+            attempt(sandbox_id)
+    with pytest.raises(Conflict, match="transition"):
+        state.delete_sandbox(sandbox_id)
+    time.monotonic += 5  # the clock running on by itself
+    state.tick()
+    (item,) = state.list_sandboxes(ListQuery(state="stopped"))[0]
+    assert item["state_change_time"] == rfc3339(T0 + 15)
+    assert item["launch_time"] == rfc3339(T0)
+    assert ended == [(sandbox_id, None)]
+    state.reset()
+
+
+def test_start_runs_the_timeout_again(state: State, ended: list[tuple[str, str | None]]) -> None:
+    sandbox_id = _new(state, timeout=60)
+    access = state.create_access(sandbox_id)
+    state.advance(30)
+    state.stop_sandbox(sandbox_id)
+    state.advance(30)
+    assert state.start_sandbox(sandbox_id)["state"] == "running"
+    assert _works(state, access)
+    (item,) = state.list_sandboxes(ListQuery())[0]
+    assert item["launch_time"] == item["state_change_time"] == rfc3339(T0 + 60)
+    assert item["timeout_at"] == int(T0) + 120
+    state.advance(59)
+    assert _state_of(state, sandbox_id) == "running"
+    state.advance(1)
+    assert _state_of(state, sandbox_id) == "stopped"
+    assert ended == [(sandbox_id, None), (sandbox_id, None)]  # the stop, then the timeout
+
+
+def test_start_takes_a_stopped_sandbox_only(state: State) -> None:
+    running = _new(state)
+    with pytest.raises(Conflict, match="running"):
+        state.start_sandbox(running)
+    paused = _new(state)
+    state.pause_sandbox(paused)
+    with pytest.raises(Conflict, match="paused"):
+        state.start_sandbox(paused)
+    for attempt in (state.stop_sandbox, state.start_sandbox, state.pause_sandbox):
+        with pytest.raises(NotFound):
+            attempt("sbx-missing")
+
+
+@pytest.mark.parametrize("delay", [-1, 3601, "1", True, math.nan])
+def test_bad_stop_delays_are_refused(state: State, delay: object) -> None:
+    with pytest.raises(SettingsError) as caught:
+        state.configure({"stop_delay": delay})
+    assert [field for field, _ in caught.value.errors] == ["stop_delay"]
+    assert state.settings == Settings()
+
+
+def test_the_seed_routes_with_several_credentials_are_409(state: State) -> None:
+    sandbox_id = _new(state)
+    first, second = state.create_access(sandbox_id), state.create_access(sandbox_id)
+    for attempt in (state.delete_access, state.regen_access):
+        with pytest.raises(Conflict, match="holds 2 SSH credentials"):
+            attempt(sandbox_id)
+    assert state.validate_access(sandbox_id, first["id"], first["password"])
+    state.delete_access(sandbox_id, second["id"])
+    assert state.regen_access(sandbox_id)["id"] == first["id"]
