@@ -3,15 +3,16 @@
     python examples/quickstart.py
     LEAP0_SSH_API=per-credential python examples/quickstart.py
 
-LEAP0_SSH_API picks the service's SSH routes: "single" (the default; one
-credential per sandbox) or "per-credential" (the routes of the public OpenAPI
-description; several credentials per sandbox, which this script also shows).
+LEAP0_SSH_API picks the service's SSH routes: unset, "auto" finds out which
+revision the service serves; "single" (one credential per sandbox) and
+"per-credential" (the routes of the public OpenAPI description, several
+credentials per sandbox, which this script then also shows) call only theirs.
 Regenerating and deleting pass access_id=access.id, so the same code runs under
-both settings.
+every setting.
 
 With LEAP0_API_KEY unset it starts a local emulator (the emulator extra:
 python -m pip install ".[emulator]" from a clone of this repository)
-serving only the routes of that setting; with it set, it runs against that
+(serving only the routes of a strict setting); with it set, it runs against that
 service (LEAP0_BASE_URL, else the production API). Logging in needs the OpenSSH
 client (ssh) or asyncssh: see ssh_login.py.
 """
@@ -46,8 +47,9 @@ def main() -> None:
             emu = stack.enter_context(serve())
             print(f"LEAP0_API_KEY is not set: started a local emulator at {emu.base_url}")
             client = stack.enter_context(Leap0Client(api_key=emu.api_key, base_url=emu.base_url))
-            emu.configure(ssh_api=client.ssh_api)  # serve only the SSH routes the client calls
-        print(f"SSH routes: ssh_api={client.ssh_api!r} (LEAP0_SSH_API; 'single' if unset)")
+            if client.ssh_api != "auto":  # serve only the SSH routes the client calls
+                emu.configure(ssh_api=client.ssh_api)
+        print(f"SSH routes: ssh_api={client.ssh_api!r} (LEAP0_SSH_API; 'auto' if unset)")
 
         step("Create a sandbox")
         sandbox = stack.enter_context(client.sandboxes.create())  # deleted when we leave
@@ -82,7 +84,8 @@ def main() -> None:
             print("old password refused by the SSH server")
         print(run_command(renewed, "echo the new password works"), end="")
 
-        if client.ssh_api == "per-credential":
+        print(f"the service's SSH routes: {client.ssh.revision}")
+        if client.ssh.revision == "per-credential":
             step("A second credential on the same sandbox: each is deleted on its own")
             second = sandbox.ssh.create_access()
             print(f"second user name: {second.id}")

@@ -3,15 +3,16 @@
     python examples/quickstart_async.py
     LEAP0_SSH_API=per-credential python examples/quickstart_async.py
 
-LEAP0_SSH_API picks the service's SSH routes: "single" (the default; one
-credential per sandbox) or "per-credential" (the routes of the public OpenAPI
-description; several credentials per sandbox, which this script also shows).
+LEAP0_SSH_API picks the service's SSH routes: unset, "auto" finds out which
+revision the service serves; "single" (one credential per sandbox) and
+"per-credential" (the routes of the public OpenAPI description, several
+credentials per sandbox, which this script then also shows) call only theirs.
 Regenerating and deleting pass access_id=access.id, so the same code runs under
-both settings.
+every setting.
 
 With LEAP0_API_KEY unset it starts a local emulator (the emulator extra:
 python -m pip install ".[emulator]" from a clone of this repository)
-serving only the routes of that setting; with it set, it runs against that
+(serving only the routes of a strict setting); with it set, it runs against that
 service (LEAP0_BASE_URL, else the production API). Logging in needs the OpenSSH
 client (ssh) or asyncssh: see ssh_login.py.
 """
@@ -45,8 +46,9 @@ async def main() -> None:
             client = await stack.enter_async_context(
                 AsyncLeap0Client(api_key=emu.api_key, base_url=emu.base_url)
             )
-            emu.configure(ssh_api=client.ssh_api)  # serve only the SSH routes the client calls
-        print(f"SSH routes: ssh_api={client.ssh_api!r} (LEAP0_SSH_API; 'single' if unset)")
+            if client.ssh_api != "auto":  # serve only the SSH routes the client calls
+                emu.configure(ssh_api=client.ssh_api)
+        print(f"SSH routes: ssh_api={client.ssh_api!r} (LEAP0_SSH_API; 'auto' if unset)")
 
         sandbox = await stack.enter_async_context(await client.sandboxes.create())
         print(f"created sandbox {sandbox.id} ({sandbox.state})")
@@ -70,7 +72,8 @@ async def main() -> None:
         print(f"regenerated: old password valid={old.valid}, SSH login refused={refused}")
         print(f"new password: {(await run_command_async(renewed, 'echo works')).strip()}")
 
-        if client.ssh_api == "per-credential":
+        print(f"the service's SSH routes: {client.ssh.revision}")
+        if client.ssh.revision == "per-credential":
             second = await sandbox.ssh.create_access()
             both = (await is_valid(sandbox, renewed), await is_valid(sandbox, second))
             await sandbox.ssh.delete_access(access_id=second.id)

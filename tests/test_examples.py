@@ -59,10 +59,10 @@ def _env(ssh_api: str | None) -> dict[str, str]:
 # -- the quickstarts, each on its own emulator -------------------------------------
 
 
-@pytest.mark.parametrize("ssh_api", [*SETTINGS, None])
+@pytest.mark.parametrize("ssh_api", [*SETTINGS, "auto", None])
 def test_quickstart_starts_its_own_emulator_and_walks_every_step(ssh_api: str | None) -> None:
     out = _run("quickstart.py", _env(ssh_api))
-    setting = ssh_api or "single"
+    setting = ssh_api or "auto"
     assert "started a local emulator" in out
     assert f"SSH routes: ssh_api={setting!r}" in out
     for step in (
@@ -88,8 +88,11 @@ def test_quickstart_starts_its_own_emulator_and_walks_every_step(ssh_api: str | 
         "valid: first True, second True\ndeleted the second credential\n"
         "valid: first True, second False\nthe first one still logs in\n",
     )
+    # Its own emulator serves a strict setting's routes alone, else today's service.
+    revision = "single" if setting == "single" else "per-credential"
+    assert f"the service's SSH routes: {revision}\n" in out
     for text in second:
-        assert (text in out) == (setting == "per-credential")
+        assert (text in out) == (revision == "per-credential")
 
 
 @pytest.mark.parametrize("ssh_api", SETTINGS)
@@ -127,6 +130,19 @@ def test_quickstart_uses_the_service_named_in_the_environment(
     assert f"SSH routes: ssh_api={ssh_api!r}" in out
     assert out.rstrip().endswith("Done.")
     assert leap0_emulator.attempts("POST", "/v1/sandbox/") == 1
+
+
+@pytest.mark.parametrize("ssh_api", [*SETTINGS, None])
+@pytest.mark.parametrize("script", ["quickstart.py", "quickstart_async.py"])
+def test_quickstart_against_a_plain_emulator_under_any_setting(
+    leap0_emulator: Emulator, script: str, ssh_api: str | None
+) -> None:
+    # A plain `leap0 emulator` (its default, both) serves today's service: several
+    # credentials per sandbox, so the per-credential run's second credential works.
+    env = _env(ssh_api)
+    env.update(leap0_emulator.env())
+    out = _run(script, env)
+    assert out.rstrip().endswith("Done.")
 
 
 # -- examples/ssh_login.py in this process -----------------------------------------
