@@ -171,20 +171,22 @@ async def test_the_same_calls_with_access_id(leap0_emulator: Emulator, mode: str
 @pytest.mark.parametrize("mode", ["per-credential", "both"])
 async def test_two_credentials_from_one_client(leap0_emulator: Emulator, mode: str) -> None:
     sent: list[tuple[str, str]] = []
-    async with _client(leap0_emulator, mode, sent) as client:
-        async with await client.sandboxes.create() as sandbox:
-            first = await sandbox.ssh.create_access()
-            second = await sandbox.ssh.create_access()
-            assert _logs_in(first) and _logs_in(second)
-            # Which of the two? Refused before any request.
-            before = len(sent)
-            with pytest.raises(ValueError, match="needs access_id"):
-                await sandbox.ssh.regenerate_access()
-            with pytest.raises(ValueError, match="needs access_id"):
-                await sandbox.ssh.delete_access()
-            assert len(sent) == before
-            await sandbox.ssh.delete_access(access_id=first.id)
-            assert not _logs_in(first) and _logs_in(second)
-            # One credential of this client's left on the sandbox: the seed's call finds it.
+    async with (
+        _client(leap0_emulator, mode, sent) as client,
+        await client.sandboxes.create() as sandbox,
+    ):
+        first = await sandbox.ssh.create_access()
+        second = await sandbox.ssh.create_access()
+        assert _logs_in(first) and _logs_in(second)
+        # Which of the two? Refused before any request.
+        before = len(sent)
+        with pytest.raises(ValueError, match="needs access_id"):
+            await sandbox.ssh.regenerate_access()
+        with pytest.raises(ValueError, match="needs access_id"):
             await sandbox.ssh.delete_access()
-            assert not _logs_in(second)
+        assert len(sent) == before
+        await sandbox.ssh.delete_access(access_id=first.id)
+        assert not _logs_in(first) and _logs_in(second)
+        # One credential of this client's left on the sandbox: the seed's call finds it.
+        await sandbox.ssh.delete_access()
+        assert not _logs_in(second)

@@ -165,20 +165,22 @@ def test_the_same_calls_with_access_id(leap0_emulator: Emulator, mode: str) -> N
 @pytest.mark.parametrize("mode", ["per-credential", "both"])
 def test_two_credentials_from_one_client(leap0_emulator: Emulator, mode: str) -> None:
     sent: list[tuple[str, str]] = []
-    with _client(leap0_emulator, mode, sent) as client:
-        with client.sandboxes.create() as sandbox:
-            first = sandbox.ssh.create_access()
-            second = sandbox.ssh.create_access()
-            assert _logs_in(first) and _logs_in(second)
-            # Which of the two? Refused before any request.
-            before = len(sent)
-            with pytest.raises(ValueError, match="needs access_id"):
-                sandbox.ssh.regenerate_access()
-            with pytest.raises(ValueError, match="needs access_id"):
-                sandbox.ssh.delete_access()
-            assert len(sent) == before
-            sandbox.ssh.delete_access(access_id=first.id)
-            assert not _logs_in(first) and _logs_in(second)
-            # One credential of this client's left on the sandbox: the seed's call finds it.
+    with (
+        _client(leap0_emulator, mode, sent) as client,
+        client.sandboxes.create() as sandbox,
+    ):
+        first = sandbox.ssh.create_access()
+        second = sandbox.ssh.create_access()
+        assert _logs_in(first) and _logs_in(second)
+        # Which of the two? Refused before any request.
+        before = len(sent)
+        with pytest.raises(ValueError, match="needs access_id"):
+            sandbox.ssh.regenerate_access()
+        with pytest.raises(ValueError, match="needs access_id"):
             sandbox.ssh.delete_access()
-            assert not _logs_in(second)
+        assert len(sent) == before
+        sandbox.ssh.delete_access(access_id=first.id)
+        assert not _logs_in(first) and _logs_in(second)
+        # One credential of this client's left on the sandbox: the seed's call finds it.
+        sandbox.ssh.delete_access()
+        assert not _logs_in(second)

@@ -15,6 +15,7 @@ from leap0 import (
     Sandbox,
     Leap0ConflictError,
     Leap0NotFoundError,
+    Leap0ServerError,
     SandboxInfo,
     SandboxPage,
 )
@@ -206,3 +207,48 @@ def test_bad_ids_never_reach_the_network(
     with pytest.raises(ValueError):
         client.sandboxes.delete(bad)
     assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "state"),
+    [("stop", 200, "stopping"), ("start", 200, "starting"), ("pause", 201, "paused")],
+)
+def test_lifecycle_routes_and_answers(
+    client: Leap0Client, httpx_mock: HTTPXMock, action: str, status: int, state: str
+) -> None:
+    route = url(f"/v1/sandbox/{SANDBOX_ID}/{action}")
+    httpx_mock.add_response(
+        method="POST", url=route, status_code=status, json=sandbox_json(state=state)
+    )
+    httpx_mock.add_response(method="GET", url=SANDBOX, json=sandbox_json())
+    httpx_mock.add_response(
+        method="POST", url=route, status_code=status, json=sandbox_json(state=state)
+    )
+
+    handle = getattr(client.sandboxes, action)(SANDBOX_ID)
+    assert isinstance(handle, Sandbox) and handle.state == state
+    sandbox = client.sandboxes.get(SANDBOX_ID)
+    info = getattr(sandbox, action)()
+    assert info.state == sandbox.state == state  # the handle keeps the answer
+
+    sent = httpx_mock.get_requests()
+    assert [(r.method, r.url.path, r.content) for r in sent if r.method == "POST"] == [
+        ("POST", f"/v1/sandbox/{SANDBOX_ID}/{action}", b""),
+    ] * 2
+
+
+@pytest.mark.parametrize("action", ["stop", "start", "pause"])
+def test_lifecycle_conflict_is_typed_and_a_503_is_not_repeated(
+    httpx_mock: HTTPXMock, action: str
+) -> None:
+    route = url(f"/v1/sandbox/{SANDBOX_ID}/{action}")
+    httpx_mock.add_response(
+        method="POST", url=route, status_code=409, json={"message": "sandbox is stopped"}
+    )
+    httpx_mock.add_response(method="POST", url=route, status_code=503, json={"message": "busy"})
+    with Leap0Client(api_key=API_KEY, base_url=BASE_URL, max_retries=3) as client:
+        with pytest.raises(Leap0ConflictError, match="sandbox is stopped"):
+            getattr(client.sandboxes, action)(SANDBOX_ID)
+        with pytest.raises(Leap0ServerError):  # it may have acted: never sent again
+            getattr(client.sandboxes, action)(SANDBOX_ID)
+    assert len(httpx_mock.get_requests()) == 2
