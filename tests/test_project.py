@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _readme_commands() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return re.findall(r"```sh\n(.+?)\n```", text)
+    return re.findall(r"```sh\n(.+?)\n```", text, flags=re.DOTALL)
 
 
 def test_ci_runs_the_readme_test_command() -> None:
@@ -24,9 +24,10 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert test_command in ci
 
 
-def test_readme_first_command_runs_the_quickstart() -> None:
-    first = _readme_commands()[0]
-    assert "examples/quickstart.py" in first
+def test_readme_first_commands_make_a_venv_then_run_the_quickstart() -> None:
+    first = _readme_commands()[0].splitlines()
+    assert first[0].startswith("python3 -m venv ")  # stock Pythons refuse pip outside one
+    assert "examples/quickstart.py" in first[-1]
     assert (ROOT / "examples" / "quickstart.py").exists()
 
 
