@@ -3,15 +3,21 @@
 Its parts, a module each:
 
 * ``entry``: ``main()``, the exit statuses, running one command;
-* ``commands``: every command and option, declared once, in one table;
+* ``commands``: every command and option, declared once, in one table (its
+  groups in ``sandbox_commands`` and ``ssh_commands``, shared arguments in
+  ``arguments``; ``spec``: the table's shapes);
 * ``values``: what the user typed, checked as it is parsed;
-* ``parser``: the argparse parser built from the table;
+* ``parser`` and ``epilog``: the argparse parser built from the table, its help;
 * ``completion``: bash, zsh and fish completion scripts built from the table;
 * ``output``: tables, ``key  value`` lines, JSON, ids (``--format``);
 * ``report``: errors on stderr, as text or one JSON object;
 * ``retries``: a line on stderr for each long retry wait;
-* ``sandbox`` and ``wait``, ``access``: the handlers of ``sandbox ...`` and ``ssh ...``;
-* ``session``, ``openssh``, ``scp``: ``ssh connect`` and ``ssh cp`` through OpenSSH;
+* ``sandbox`` and ``wait``, ``lifecycle``, ``access``: the handlers of
+  ``sandbox ...`` (``stop | start | pause`` in ``lifecycle``) and ``ssh ...``;
+* ``states``: what a sandbox's state means, and what to do about it;
+* ``session``, ``ready``, ``credential``, ``openssh``, ``scp``: ``ssh connect``
+  and ``ssh cp`` through OpenSSH (the sandbox running first, the credential
+  issued and revoked);
 * ``emulator``: ``leap0 emulator``.
 
 ``--help``, ``completion`` and usage errors import none of the SDK's

@@ -2,38 +2,68 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
 from .._convert import converter
-from .._ssh_api import SSH_API_ENV, SshApi
-from ..errors import Leap0ConflictError
+from .._ssh_api import SSH_API_ENV, Revision
+from ..errors import Leap0AccessIdRequiredError, Leap0ConflictError, Leap0Error
 from ..models import SshAccess
 from .entry import EXIT_OK, Session
 from .output import PROG, clean, note, print_fields, print_json
 from .report import Hinted, Problem
+from .states import advice
 
-__all__ = ["create", "delete", "regen", "show_access", "validate"]
+if TYPE_CHECKING:
+    from .._sync.client import Leap0Client
+
+__all__ = ["create", "delete", "no_more_credentials", "regen", "show_access", "validate"]
 
 ACCESS_FIELDS: tuple[str, ...] = ("id", "sandbox_id", "password", "ssh_command")
 ACCESS_FIELDS += ("expires_at", "created_at", "updated_at")
 
 
-def show_access(access: SshAccess, session: Session) -> None:
-    """The credential on stdout (the password once), and a reminder to save it."""
+def show_access(access: SshAccess, session: Session, revision: Revision | None) -> None:
+    """The credential on stdout (the password once), and a reminder to save it.
+
+    ``revision``: the SSH routes in use, if known; the regen command names the
+    credential unless they are the single ones (``--access-id`` works on both).
+    """
     data = converter.unstructure(access)
     if session.as_json:
         print_json(data)
     else:
         print_fields([(key, data[key]) for key in ACCESS_FIELDS])
     regen = f"{PROG} ssh regen {clean(access.sandbox_id)}"
-    if session.ssh_api == "per-credential":
+    if revision != "single":
         regen += f" --access-id {clean(access.id)}"
     note(f"save the password now: it cannot be shown again ('{regen}' issues a new one)")
 
 
-def _per_credential(session: Session) -> str:
-    return f"{PROG} --ssh-api per-credential" if session.ssh_api == "per-credential" else PROG
+def no_more_credentials(session: Session, sandbox_id: str) -> str:
+    """What to say when the per-credential routes refuse another credential (409)."""
+    prog = f"{PROG} --ssh-api per-credential" if session.args.ssh_api == "per-credential" else PROG
+    return (
+        "the service takes no more credentials for this sandbox: revoke one with "
+        f"'{prog} ssh delete {clean(sandbox_id)} --access-id ACCESS_ID'"
+    )
+
+
+def _conflict_hint(client: Leap0Client, session: Session) -> str:
+    """Why ``ssh create`` got a 409: the sandbox is not running, or takes no more."""
+    sbx = clean(session.args.id)
+    with contextlib.suppress(Leap0Error):
+        state = client.sandboxes.get_info(session.args.id).state
+        if state != "running":
+            return advice(session.args.id, state)
+    if session.revision(client) == "per-credential":
+        return no_more_credentials(session, session.args.id)
+    return (
+        f"the sandbox already has one: '{PROG} ssh regen {sbx}' gives it a new "
+        f"password (printed once), '{PROG} ssh delete {sbx}' revokes it"
+    )
 
 
 def create(session: Session) -> int:
@@ -42,20 +72,18 @@ def create(session: Session) -> int:
         try:
             access = client.ssh.create_access(args.id)
         except Leap0ConflictError as exc:
-            sbx = clean(args.id)
-            if session.ssh_api == "per-credential":
-                hint = (
-                    "the service takes no more credentials for this sandbox: revoke one with "
-                    f"'{_per_credential(session)} ssh delete {sbx} --access-id ACCESS_ID'"
-                )
-            else:
-                hint = (
-                    f"the sandbox already has one: '{PROG} ssh regen {sbx}' gives it a new "
-                    f"password (printed once), '{PROG} ssh delete {sbx}' revokes it"
-                )
-            raise Hinted(exc, hint) from exc
-        show_access(access, session)
+            raise Hinted(exc, _conflict_hint(client, session)) from exc
+        show_access(access, session, session.revision(client))
     return EXIT_OK
+
+
+def _name_it(exc: Leap0AccessIdRequiredError, use: str) -> Hinted:
+    """Auto found the per-credential routes, which need the credential named: say how."""
+    hint = (
+        f"this service serves the per-credential SSH routes: name the credential to {use} "
+        f"with --access-id ACCESS_ID (the id '{PROG} ssh create' printed)"
+    )
+    return Hinted(exc, hint)
 
 
 def _require_access_id(session: Session, use: str) -> None:
@@ -74,8 +102,11 @@ def regen(session: Session) -> int:
     args = session.args
     _require_access_id(session, "replace")
     with session.client() as client:
-        access = client.ssh.regenerate_access(args.id, access_id=args.access_id)
-        show_access(access, session)
+        try:
+            access = client.ssh.regenerate_access(args.id, access_id=args.access_id)
+        except Leap0AccessIdRequiredError as exc:
+            raise _name_it(exc, "replace") from exc
+        show_access(access, session, session.revision(client))
     if args.access_id is not None and access.id != args.access_id:
         # Only under "single", whose route takes no id: the sandbox's one credential changed.
         note(
@@ -88,10 +119,13 @@ def regen(session: Session) -> int:
 def delete(session: Session) -> int:
     args = session.args
     _require_access_id(session, "revoke")
-    ssh_api: SshApi = session.ssh_api
     with session.client() as client:
-        client.ssh.delete_access(args.id, access_id=args.access_id)
-    named = args.access_id is not None and ssh_api == "per-credential"
+        try:
+            client.ssh.delete_access(args.id, access_id=args.access_id)
+        except Leap0AccessIdRequiredError as exc:
+            raise _name_it(exc, "revoke") from exc
+        revision = session.revision(client)
+    named = args.access_id is not None and revision != "single"
     sbx = clean(args.id)
     if session.as_json:
         document: dict[str, object] = {"deleted": True, "sandbox_id": args.id}

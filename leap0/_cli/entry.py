@@ -4,13 +4,16 @@ Exit status:
 
 * 0: success (also bare ``leap0`` or a group, which print their help);
 * 1: the service answered with an error or could not be reached (any
-  ``Leap0Error``), or a sandbox did not come up (``--wait``);
+  ``Leap0Error``), or a sandbox is not running or did not come up
+  (``--wait``, ``ssh connect``, ``ssh cp``); also ``ssh connect``/``ssh cp``
+  whose credential could not be revoked at the end, whatever ``ssh``'s status
+  (:data:`EXIT_CREDENTIAL_LEFT`);
 * 2: bad usage, bad arguments, or a setup problem: configuration (no API key,
   a bad base URL), a missing program (``ssh``, ``scp``) or the missing
   emulator extra;
 * 130: interrupted (Ctrl-C); 128 + N when signal N (SIGQUIT, SIGTERM, SIGHUP)
   ends ``ssh connect`` or ``ssh cp`` outside ``ssh``;
-* ``ssh connect``/``ssh cp``: the status of ``ssh``/``scp``.
+* ``ssh connect``/``ssh cp``: otherwise the status of ``ssh``/``scp``.
 
 A ``TypeError`` or ``ValueError`` from inside a command is a bug, not a
 usage error: it is not caught, so it shows as a traceback (exit status 1).
@@ -42,12 +45,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from typing import NoReturn
 
-    from .._ssh_api import SshApi
+    from .._ssh_api import Revision, SshApi
     from .._sync.client import Leap0Client
 
     Handler = Callable[["Session"], int]
 
 __all__ = [
+    "EXIT_CREDENTIAL_LEFT",
     "EXIT_FAILURE",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
@@ -62,6 +66,9 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+# ssh connect / ssh cp left the credential it issued (the revoke failed): a service
+# error like any other, so 1, never the remote command's status, which may be 0.
+EXIT_CREDENTIAL_LEFT = EXIT_FAILURE
 
 
 class Terminated(BaseException):
@@ -96,7 +103,7 @@ class Session:
 
     @property
     def ssh_api(self) -> SshApi:
-        """``--ssh-api``, else ``LEAP0_SSH_API``, else single; a bad variable is a usage error."""
+        """``--ssh-api``, else ``LEAP0_SSH_API``, else auto; a bad variable is a usage error."""
         if self._ssh_api is None:
             from .._ssh_api import resolve_ssh_api
 
@@ -105,6 +112,11 @@ class Session:
             except ValueError as exc:  # --ssh-api has choices: only the variable can be bad
                 raise report.Problem(str(exc), code="config") from None
         return self._ssh_api
+
+    def revision(self, client: Leap0Client) -> Revision | None:
+        """The SSH routes in use: the setting's, or what auto found so far (``None``: not yet)."""
+        ssh_api = self.ssh_api
+        return client.ssh.revision if ssh_api == "auto" else ssh_api
 
     @contextlib.contextmanager
     def client(self) -> Iterator[Leap0Client]:

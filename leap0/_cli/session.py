@@ -1,11 +1,14 @@
 """``leap0 ssh connect`` and ``ssh cp``: a credential for one session of ``ssh`` or ``scp``.
 
-Both issue a credential (under ``single``, a sandbox that has one gets a new
-password for it instead), hand its password over through ``SSH_ASKPASS``
-(``openssh.py``), run the program built only from the checked user, host and
-port, and revoke the credential at the end, whatever happened, unless
-``--keep`` (then it is printed first, as ``ssh create`` does). SIGQUIT,
-SIGTERM and SIGHUP are taken over meanwhile, so the revoke still runs.
+Both check that the sandbox is running first (``ready.py``: no credential for
+one that is not; a starting one is waited for), issue a credential
+(``credential.py``: on the single routes, a sandbox that has one gets a new
+password for it instead, said first), hand its password over through
+``SSH_ASKPASS`` (``openssh.py``), run the program built only from the checked
+user, host and port, and revoke the credential at the end, whatever happened,
+unless ``--keep`` (then it is printed first, as ``ssh create`` does). SIGQUIT,
+SIGTERM and SIGHUP are taken over meanwhile, so the revoke still runs. If the
+revoke fails, the exit status is ``EXIT_CREDENTIAL_LEFT``, not the program's.
 """
 
 from __future__ import annotations
@@ -15,13 +18,12 @@ import shutil
 import sys
 from collections.abc import Callable
 
-from .._sync.client import Leap0Client
-from ..errors import Leap0ConflictError, Leap0Error
 from ..models import SshAccess
-from . import openssh, report
+from . import credential, openssh, report
 from .access import show_access
-from .entry import EXIT_FAILURE, Session
-from .output import PROG, clean, note
+from .entry import EXIT_CREDENTIAL_LEFT, EXIT_FAILURE, Session
+from .output import clean, note
+from .ready import running_sandbox
 from .scp import build_scp_argv, parse_copy
 
 __all__ = ["connect", "copy"]
@@ -81,61 +83,34 @@ def _with_credential(session: Session, program: str, build: Build) -> int:
     args = session.args
     # SIGQUIT/SIGTERM/SIGHUP from here on raise, so the credential is revoked on the way out.
     with openssh.termination_raises(), session.client() as client:
-        access = _issue(client, session)
+        running_sandbox(client, session)  # not running: an error, and no credential issued
+        access = credential.issue(client, session)
         kept = False
         try:
             if args.keep:
-                show_access(access, session)
+                show_access(access, session, session.revision(client))
                 kept = True  # printed: from here on it is the user's to keep
-            # Only the checked user, host and port reach the program; an answer
-            # that does not read is a Leap0ResponseError (the credential is revoked).
-            argv = build(access, program)
-            sys.stdout.flush()
-            sys.stderr.flush()
-            with openssh.askpass_script(access.password) as script:
-                try:
-                    return openssh.run_ssh(argv, openssh.askpass_env(os.environ, script))
-                except OSError as exc:
-                    note(f"{_label(session)}: could not run {program}: {clean(exc)}")
-                    return EXIT_FAILURE
-        finally:
+            status = _run(session, program, build, access)
+        except BaseException:
             if not kept:
-                _revoke(client, session, access)
+                credential.revoke(client, session, access, None)
+            raise
+        if kept or credential.revoke(client, session, access, status):
+            return status
+        return EXIT_CREDENTIAL_LEFT  # never "success" with a credential left behind
 
 
-def _label(session: Session) -> str:
-    return f"{session.label} {clean(session.args.id)}"
-
-
-def _issue(client: Leap0Client, session: Session) -> SshAccess:
-    """A credential for this session (per-credential: always a new one of its own)."""
-    args = session.args
-    if session.ssh_api == "per-credential":
-        return client.ssh.create_access(args.id)
-    try:
-        return client.ssh.create_access(args.id)
-    except Leap0ConflictError:
-        access = client.ssh.regenerate_access(args.id)
-    after = "" if args.keep else "; it is revoked when the session ends (--keep keeps it)"
-    note(
-        f"sandbox {clean(args.id)} already had SSH access: issued a new password for "
-        f"its credential {clean(access.id)} (the previous one no longer works){after}"
-    )
-    return access
-
-
-def _revoke(client: Leap0Client, session: Session, access: SshAccess) -> None:
-    """Revoke the credential issued for the session; a failure is one line on stderr."""
-    args = session.args
-    flag = " --ssh-api per-credential" if session.ssh_api == "per-credential" else ""
-    by_hand = f"{PROG}{flag} ssh delete {clean(args.id)} --access-id {clean(access.id)}"
-    what = f"{_label(session)}: SSH credential {clean(access.id)}"
-    try:
-        client.ssh.delete_access(args.id, access_id=access.id)
-    except Leap0Error as exc:
-        note(f"{what} was not revoked: {clean(exc)}; revoke it with '{by_hand}'")
-    except ValueError as exc:  # the service's access id is not one the SDK puts in a path
-        note(f"{what} was not revoked: {clean(exc)}")
-    except (KeyboardInterrupt, openssh.Terminated):
-        note(f"{what} was not revoked (interrupted); revoke it with '{by_hand}'")
-        raise
+def _run(session: Session, program: str, build: Build, access: SshAccess) -> int:
+    """Run ``ssh`` or ``scp`` with ``access``; its exit status."""
+    # Only the checked user, host and port reach the program; an answer that
+    # does not read is a Leap0ResponseError (the credential is revoked).
+    argv = build(access, program)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with openssh.askpass_script(access.password) as script:
+        try:
+            return openssh.run_ssh(argv, openssh.askpass_env(os.environ, script))
+        except OSError as exc:
+            label = f"{session.label} {clean(session.args.id)}"
+            note(f"{label}: could not run {program}: {clean(exc)}")
+            return EXIT_FAILURE

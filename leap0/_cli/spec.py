@@ -23,7 +23,7 @@ LIST_STATES += ("unpausing", "stopped", "deleting")
 LIST_SORT_FIELDS = ("created_at", "state")
 LIST_ORDERS = ("asc", "desc")
 SSH_API_ENV = "LEAP0_SSH_API"  # leap0._ssh_api
-SSH_APIS = ("single", "per-credential")
+SSH_APIS = ("auto", "single", "per-credential")
 
 
 class Opt:

@@ -1,11 +1,12 @@
-"""``leap0 sandbox create --wait``: poll the sandbox until it is running.
+"""``sandbox create --wait``, ``ssh connect``, ``ssh cp``: poll a sandbox until it is running.
 
 It is read again after 0.5 s, then after waits that double up to 5 s, until
 its state is ``running`` (done), a state on the way there (``starting``,
-``unpausing``: wait on), or any other (it will not run: an error), or until
-``--wait-timeout`` seconds have passed (an error naming the sandbox, which is
-left as it is). On a terminal, stderr shows a spinner with the state and the
-time waited, erased at the end; otherwise nothing is printed while waiting.
+``unpausing``: wait on), or any other (it will not run: an error saying what
+to do, from ``states.advice``), or until ``--wait-timeout`` seconds have
+passed (an error naming the sandbox, which is left as it is). On a
+terminal, stderr shows a spinner with the state and the time waited, erased
+at the end; otherwise nothing is printed while waiting.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from . import report
 from .output import clean
+from .states import ON_THE_WAY, advice
 
 if TYPE_CHECKING:
     from .._sync.client import Leap0Client
@@ -25,7 +27,6 @@ __all__ = ["FIRST_POLL", "MAX_POLL", "until_running"]
 
 FIRST_POLL = 0.5
 MAX_POLL = 5.0
-_ON_THE_WAY = ("starting", "unpausing")
 _FRAMES = "|/-\\"
 _FRAME_SECONDS = 0.1
 
@@ -63,7 +64,7 @@ def until_running(client: Leap0Client, info: SandboxInfo, *, timeout: float) -> 
     spinner = _Spinner(info.id)
     interval = FIRST_POLL
     try:
-        while info.state in _ON_THE_WAY:
+        while info.state in ON_THE_WAY:
             waited = clock() - start
             if waited >= timeout:
                 raise report.Problem(
@@ -82,7 +83,7 @@ def until_running(client: Leap0Client, info: SandboxInfo, *, timeout: float) -> 
         spinner.close()
     if info.state != "running":
         raise report.Problem(
-            f"sandbox {clean(info.id)} is {clean(info.state)}, not running",
+            advice(info.id, info.state),
             code="not_running",
             status=1,
         )

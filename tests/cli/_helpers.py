@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import stat
 import subprocess
@@ -70,7 +71,7 @@ def one_line(text: str) -> str:
 
 
 def is_valid(
-    cli: Run, sandbox_id: str, access_id: str, password: str, ssh_api: str = "single"
+    cli: Run, sandbox_id: str, access_id: str, password: str, ssh_api: str = "auto"
 ) -> bool:
     """``leap0 ssh validate`` of the pair (under ``ssh_api``'s routes)."""
     result = cli(
@@ -95,6 +96,19 @@ def validate_now(emu: Emulator, sandbox_id: str, access_id: str, password: str) 
     ssh_api: SshApi = "single" if emu.settings.ssh_api == "single" else "per-credential"
     with leap0.Leap0Client(api_key=emu.api_key, base_url=emu.base_url, ssh_api=ssh_api) as client:
         return client.ssh.validate_access(sandbox_id, access_id=access_id, password=password).valid
+
+
+def deletes(emu: Emulator, sandbox_id: str, access_id: str) -> int:
+    """The DELETE requests for the credential: on its own route and on the seed's."""
+    own = emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/{access_id}")
+    return own + emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access")
+
+
+def revoke_command(line: str) -> list[str]:
+    """The arguments of the command a failed revoke printed (after ``leap0``)."""
+    words = shlex.split(line.rpartition(" with: ")[2])
+    assert words[0] == "leap0", line
+    return words[1:]
 
 
 def make_access(command: str = "ssh -p 2222 ssh-7f3a@127.0.0.1") -> SshAccess:
@@ -134,8 +148,11 @@ class FakePopen:
 
     @property
     def user(self) -> str:
-        """The SSH user name, which is the access id."""
-        return self.argv[self.argv.index("-l") + 1]
+        """The SSH user name, which is the access id (``-l USER``, or scp's ``-o User=USER``)."""
+        if "-l" in self.argv:
+            return self.argv[self.argv.index("-l") + 1]
+        (user,) = [opt[5:] for opt in options(self.argv) if opt.startswith("User=")]
+        return user
 
     @property
     def password(self) -> str:

@@ -55,7 +55,8 @@ def test_ssh_create_json(cli: Run, sandbox_id: str) -> None:
     assert "save the password now" in result.err
 
 
-def test_ssh_create_twice_is_a_409_on_one_line(cli: Run, sandbox_id: str) -> None:
+def test_ssh_create_twice_is_a_409_on_one_line(cli: Run, emu: Emulator, sandbox_id: str) -> None:
+    emu.configure(ssh_api="single")  # one credential per sandbox
     assert cli("ssh", "create", sandbox_id).code == 0
     result = cli("ssh", "create", sandbox_id)
     assert result.code == 1
@@ -209,7 +210,7 @@ def test_a_bad_ssh_api_in_the_environment_exits_2_naming_it(
         result = cli(*argv)
         assert (result.code, result.out) == (2, "")
         line = one_line(result.err)
-        assert line.startswith(f"leap0: {' '.join(argv)}: LEAP0_SSH_API must be 'single' ")
+        assert line.startswith(f"leap0: {' '.join(argv)}: LEAP0_SSH_API must be 'auto' ")
         assert line.endswith("got 'per_credential'")
     assert emu.attempts("POST", f"/v1/sandbox/{sandbox_id}/ssh/access") == 0
     assert emu.attempts("GET", f"/v1/sandbox/{sandbox_id}") == 0
@@ -315,8 +316,10 @@ def test_per_credential_delete_leaves_the_other_credentials(
 
 
 def test_single_takes_access_id_but_does_not_send_it(
-    cli: Run, emu: Emulator, sandbox_id: str, access: dict[str, str]
+    cli: Run, emu: Emulator, sandbox_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("LEAP0_SSH_API", "single")
+    access = cli("--json", "ssh", "create", sandbox_id).json()
     ident = access["id"]
     regen = cli("--json", "ssh", "regen", sandbox_id, "--access-id", ident)
     assert regen.code == 0
@@ -364,9 +367,10 @@ def test_a_malformed_access_id_exits_2_before_any_request(
 
 
 def test_single_routes_against_a_per_credential_service_fail_on_one_line(
-    cli: Run, emu: Emulator, sandbox_id: str
+    cli: Run, emu: Emulator, sandbox_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     emu.configure(ssh_api="per-credential")
+    monkeypatch.setenv("LEAP0_SSH_API", "single")
     access = cli("--json", "ssh", "create", sandbox_id).json()  # the same route in both
     regen = cli("ssh", "regen", sandbox_id)
     assert (regen.code, regen.out) == (1, "")
@@ -399,9 +403,10 @@ def test_per_credential_routes_against_a_single_service_fail_on_one_line(
 
 
 def test_ssh_create_409_under_per_credential_says_to_revoke_one(
-    cli: Run, sandbox_id: str, access: dict[str, str]
+    cli: Run, emu: Emulator, sandbox_id: str
 ) -> None:
-    # The default emulator holds one credential per sandbox, whatever routes are used.
+    emu.configure(ssh_api="single")  # one credential per sandbox, whatever routes are used
+    assert cli("ssh", "create", sandbox_id).code == 0
     result = cli(*PER_CREDENTIAL, "ssh", "create", sandbox_id)
     assert (result.code, result.out) == (1, "")
     assert one_line(result.err).endswith(
@@ -412,3 +417,36 @@ def test_ssh_create_409_under_per_credential_says_to_revoke_one(
     error = json.loads(one_line(as_json.err))
     assert (error["error"], error["status_code"]) == ("Leap0ConflictError", 409)
     assert error["hint"].startswith("the service takes no more credentials")
+
+
+def test_ssh_create_on_a_sandbox_that_is_not_running_says_so(
+    cli: Run, emu: Emulator, sandbox_id: str
+) -> None:
+    assert cli("sandbox", "stop", sandbox_id).code == 0
+    result = cli("ssh", "create", sandbox_id)
+    assert (result.code, result.out) == (1, "")
+    line = one_line(result.err)
+    assert " -> 409: " in line
+    assert line.endswith(
+        f"; sandbox {sandbox_id} is stopped; start it with 'leap0 sandbox start {sandbox_id}'"
+    )
+
+
+def test_auto_on_a_per_credential_service_asks_for_the_access_id(
+    cli: Run, emu: Emulator, sandbox_id: str
+) -> None:
+    emu.configure(ssh_api="per-credential")
+    access = cli("--json", "ssh", "create", sandbox_id).json()
+    for command, use in (("regen", "replace"), ("delete", "revoke")):
+        result = cli("ssh", command, sandbox_id)
+        assert (result.code, result.out) == (1, "")
+        assert one_line(result.err).endswith(
+            f"; this service serves the per-credential SSH routes: name the credential to {use} "
+            "with --access-id ACCESS_ID (the id 'leap0 ssh create' printed)"
+        )
+    assert is_valid(cli, sandbox_id, access["id"], access["password"]) is True
+    deleted = cli("ssh", "delete", sandbox_id, "--access-id", access["id"])
+    assert (deleted.code, deleted.out) == (
+        0,
+        f"revoked SSH credential {access['id']} of sandbox {sandbox_id}\n",
+    )

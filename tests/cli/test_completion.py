@@ -25,6 +25,9 @@ from ._helpers import Run
 CASES = [
     (["leap0", ""], {"sandbox", "ssh", "completion", "emulator"}),
     (["leap0", "sa"], {"sandbox"}),
+    (["leap0", "sandbox", ""], {"create", "get", "list", "stop", "start", "pause", "delete"}),
+    (["leap0", "sandbox", "st"], {"stop", "start"}),
+    (["leap0", "--ssh-api", ""], {"auto", "single", "per-credential"}),
     (["leap0", "ssh", ""], {"create", "validate", "regen", "delete", "connect", "cp"}),
     (["leap0", "sandbox", "list", "--state", "ru"], {"running"}),
     (["leap0", "--format", ""], {"table", "json", "id"}),
@@ -99,6 +102,9 @@ def test_the_script_completes_commands_options_values_and_sandbox_ids(
     ids = {cli("--format", "id", "sandbox", "create").out.strip() for _ in range(2)}
     assert ask(["leap0", "sandbox", "get", ""], shell_env, source) == ids
     assert ask(["leap0", "sandbox", "delete", "sbx-x", ""], shell_env, source) == ids
+    for action in ("stop", "start", "pause"):
+        assert ask(["leap0", "sandbox", action, ""], shell_env, source) == ids, action
+    assert "--wait-timeout" in ask(["leap0", "ssh", "connect", "--"], shell_env, source)
     (tmp_path / "upload-me").write_text("x")
     files = ask(["leap0", "ssh", "cp", str(tmp_path / "upload-")], shell_env, source)
     assert files in ({str(tmp_path / "upload-me")}, {"@files"})

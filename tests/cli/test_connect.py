@@ -36,6 +36,7 @@ from ._helpers import (
     FakePopen,
     Run,
     answer_with,
+    deletes,
     fields,
     is_valid,
     login,
@@ -43,6 +44,7 @@ from ._helpers import (
     needs_ssh,
     one_line,
     options,
+    revoke_command,
     validate_now,
 )
 
@@ -258,20 +260,21 @@ def test_connect_hands_the_password_over_through_askpass_only(
 
     # the credential ssh was given was valid during the session, and revoked after it
     assert during == [True]
-    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+    assert deletes(emu, sandbox_id, call.user) == 1
     assert is_valid(cli, sandbox_id, call.user, password) is False
 
 
 def test_connect_replaces_an_existing_credential(
     cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen]
 ) -> None:
+    emu.configure(ssh_api="single")  # one credential per sandbox
     old = cli("--json", "ssh", "create", sandbox_id).json()
     result = cli("ssh", "connect", sandbox_id)
     assert result.code == 0
     assert one_line(result.err) == (
-        f"leap0: sandbox {sandbox_id} already had SSH access: issued a new password for its "
-        f"credential {old['id']} (the previous one no longer works); it is revoked when the "
-        "session ends (--keep keeps it)"
+        f"leap0: sandbox {sandbox_id} already has an SSH credential, and holds one at a time: "
+        "giving it a new password for this session, so its current password stops working; "
+        "it is revoked when the session ends (--keep keeps it)"
     )
     (call,) = fake_ssh.calls
     assert call.user == old["id"]
@@ -337,7 +340,7 @@ def test_connect_when_ssh_cannot_start(
     assert not os.path.exists(seen[0])
     # the credential issued for the session is revoked all the same
     (access,) = issued
-    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+    assert deletes(emu, sandbox_id, access.id) == 1
     assert is_valid(cli, sandbox_id, access.id, access.password) is False
 
 
@@ -345,7 +348,7 @@ def test_connect_to_an_unknown_sandbox(cli: Run, fake_ssh: type[FakePopen]) -> N
     result = cli("ssh", "connect", "sbx-missing", "--", "true")
     assert result.code == 1
     line = one_line(result.err)
-    assert line.startswith("leap0: ssh connect sbx-missing failed: POST /v1/sandbox/sbx-missing/")
+    assert line.startswith("leap0: ssh connect sbx-missing failed: GET /v1/sandbox/sbx-missing/")
     assert " -> 404: " in line
     assert fake_ssh.calls == []
 
@@ -382,7 +385,7 @@ def test_connect_refuses_a_hostile_ssh_command_on_one_line_and_revokes(
     assert fake_ssh.calls == []  # ssh never ran
     (used,) = issued
     assert used.password not in result.err
-    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+    assert deletes(emu, sandbox_id, used.id) == 1
     assert is_valid(cli, sandbox_id, used.id, used.password) is False
 
 
@@ -508,7 +511,7 @@ def test_connect_revokes_its_credential_whatever_the_session_status(
     assert result.code == (128 - status if status < 0 else status)
     assert (result.out, result.err) == ("", "")
     (call,) = fake_ssh.calls
-    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+    assert deletes(emu, sandbox_id, call.user) == 1
     assert is_valid(cli, sandbox_id, call.user, call.password) is False
 
 
@@ -538,9 +541,9 @@ def test_connect_keep_prints_the_credential_as_ssh_create_does(
     )
     assert one_line(result.err) == (
         "leap0: save the password now: it cannot be shown again "
-        f"('leap0 ssh regen {sandbox_id}' issues a new one)"
+        f"('leap0 ssh regen {sandbox_id} --access-id {call.user}' issues a new one)"
     )
-    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 0
+    assert deletes(emu, sandbox_id, call.user) == 0
     assert is_valid(cli, sandbox_id, call.user, call.password) is True
 
 
@@ -570,16 +573,21 @@ def test_connect_keep_prints_before_the_session(cli: Run, sandbox_id: str) -> No
 
 
 def test_connect_keep_on_a_sandbox_that_has_a_credential(
-    cli: Run, emu: Emulator, sandbox_id: str, access: dict[str, str], fake_ssh: type[FakePopen]
+    cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen]
 ) -> None:
+    emu.configure(ssh_api="single")  # one credential per sandbox
+    access = cli("--json", "ssh", "create", sandbox_id).json()
     result = cli("--json", "ssh", "connect", sandbox_id, "--keep")
     assert result.code == 0
     lines = result.err.splitlines()
     assert lines[0] == (
-        f"leap0: sandbox {sandbox_id} already had SSH access: issued a new password for its "
-        f"credential {access['id']} (the previous one no longer works)"
+        f"leap0: sandbox {sandbox_id} already has an SSH credential, and holds one at a time: "
+        "giving it a new password for this session, so its current password stops working"
     )
-    assert lines[1].startswith("leap0: save the password now")
+    assert lines[1] == (
+        "leap0: save the password now: it cannot be shown again "
+        f"('leap0 ssh regen {sandbox_id}' issues a new one)"  # the single routes: no id
+    )
     (call,) = fake_ssh.calls
     assert result.json()["password"] == call.password
     assert is_valid(cli, sandbox_id, access["id"], call.password) is True
@@ -740,7 +748,7 @@ def test_ctrl_backslash_while_ssh_runs_cleans_up_like_ctrl_c(
     assert (process.returncode, out, err) == (255, "", "")  # ssh's status
     assert not os.path.exists(os.path.dirname(started["askpass"]))
     user = started["argv"][started["argv"].index("-l") + 1]
-    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+    assert deletes(emu, sandbox_id, user) == 1
     assert is_valid(cli, sandbox_id, user, started["password"]) is False
 
 
@@ -761,39 +769,40 @@ def test_termination_raises_leaves_handled_signals_alone() -> None:
         signal.signal(signal.SIGHUP, previous)
 
 
-def test_a_failed_revoke_is_one_line_and_the_status_is_the_sessions(
+def test_a_failed_revoke_is_one_line_and_the_status_is_1_not_the_sessions(
     cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen]
 ) -> None:
     fake_ssh.returncode_to_give = 7
     emu.inject("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access", {"status": 403})
-    result = cli("ssh", "connect", sandbox_id, "--", "true")
-    assert (result.code, result.out) == (7, "")
+    result = cli("--ssh-api", "single", "ssh", "connect", sandbox_id, "--", "true")
+    assert (result.code, result.out) == (1, "")
     (call,) = fake_ssh.calls
     line = one_line(result.err)
     assert line.startswith(
-        f"leap0: ssh connect {sandbox_id}: SSH credential {call.user} was not revoked: "
-        f"DELETE /v1/sandbox/{sandbox_id}/ssh/access -> 403: injected fault (request id "
+        f"leap0: ssh connect {sandbox_id} failed: DELETE /v1/sandbox/{sandbox_id}/ssh/access "
+        "-> 403: injected fault (request id "
     )
     assert line.endswith(
-        f"; revoke it with 'leap0 ssh delete {sandbox_id} --access-id {call.user}'"
+        f"; SSH credential {call.user} was not revoked (the session's exit status was 7); "
+        f"revoke it with: leap0 --ssh-api single ssh delete {sandbox_id} --access-id {call.user}"
     )
     assert call.password not in result.err
     assert is_valid(cli, sandbox_id, call.user, call.password) is True  # left, as reported
-    assert cli("ssh", "delete", sandbox_id, "--access-id", call.user).code == 0
+    assert cli(*revoke_command(line)).code == 0
+    assert is_valid(cli, sandbox_id, call.user, call.password) is False
 
 
 def test_single_connect_against_a_per_credential_service_reports_what_it_left(
     cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen]
 ) -> None:
     emu.configure(ssh_api="per-credential")
-    result = cli("ssh", "connect", sandbox_id, "--", "true")
-    assert result.code == 0
+    result = cli("--ssh-api", "single", "ssh", "connect", sandbox_id, "--", "true")
+    assert result.code == 1
     (call,) = fake_ssh.calls
     line = one_line(result.err)
-    assert line.startswith(
-        f"leap0: ssh connect {sandbox_id}: SSH credential {call.user} was not revoked: DELETE "
-    )
+    assert line.startswith(f"leap0: ssh connect {sandbox_id} failed: DELETE ")
     assert " -> 404: " in line
+    assert f"; SSH credential {call.user} was not revoked" in line
     revoke = cli(*PER_CREDENTIAL, "ssh", "delete", sandbox_id, "--access-id", call.user)
     assert revoke.code == 0
 
@@ -827,9 +836,10 @@ def test_per_credential_connect_revokes_only_its_own(
 
 
 def test_per_credential_connect_never_replaces_an_existing_credential(
-    cli: Run, emu: Emulator, sandbox_id: str, access: dict[str, str], fake_ssh: type[FakePopen]
+    cli: Run, emu: Emulator, sandbox_id: str, fake_ssh: type[FakePopen]
 ) -> None:
-    # The default emulator holds one credential per sandbox: the create is a 409.
+    emu.configure(ssh_api="single")  # one credential per sandbox: the create is a 409
+    access = cli("--json", "ssh", "create", sandbox_id).json()
     result = cli(*PER_CREDENTIAL, "ssh", "connect", sandbox_id, "--", "true")
     assert (result.code, result.out) == (1, "")
     line = one_line(result.err)

@@ -12,7 +12,7 @@ from leap0._cli.scp import Copy, build_scp_argv, parse_copy
 from leap0.emulator import Emulator
 from leap0.models import SshAccess
 
-from ._helpers import ACCESS_FIELDS, FakePopen, Run, is_valid, make_access, one_line
+from ._helpers import ACCESS_FIELDS, FakePopen, Run, deletes, is_valid, make_access, one_line
 
 needs_scp = pytest.mark.skipif(shutil.which("scp") is None, reason="OpenSSH's scp is not installed")
 
@@ -102,7 +102,7 @@ def test_scp_gets_the_password_through_askpass_and_the_credential_is_revoked(
     assert call.argv[-2:] == ["./results", f"{emu.ssh_host}:out"]
     user = call.argv[call.argv.index("-o") + 1].removeprefix("User=")
     assert call.password and call.password not in " ".join(call.argv) + result.err
-    assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 1
+    assert deletes(emu, sandbox_id, user) == 1
     assert is_valid(cli, sandbox_id, user, call.password) is False
 
 

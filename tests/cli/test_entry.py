@@ -312,10 +312,10 @@ def test_console_script_exit_statuses(emu: Emulator) -> None:
     created = console("--json", "sandbox", "create", env=env)
     assert created.returncode == 0, created.stderr
     ident = json.loads(created.stdout)["id"]
-    assert console("ssh", "create", ident, env=env).returncode == 0
-    second = console("ssh", "create", ident, env=env)
+    assert console("sandbox", "stop", ident, env=env).returncode == 0
+    second = console("sandbox", "stop", ident, env=env)  # a 409: it is stopped
     assert (second.returncode, second.stdout) == (1, "")
-    assert one_line(second.stderr).startswith(f"leap0: ssh create {ident} failed: POST ")
+    assert one_line(second.stderr).startswith(f"leap0: sandbox stop {ident} failed: POST ")
     usage = console("sandbox", "frobnicate", env=env)
     assert usage.returncode == 2
     assert "Traceback" not in usage.stderr

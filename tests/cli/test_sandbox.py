@@ -326,7 +326,9 @@ def test_create_wait_stops_at_a_state_that_will_not_run(
     monkeypatch.setattr(wait, "sleep", stopped_meanwhile)
     result = cli("sandbox", "create", "--wait")
     assert (result.code, result.out) == (1, "")
-    assert one_line(result.err).endswith("is stopped, not running")
+    assert one_line(result.err).endswith(
+        "is stopped; start it with 'leap0 sandbox start " + cli_ids(emu)[0] + "'"
+    )
 
 
 def _auth(emu: Emulator) -> dict[str, str]:

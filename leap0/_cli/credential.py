@@ -1,0 +1,111 @@
+"""The credential of one ``ssh connect`` or ``ssh cp``: issued for it, revoked after it.
+
+Issued only once the sandbox is running (``ready.py``), so a 409 on create
+says the sandbox takes no more credentials. On the per-credential SSH routes
+that is an error: a credential of the session's own or none, the others are
+never touched. Otherwise (``single``, or ``auto`` before it knows the
+revision, whose 409 then means a seed-revision sandbox holding its one
+credential) the note that its password stops working comes first, then that
+credential gets a new one (regen), and it is the one revoked at the end.
+
+A revoke that fails is one error line (or JSON object) giving the command
+that finishes it, which works as printed: ``--base-url`` and ``--ssh-api``
+are in it when they were given as flags; the API key never is (if
+``--api-key`` gave it, the line says to pass it again). The caller exits
+with ``EXIT_CREDENTIAL_LEFT`` then, not with the session's status.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import TYPE_CHECKING
+
+from ..errors import Leap0AccessIdRequiredError, Leap0ConflictError, Leap0Error
+from . import report
+from .access import no_more_credentials
+from .entry import Terminated
+from .output import PROG, clean, note
+
+if TYPE_CHECKING:
+    from .._sync.client import Leap0Client
+    from ..models import SshAccess
+    from .entry import Session
+
+__all__ = ["issue", "revoke", "revoke_command"]
+
+
+def issue(client: Leap0Client, session: Session) -> SshAccess:
+    """A credential for this session (per-credential: always a new one of its own)."""
+    args = session.args
+    try:
+        return client.ssh.create_access(args.id)
+    except Leap0ConflictError as exc:
+        if session.revision(client) == "per-credential":
+            raise report.Hinted(exc, no_more_credentials(session, args.id)) from exc
+        conflict = exc
+    sbx = clean(args.id)
+    after = "" if args.keep else "; it is revoked when the session ends (--keep keeps it)"
+    note(
+        f"sandbox {sbx} already has an SSH credential, and holds one at a time: giving it a "
+        f"new password for this session, so its current password stops working{after}"
+    )
+    try:
+        return client.ssh.regenerate_access(args.id)
+    except Leap0AccessIdRequiredError as exc:  # auto found the per-credential routes
+        hint = f"no password was changed; {no_more_credentials(session, args.id)}"
+        raise report.Hinted(conflict, hint) from exc
+
+
+def revoke_command(session: Session, access: SshAccess, *, by_id: bool = True) -> str:
+    """``leap0 ... ssh delete ID --access-id ACCESS_ID``, as it works when pasted.
+
+    With the global options of this command line that reach the same service
+    the same way: ``--base-url`` and ``--ssh-api`` when given as flags (the
+    environment the user ran this with is theirs to keep). Never the API key.
+    """
+    args = session.args
+    words = [PROG]
+    if args.base_url is not None:
+        words += ["--base-url", session.base_url or args.base_url]
+    if args.ssh_api is not None:
+        words += ["--ssh-api", args.ssh_api]
+    words += ["ssh", "delete", args.id]
+    if by_id:
+        words += ["--access-id", access.id]
+    return " ".join(shlex.quote(clean(word)) for word in words)
+
+
+def _how(session: Session, command: str) -> str:
+    again = " (pass --api-key again: the key is not printed)" if session.args.api_key else ""
+    return f"revoke it{again} with: {command}"
+
+
+def revoke(client: Leap0Client, session: Session, access: SshAccess, status: int | None) -> bool:
+    """Revoke the session's credential; whether it is gone (if not, reported on stderr).
+
+    ``status``: the session's exit status, if it ended, said in the report as it is
+    not the one leap0 exits with then.
+    """
+    args = session.args
+    label, what = f"{session.label} {clean(args.id)}", f"SSH credential {clean(access.id)}"
+    ended = "" if status is None else f" (the session's exit status was {status})"
+    try:
+        client.ssh.delete_access(args.id, access_id=access.id)
+    except Leap0Error as exc:
+        hint = f"{what} was not revoked{ended}; {_how(session, revoke_command(session, access))}"
+        report.failure(label, exc, session.as_json, base_url=session.base_url, hint=hint)
+        return False
+    except ValueError as exc:  # an id the SDK puts in no path: only the single routes need none
+        if session.revision(client) == "single":
+            how = _how(session, revoke_command(session, access, by_id=False))
+        else:
+            how = f"it expires at {clean(access.expires_at)}"
+        message = f"{what} was not revoked: {clean(exc)}{ended}; {how}"
+        report.problem(label, report.Problem(message, code="credential_left"), session.as_json)
+        return False
+    except (KeyboardInterrupt, Terminated):
+        how = _how(session, revoke_command(session, access))
+        message = f"{what} was not revoked (interrupted); {how}"
+        report.problem(label, report.Problem(message, code="credential_left"), session.as_json)
+        raise
+    return True

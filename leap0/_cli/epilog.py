@@ -1,0 +1,43 @@
+"""The top-level help's epilog: where the settings come from, examples, exit statuses.
+
+The exit statuses are defined in ``entry.py``; this is how ``leap0 --help``
+tells them.
+"""
+
+from __future__ import annotations
+
+from .spec import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, SSH_API_ENV
+
+__all__ = ["EPILOG"]
+
+EPILOG = f"""\
+configuration:
+  The API key is taken from --api-key, else ${API_KEY_ENV} (prefer the
+  variable: command-line arguments are visible to other users of the machine).
+  The API's URL is --base-url, else ${BASE_URL_ENV}, else {DEFAULT_BASE_URL}.
+  The service's SSH routes are --ssh-api, else ${SSH_API_ENV}, else auto:
+  'auto' (find out which the service serves), 'single' (one SSH credential
+  per sandbox) or 'per-credential' (several, so ssh regen and ssh delete need
+  --access-id).
+
+examples:
+  leap0 sandbox create --vcpu 2 --memory 2048 --env DEBUG=1 --wait
+  leap0 sandbox list --state running --format id | xargs leap0 sandbox delete
+  leap0 sandbox stop sbx-123          # later: leap0 sandbox start sbx-123
+  leap0 --json sandbox get sbx-123
+  leap0 ssh create sbx-123            # prints the password once
+  leap0 ssh connect sbx-123           # interactive shell through OpenSSH
+  leap0 ssh connect sbx-123 -- uname -a  # the credential is revoked afterwards
+  leap0 ssh cp report.txt sbx-123:    # scp, the same way
+  leap0 ssh validate sbx-123 --access-id ssh-abc --password-stdin < password.txt
+  leap0 ssh delete sbx-123 --access-id ssh-abc   # that credential, on any SSH routes
+  eval "$(leap0 completion bash)"     # completion (also zsh, fish)
+  leap0 emulator                      # a local Leap0 service for development
+
+exit status:
+  0 success, 1 the service answered with an error or could not be reached,
+  2 bad usage or setup (configuration, a missing program), 130 interrupted;
+  ssh connect and ssh cp exit with ssh's or scp's status, but 1 when the
+  sandbox is not running or the credential they issued could not be revoked
+  (the error gives the command that revokes it).
+"""
