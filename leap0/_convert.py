@@ -17,9 +17,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import cattrs
 
+from ._ids import answer_id_problem
 from .errors import Leap0ResponseError
 
-__all__ = ["converter", "format_datetime", "parse_datetime", "structure"]
+__all__ = [
+    "MAX_ANSWER_INT",
+    "MAX_YEAR",
+    "converter",
+    "format_datetime",
+    "parse_datetime",
+    "structure",
+]
 
 T = TypeVar("T")
 
@@ -27,11 +35,20 @@ _UTC = timezone.utc
 _fromisoformat = datetime.fromisoformat
 
 
+#: The latest year a timestamp in an answer may fall in, in UTC: later ones leave
+#: no room for the arithmetic done on them (``timeout_at``, expiry checks).
+MAX_YEAR = 9998
+#: The largest integer accepted in an answer (the largest JSON numbers keep exactly).
+MAX_ANSWER_INT = 2**53
+
+
 def parse_datetime(value: str) -> datetime:
-    """Parse an RFC 3339 timestamp (``...Z`` too, on every Python) into an aware datetime.
+    """Parse an RFC 3339 timestamp (``...Z`` too, on every Python) into an aware UTC datetime.
 
     A timestamp without an offset is taken as UTC; any fraction of a second is
-    accepted and kept to the microsecond.
+    accepted and kept to the microsecond. A time that does not fall within
+    the years 1 to ``MAX_YEAR`` in UTC (``9999-12-31T23:59:59-23:59``) is a
+    ``ValueError``.
     """
     text = value
     if text[-1:] in ("Z", "z"):
@@ -41,7 +58,13 @@ def parse_datetime(value: str) -> datetime:
     except ValueError:
         parsed = _fromisoformat(_normalise_fraction(text))
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=_UTC)
+        parsed = parsed.replace(tzinfo=_UTC)
+    try:
+        parsed = parsed.astimezone(_UTC)
+    except OverflowError:
+        raise ValueError(f"timestamp out of range: {value[:40]!r}") from None
+    if parsed.year > MAX_YEAR:
+        raise ValueError(f"timestamp out of range: {value[:40]!r}")
     return parsed
 
 
@@ -76,6 +99,14 @@ def _strict(expected: type) -> Any:
     return hook
 
 
+def _int_hook(value: Any, _: Any) -> int:
+    if type(value) is not int:
+        raise TypeError(f"expected int, got {_json_type(value)}")
+    if not 0 <= value <= MAX_ANSWER_INT:
+        raise ValueError(f"out of range: {value if -1e6 < value < 1e6 else 'a huge number'}")
+    return value
+
+
 def _float_hook(value: Any, _: Any) -> float:
     if type(value) is float or type(value) is int:
         return float(value)
@@ -106,8 +137,9 @@ def _json_type(value: object) -> str:
 
 def _make(detailed: bool) -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
-    for kind in (str, int, bool):
+    for kind in (str, bool):
         conv.register_structure_hook(kind, _strict(kind))
+    conv.register_structure_hook(int, _int_hook)
     conv.register_structure_hook(float, _float_hook)
     conv.register_structure_hook(datetime, _datetime_hook)
     conv.register_unstructure_hook(datetime, format_datetime)
@@ -152,10 +184,32 @@ def structure(data: Any, cls: type[T]) -> T:
             f"expected a JSON object for {cls.__name__}, got {_json_type(data)}"
         )
     try:
-        return (_fast or _fast_converter()).structure(data, cls)
+        result = (_fast or _fast_converter()).structure(data, cls)
     except Exception:
-        pass
-    return _explain(data, cls)
+        result = _explain(data, cls)
+    _check_ids(result, cls.__name__, "")
+    return result
+
+
+def _check_ids(value: object, model: str, prefix: str) -> None:
+    """Refuse an answer whose ``id`` or ``sandbox_id`` leap0 could not use safely.
+
+    Checked here, where the answer is parsed, so that no such id is ever
+    returned, printed, completed in a shell or put into a later request.
+    """
+    for name in ("id", "sandbox_id"):
+        ident = getattr(value, name, None)
+        if type(ident) is str:
+            problem = answer_id_problem(ident)
+            if problem is not None:
+                raise Leap0ResponseError(
+                    f"unexpected {model} in response: {prefix}{name} {problem}",
+                    field=prefix + name,
+                )
+    items = getattr(value, "items", None)
+    if type(items) is tuple:
+        for index, item in enumerate(items):
+            _check_ids(item, model, f"{prefix}items[{index}].")
 
 
 def _explain(data: Any, cls: type[T]) -> T:

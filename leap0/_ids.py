@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-__all__ = ["HasId", "SandboxRef", "access_id_of", "sandbox_id_of", "validate_id"]
+__all__ = [
+    "HasId",
+    "SandboxRef",
+    "access_id_of",
+    "answer_id_problem",
+    "sandbox_id_of",
+    "validate_id",
+]
 
 _ID_RE = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _match = _ID_RE.fullmatch
@@ -60,6 +67,20 @@ def sandbox_id_of(sandbox: object, name: str = "sandbox") -> str:
 def access_id_of(value: object, name: str = "access_id") -> str:
     """The validated SSH access id."""
     return validate_id(value, name)
+
+
+def answer_id_problem(value: str) -> str | None:
+    """What is wrong with an id the service answered, or ``None`` if leap0 may use it.
+
+    The rule of the ids leap0 sends, and no leading ``-``: an answer's id may
+    reach a URL path, a command line (``leap0 ... --format id | xargs``) or a
+    shell's completion, where ``-x`` would read as an option.
+    """
+    if _match(value) is None or value == "." or value == "..":
+        return f"{_preview(value)} is not 1 to 128 ASCII letters, digits, '-', '_' or '.'"
+    if value[0] == "-":
+        return f"{_preview(value)} starts with '-'"
+    return None
 
 
 def _preview(value: str) -> str:
