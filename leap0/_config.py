@@ -145,18 +145,55 @@ def redact_url(url: str) -> str:
 
 
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine (``localhost``, ``127.0.0.0/8`` or ``::1``)."""
-    if host.lower() in ("localhost", "localhost."):
-        return True
+    """Whether ``host`` names this machine: ``127.0.0.0/8``, ``::1``, or ``localhost``.
+
+    Literal addresses are taken as they are. The one name is exactly
+    ``localhost`` (any case, no trailing dot: ``localhost.`` is looked up in
+    DNS, past ``/etc/hosts``), and only if this machine resolves it to
+    loopback addresses alone.
+    """
+    if host.lower() == "localhost":
+        return _localhost_is_loopback()
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
 
+_localhost: list[bool] = []
+
+
+def _localhost_is_loopback() -> bool:
+    """Whether ``localhost`` resolves here to loopback addresses only (looked up once)."""
+    if not _localhost:
+        import socket
+
+        try:
+            found = {info[4][0] for info in socket.getaddrinfo("localhost", None)}
+            answer = bool(found) and all(
+                ipaddress.ip_address(str(a).partition("%")[0]).is_loopback for a in found
+            )
+        except (OSError, ValueError):
+            answer = False
+        _localhost.append(answer)
+    return _localhost[0]
+
+
+#: The longest timeout accepted, in seconds (a day); ``None`` is no limit at all.
+MAX_TIMEOUT = 86_400.0
+
+
 def resolve_timeout(timeout: object) -> httpx.Timeout:
-    """An ``httpx.Timeout`` from seconds, an ``httpx.Timeout`` or ``None``."""
+    """An ``httpx.Timeout`` from seconds, an ``httpx.Timeout`` or ``None``.
+
+    Each limit is positive and at most ``MAX_TIMEOUT`` (infinity too is a
+    ``ValueError``: ``None`` says "no limit"), so no deadline overflows later.
+    """
     if isinstance(timeout, httpx.Timeout):
+        for name in ("connect", "read", "write", "pool"):
+            limit = getattr(timeout, name)
+            if limit is not None:
+                _check_seconds(limit, f"timeout.{name}")
         return timeout
     if timeout is None:
         return httpx.Timeout(None)
@@ -164,9 +201,25 @@ def resolve_timeout(timeout: object) -> httpx.Timeout:
         raise TypeError(
             f"timeout must be seconds, an httpx.Timeout or None, not {type(timeout).__name__}"
         )
-    if not timeout > 0:
-        raise ValueError(f"timeout must be positive, got {timeout!r}")
-    return httpx.Timeout(float(timeout))
+    return httpx.Timeout(_check_seconds(timeout, "timeout"))
+
+
+def _check_seconds(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be seconds or None, not {type(value).__name__}")
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int too large for a float
+        seconds = math.inf
+    if not seconds > 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+    if seconds > MAX_TIMEOUT:
+        shown = f"{seconds:g}"
+        raise ValueError(
+            f"{name} must be at most {MAX_TIMEOUT:g} seconds (a day), got {shown}; "
+            "use None for no limit"
+        )
+    return seconds
 
 
 def attempt_seconds(timeout: httpx.Timeout) -> float | None:
