@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         Leap0ResponseError,
         Leap0ServerError,
         Leap0TimeoutError,
+        Leap0TLSError,
     )
     from .models import (
         SandboxInfo,
@@ -87,6 +88,7 @@ _HOMES = {
             "Leap0ResponseError",
             "Leap0ServerError",
             "Leap0TimeoutError",
+            "Leap0TLSError",
         ),
         ".errors",
     ),
@@ -128,6 +130,7 @@ __all__ = [
     "Leap0RateLimitError",
     "Leap0ResponseError",
     "Leap0ServerError",
+    "Leap0TLSError",
     "Leap0TimeoutError",
     "Sandbox",
     "SandboxInfo",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,7 @@ from .errors import (
     Leap0ResponseError,
     Leap0ServerError,
     Leap0TimeoutError,
+    Leap0TLSError,
 )
 
 __all__ = [
@@ -153,6 +155,18 @@ def never_sent(exc: httpx.HTTPError) -> bool:
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
+def _certificate_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind ``exc`` (httpx wraps httpcore wraps ssl)."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain is short; never loop on a cycle
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def transport_error(exc: httpx.HTTPError, method: str, path: str, attempts: int) -> Leap0Error:
     """The leap0 error for an httpx failure that left no answer to read, on the ``attempts``-th.
 
@@ -169,6 +183,14 @@ def transport_error(exc: httpx.HTTPError, method: str, path: str, attempts: int)
         }.get(type(exc), "")
         return Leap0TimeoutError(f"{where}: timed out{kind} {made}")
     if isinstance(exc, httpx.ConnectError):
+        failure = _certificate_failure(exc)
+        if failure is not None:
+            reason = failure.verify_message or failure.reason or "verification failed"
+            return Leap0TLSError(
+                f"{where}: the service's TLS certificate could not be verified ({reason}); "
+                "not retried (set SSL_CERT_FILE, or hand in an http_client with the right "
+                "verify=, if the service uses a certificate of your own)"
+            )
         return Leap0ConnectionError(f"{where}: could not connect to the service ({exc}) {made}")
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
         return Leap0ConnectionError(

@@ -18,8 +18,9 @@ The hierarchy::
     │   └── Leap0ServerError           5xx
     ├── Leap0ConnectionError           the service could not be reached, or the
     │   │                              connection broke before a full answer
-    │   └── Leap0TimeoutError          a connect, read, write or pool timeout, or an
-    │                                  attempt that outlasted its timeout as a whole
+    │   ├── Leap0TimeoutError          a connect, read, write or pool timeout, or an
+    │   │                              attempt that outlasted its timeout as a whole
+    │   └── Leap0TLSError              the service's certificate failed verification
     ├── Leap0ResponseError             an answer we cannot understand (not JSON,
     │                                  nested too deeply, compressed, larger than
     │                                  8 MiB, a missing or mistyped field)
@@ -49,6 +50,7 @@ __all__ = [
     "Leap0RateLimitError",
     "Leap0ResponseError",
     "Leap0ServerError",
+    "Leap0TLSError",
     "Leap0TimeoutError",
 ]
 
@@ -200,6 +202,15 @@ class Leap0TimeoutError(Leap0ConnectionError):
 
     Connecting, writing, reading or waiting for a connection took too long, or
     an attempt as a whole took longer than its timeout.
+    """
+
+
+class Leap0TLSError(Leap0ConnectionError):
+    """The service's TLS certificate failed verification; never retried.
+
+    The certificate is not trusted (``SSL_CERT_FILE``, the system's store, or
+    an ``http_client`` with its own ``verify``), has expired, or names another
+    host. A repeat would fail the same way, so none is made.
     """
 
 

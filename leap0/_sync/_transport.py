@@ -52,7 +52,7 @@ from .._retry import (
     status_may_have_acted,
 )
 from .._sleep import sync_sleep
-from ..errors import Leap0Error, Leap0ResponseError
+from ..errors import Leap0Error, Leap0ResponseError, Leap0TLSError
 
 __all__ = ["HttpxTransport", "Transport"]
 
@@ -215,8 +215,10 @@ class HttpxTransport:
                     else:
                         error = transport_error(exc, method, path, attempt)
                     sent = not never_sent(exc)
-                    retry = attempt <= self.max_retries and (
-                        (idempotent and isinstance(exc, httpx.TransportError)) or not sent
+                    retry = (
+                        attempt <= self.max_retries
+                        and not isinstance(error, Leap0TLSError)  # would fail the same way
+                        and ((idempotent and isinstance(exc, httpx.TransportError)) or not sent)
                     )
                 else:  # the attempt as a whole outlasted its timeout
                     error, cause = attempt_timeout_error(method, path, seconds, attempt), None
