@@ -54,6 +54,26 @@ _contexts_lock = threading.Lock()
 _open_lock = threading.Lock()
 
 
+def _reset_in_child() -> None:
+    """After ``fork``: new locks and no shared contexts in the child.
+
+    A thread of the parent may have held a lock at the fork (building the
+    TLS context of its first ``https://`` request); that thread does not
+    exist in the child, so its lock would never be released there. Clients
+    made in the child build their own context; a client made before the fork
+    must not be used in the child (as with httpx: its pooled connections are
+    the parent's).
+    """
+    global _contexts_lock, _open_lock
+    _contexts_lock = threading.Lock()
+    _open_lock = threading.Lock()
+    _contexts.clear()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_reset_in_child)
+
+
 def tls_context() -> ssl.SSLContext:
     """The TLS context of the ``https://`` clients leap0 builds.
 
