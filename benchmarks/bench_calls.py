@@ -267,8 +267,13 @@ def main(argv: list[str] | None = None) -> int:
     transport = httpx.MockTransport(handler)
     sync_http = httpx.Client(transport=transport)
     async_http = httpx.AsyncClient(transport=transport)
-    sync_sdk = leap0.Leap0Client(api_key=API_KEY, base_url=BASE_URL, http_client=sync_http)
-    async_sdk = leap0.AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL, http_client=async_http)
+    # The seed's routes, as the raw side calls them: the same requests on both sides.
+    sync_sdk = leap0.Leap0Client(
+        api_key=API_KEY, base_url=BASE_URL, http_client=sync_http, ssh_api="single"
+    )
+    async_sdk = leap0.AsyncLeap0Client(
+        api_key=API_KEY, base_url=BASE_URL, http_client=async_http, ssh_api="single"
+    )
 
     sides_sync = {
         "sdk": sdk_sync(sync_sdk),

@@ -154,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             async with (
                 httpx.AsyncClient(limits=limits) as raw_http,
                 httpx.AsyncClient(limits=limits) as sdk_http,
-                leap0.AsyncLeap0Client(
-                    api_key=api_key, base_url=base_url, http_client=sdk_http
+                leap0.AsyncLeap0Client(  # the seed's routes, as the raw side calls them
+                    api_key=api_key, base_url=base_url, http_client=sdk_http, ssh_api="single"
                 ) as client,
             ):
                 ssh = client.ssh
@@ -199,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         with (
             httpx.Client(limits=one) as raw_http,
             httpx.Client(limits=one) as sdk_http,
-            leap0.Leap0Client(api_key=api_key, base_url=base_url, http_client=sdk_http) as client,
+            leap0.Leap0Client(
+                api_key=api_key, base_url=base_url, http_client=sdk_http, ssh_api="single"
+            ) as client,
         ):
             ssh = client.ssh
 

@@ -93,8 +93,11 @@ def main(argv: list[str] | None = None) -> int:
 
     transport = httpx.MockTransport(handler)
 
-    with leap0.Leap0Client(
-        api_key=API_KEY, base_url=BASE_URL, http_client=httpx.Client(transport=transport)
+    with leap0.Leap0Client(  # the seed's routes, which the mock serves
+        api_key=API_KEY,
+        base_url=BASE_URL,
+        http_client=httpx.Client(transport=transport),
+        ssh_api="single",
     ) as client:
         sync_calls(client, args.warmup)
         with Traced() as traced_sync:
@@ -104,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     async def run_async() -> Traced:
         async with (
             httpx.AsyncClient(transport=transport) as http,
-            leap0.AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL, http_client=http) as client,
+            leap0.AsyncLeap0Client(
+                api_key=API_KEY, base_url=BASE_URL, http_client=http, ssh_api="single"
+            ) as client,
         ):
             await async_calls(client, args.warmup)
             with Traced() as traced:
