@@ -62,6 +62,22 @@ DEFAULT_MAX_RETRIES: int = _DefaultRetries(2)
 USER_AGENT = f"leap0-python/{__version__}"
 
 TimeoutTypes = float | int | httpx.Timeout | None
+
+
+class NotGiven:
+    """The type of :data:`NOT_GIVEN`: an option left as it is (``None`` means "no limit")."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NOT_GIVEN = NotGiven()
+"""``with_options(timeout=...)`` and the like: this option is not changed."""
 """Seconds for every phase, an ``httpx.Timeout`` for each phase, or ``None`` for no limit."""
 
 

@@ -21,6 +21,7 @@ The hierarchy::
     │   ├── Leap0TimeoutError          a connect, read, write or pool timeout, or an
     │   │                              attempt that outlasted its timeout as a whole
     │   └── Leap0TLSError              the service's certificate failed verification
+    ├── Leap0ClientClosedError         the client was closed before the call
     ├── Leap0ResponseError             an answer we cannot understand (not JSON,
     │                                  nested too deeply, compressed, larger than
     │                                  8 MiB, a missing or mistyped field)
@@ -42,6 +43,7 @@ __all__ = [
     "Leap0AccessIdRequiredError",
     "Leap0AuthenticationError",
     "Leap0BadRequestError",
+    "Leap0ClientClosedError",
     "Leap0ConflictError",
     "Leap0ConnectionError",
     "Leap0Error",
@@ -202,6 +204,16 @@ class Leap0TimeoutError(Leap0ConnectionError):
 
     Connecting, writing, reading or waiting for a connection took too long, or
     an attempt as a whole took longer than its timeout.
+    """
+
+
+class Leap0ClientClosedError(Leap0Error):
+    """The client (or the ``http_client`` handed to it) was closed: nothing was sent.
+
+    Raised by every call made after ``close()`` / ``aclose()`` or the end of
+    its ``with`` block, by the sandbox handles it made too, and by clients
+    from :meth:`~leap0.Leap0Client.with_options` once the client they share
+    connections with is closed. Make a new client.
     """
 
 

@@ -17,7 +17,9 @@ from ._transport import AsyncTransport
 from .ssh import AsyncSshClient
 
 if TYPE_CHECKING:
-    from ..models import SandboxInfo, SandboxPage, SshAccess, SshValidation
+    from collections.abc import AsyncIterator
+
+    from ..models import SandboxInfo, SandboxPage, SandboxSummary, SshAccess, SshValidation
 
 __all__ = ["AsyncSandbox", "AsyncSandboxSsh", "AsyncSandboxesClient"]
 
@@ -316,6 +318,58 @@ class AsyncSandboxesClient:
         from ..models import SandboxInfo
 
         return AsyncSandbox(structure(data, SandboxInfo), self)
+
+    def list_all(
+        self,
+        *,
+        state: SandboxState | None = None,
+        sort: SortField = "created_at",
+        order: SortOrder = "desc",
+        page_size: int = 100,
+        http_timeout: float | None = None,
+    ) -> AsyncIterator[SandboxSummary]:
+        """Every sandbox, across pages: each page is fetched when the one before is used up.
+
+        ``async for sandbox in client.sandboxes.list_all(): ...``. It stops
+        at the ``total_items`` the service reports, or at an empty page.
+        Sandboxes created or deleted meanwhile may shift the pages: one may
+        then be seen twice or not at all, as with :meth:`list` page by page.
+
+        Args:
+            state: Only sandboxes in this state.
+            sort: ``created_at`` or ``state``.
+            order: ``asc`` or ``desc``.
+            page_size: Sandboxes a request, 1 to 100.
+            http_timeout: Optional HTTP request timeout in seconds, for each page.
+        """
+        # Checked now, not at the first page: a bad argument fails where it is passed.
+        sandbox_list_params(state=state, sort=sort, order=order, page=1, page_size=page_size)
+        return self._pages(state, sort, order, page_size, http_timeout)
+
+    async def _pages(
+        self,
+        state: SandboxState | None,
+        sort: SortField,
+        order: SortOrder,
+        page_size: int,
+        http_timeout: float | None,
+    ) -> AsyncIterator[SandboxSummary]:
+        page, seen = 1, 0
+        while True:
+            found = await self.list(
+                state=state,
+                sort=sort,
+                order=order,
+                page=page,
+                page_size=page_size,
+                http_timeout=http_timeout,
+            )
+            for item in found.items:
+                yield item
+            seen += len(found.items)
+            if not found.items or seen >= found.total_items:
+                return
+            page += 1
 
     async def delete(self, sandbox: SandboxRef, http_timeout: float | None = None) -> None:
         """Delete a sandbox; its SSH credential is revoked with it.

@@ -13,6 +13,7 @@ handed in comes from ``leap0._http``.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -24,7 +25,9 @@ from .._config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     IDENTITY,
+    NOT_GIVEN,
     Deadline,
+    NotGiven,
     TimeoutTypes,
     attempt_seconds,
     build_headers,
@@ -34,6 +37,7 @@ from .._config import (
     resolve_max_retries,
     resolve_timeout,
 )
+from .._log import setup_from_env
 from .._responses import (
     MAX_ANSWER_BYTES,
     api_error,
@@ -52,12 +56,13 @@ from .._retry import (
     status_may_have_acted,
 )
 from .._sleep import sync_sleep
-from ..errors import Leap0Error, Leap0ResponseError, Leap0TLSError
+from ..errors import Leap0ClientClosedError, Leap0Error, Leap0ResponseError, Leap0TLSError
 
 __all__ = ["HttpxTransport", "Transport"]
 
 logger = logging.getLogger("leap0")
 _DEBUG = logging.DEBUG
+_INFO = logging.INFO
 
 _URL_CACHE_SIZE = 256
 """How many parsed request URLs a transport keeps (a few per sandbox in use)."""
@@ -130,6 +135,7 @@ class HttpxTransport:
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.Client | None = None,
     ) -> None:
+        setup_from_env()
         key = resolve_api_key(api_key)
         self.base_url = resolve_base_url(base_url)
         self.timeout = resolve_timeout(timeout)
@@ -167,6 +173,27 @@ class HttpxTransport:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
 
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> HttpxTransport:
+        """A transport on this one's connections, with other limits.
+
+        Closing it leaves the connections open: they are this transport's,
+        and once it is closed the other one's calls raise
+        ``Leap0ClientClosedError`` too.
+        """
+        other = copy.copy(self)
+        if not isinstance(timeout, NotGiven):
+            other.timeout = resolve_timeout(timeout)
+            other._attempt_seconds = attempt_seconds(other.timeout)
+        if not isinstance(max_retries, NotGiven):
+            other.max_retries = resolve_max_retries(max_retries)
+        other._owns_client = False
+        return other
+
     def request(
         self,
         method: str,
@@ -178,6 +205,10 @@ class HttpxTransport:
         params: Mapping[str, str | int] | None = None,
         timeout: TimeoutTypes = None,
     ) -> Any:
+        if self._closed or self._client.is_closed:
+            raise Leap0ClientClosedError(
+                f"{method} {path}: this client is closed, nothing was sent; make a new one"
+            )
         if timeout is None:
             call_timeout, seconds = self.timeout, self._attempt_seconds
         else:
@@ -328,8 +359,8 @@ class HttpxTransport:
         ``reason``), for a handler that reports waits (the ``leap0`` command).
         """
         delay = backoff_delay(attempt, retry_after)
-        if debug:
-            logger.debug(
+        if debug or logger.isEnabledFor(_INFO):
+            logger.info(
                 "leap0 %s %s retry %d of %d in %.2fs",
                 method,
                 path,

@@ -8,7 +8,14 @@ from types import TracebackType
 
 import httpx
 
-from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, TimeoutTypes, check_transport
+from .._config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    NOT_GIVEN,
+    NotGiven,
+    TimeoutTypes,
+    check_transport,
+)
 from .._ssh_api import SshApi, resolve_ssh_api
 from ._transport import HttpxTransport, Transport
 from .sandboxes import SandboxesClient
@@ -94,6 +101,45 @@ class Leap0Client:
         self._transport = transport
         self.ssh = SshClient(transport, ssh_api=checked_ssh_api)
         self.sandboxes = SandboxesClient(transport, self.ssh)
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        ssh_api: SshApi | NotGiven = NOT_GIVEN,
+    ) -> Leap0Client:
+        """A client on the same connections, with other limits, for one call site.
+
+        ``client.with_options(max_retries=0, timeout=5).sandboxes.list()``.
+        What is not given is kept. It shares this client's connection pool
+        (nothing new is opened), and, unless ``ssh_api`` is given, the
+        credentials this client issued and the SSH routes ``auto`` found.
+        Closing it leaves the pool open; closing this client closes it for
+        both (the other's calls then raise ``Leap0ClientClosedError``).
+
+        Raises:
+            TypeError: ``timeout`` or ``max_retries`` with a ``transport`` of
+                your own, which has its own.
+            ValueError: A value the constructor refuses too.
+        """
+        transport = self._transport
+        if not (isinstance(timeout, NotGiven) and isinstance(max_retries, NotGiven)):
+            if not isinstance(transport, HttpxTransport):
+                raise TypeError(
+                    "timeout and max_retries apply to the HTTP transport leap0 builds; "
+                    f"this client uses a {type(transport).__name__}, which has its own"
+                )
+            transport = transport.with_options(timeout=timeout, max_retries=max_retries)
+        if isinstance(ssh_api, NotGiven):
+            ssh = SshClient._sharing(transport, self.ssh)
+        else:
+            ssh = SshClient(transport, ssh_api=resolve_ssh_api(ssh_api))
+        other = type(self).__new__(type(self))
+        other._transport = transport
+        other.ssh = ssh
+        other.sandboxes = SandboxesClient(transport, ssh)
+        return other
 
     @property
     def transport(self) -> Transport:

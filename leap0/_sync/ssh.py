@@ -75,6 +75,14 @@ class SshClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._transport!r}, ssh_api={self.ssh_api!r})"
 
+    @classmethod
+    def _sharing(cls, transport: Transport, other: SshClient) -> SshClient:
+        """A client on ``transport`` that shares ``other``'s routes, ids and revision found."""
+        ssh = cls.__new__(cls)
+        ssh._router = other._router
+        ssh._transport = transport
+        return ssh
+
     def _forget_sandbox(self, sandbox_id: str) -> None:
         """The sandbox is gone, and with it every credential this client was given there."""
         self._router.forget(sandbox_id)
