@@ -31,14 +31,16 @@ thread with its own event loop)::
         emu.ssh_known_hosts  # "[127.0.0.1]:PORT ssh-ed25519 AAAA..." (new key each start)
         emu.env()      # {"LEAP0_BASE_URL": ..., "LEAP0_API_KEY": ...}
         emu.settings   # Settings(ssh_lifetime=3600.0, max_sandboxes=3, ssh_api='both',
-                       #          request_timeout=30.0, start_delay=0.0, stop_delay=0.0)
+                       #          request_timeout=30.0, start_delay=0.0, stop_delay=0.0,
+                       #          max_unauthenticated=256)
         emu.now()      # the emulator's clock (an aware UTC datetime)
         emu.advance(3600)  # move that clock an hour forward, at once
 
 ``serve(*, api_key=None, host="127.0.0.1", api_port=0, ssh_port=0,
 ssh_lifetime=3600.0, max_sandboxes=3, ssh_api="both", request_timeout=30.0,
-start_delay=0.0, stop_delay=0.0, allow_remote=False)`` (``serve`` is :class:`Emulator`; either
-name prepares one): ports 0 pick free ports; the settings are
+start_delay=0.0, stop_delay=0.0, max_unauthenticated=256, allow_remote=False)``
+(``serve`` is :class:`Emulator`; either name prepares one): ports 0 pick free
+ports; the settings are
 
 * ``ssh_lifetime``: how long a credential stays valid after it is issued or
   regenerated (seconds, positive, at most ten years);
@@ -46,7 +48,11 @@ name prepares one): ports 0 pick free ports; the settings are
 * ``ssh_api``: which SSH routes are served, ``"both"``, ``"single"`` or
   ``"per-credential"`` (see "What it serves");
 * ``request_timeout``: how long an HTTP client has to send a whole request
-  (request line, headers and body; seconds, positive, at most 3600), counted
+  (request line, headers and body; seconds, at least 0.1 and at most 3600:
+  below the floor a client could not even send the request that sets it
+  back, and it is refused like any bad setting, ``ValueError`` from ``serve()``
+  and ``configure()``, 400 naming the field and the floor from the config
+  route, an error from ``leap0 emulator --request-timeout``), counted
   from the request's first byte, or from connecting for a connection's first
   request. A connection that sends part of a request, or nothing, is closed
   then, so slow or stalled clients cannot hold connections (and file
@@ -64,7 +70,23 @@ name prepares one): ports 0 pick free ports; the settings are
   ``stopped``, so code under test never has to wait or advance the clock. Set
   it above 0 to see ``stopping`` as the service shows it (the stop's answer
   says ``stopping``; a start, pause or delete meanwhile is 409). A change
-  applies to the stops after it.
+  applies to the stops after it;
+* ``max_unauthenticated``: how many connections that have not authenticated
+  yet may wait on each of the two ports (an integer, 8 to 10,000; 256 by
+  default). An HTTP connection waits until one of its requests carries the
+  API key, an SSH connection until it logs in; each is bounded in time
+  already (``request_timeout``; 30 seconds to log in), and this bounds them
+  in number, so that idle connections from anyone who can reach the ports
+  cannot use up the emulator's file descriptors and lock real clients out.
+  One more connection than this closes the oldest waiting one at once: a
+  flood's idle connections age and go first, while a real client, which
+  sends its key (or logs in) as soon as it connects, is served. A burst of
+  more new connections than this at once may see its oldest closed before
+  they are served (an SDK client's pool opens at most 100). The closings are
+  logged as one warning line a second at most, with how many were closed,
+  and so are failed accepts (the process out of file descriptors): never a
+  traceback per connection. The floor keeps room for clients: at 0 nothing
+  could connect, the control routes included.
 
 A bad setting, or a non-loopback ``host`` without ``allow_remote=True``,
 raises ``ValueError``. :class:`Settings` holds the settings, their defaults
@@ -78,7 +100,8 @@ stops it cleanly: SSH sessions and what they started end, and its folder is
 removed. Options: ``--host``, ``--api-port``, ``--ssh-port``, ``--api-key``,
 ``--ssh-lifetime``, ``--max-sandboxes``,
 ``--ssh-api {both,single,per-credential}``, ``--request-timeout``,
-``--start-delay``, ``--stop-delay``, ``--allow-remote``.
+``--start-delay``, ``--stop-delay``, ``--max-unauthenticated``,
+``--allow-remote``.
 
 In pytest, with leap0 installed the plugin gives two fixtures:
 ``leap0_emulator_server`` (one emulator per session) and ``leap0_emulator``
@@ -91,7 +114,8 @@ What it serves
 Every request needs ``Authorization: Bearer <key>`` or
 ``leap0-authorization: <key>`` (else 401). The key is checked before
 anything else: a request without it is not counted and consumes no fault.
-Every response has an ``x-request-id`` header; errors are
+Every response has exactly one ``x-request-id`` header (injected faults' and
+the HTTP server's own 400 for bytes that are not HTTP included); errors are
 ``{"message": ...}``, and 400 validation errors add
 ``"errors": [{"field": ..., "error": ...}]``. Paths work with or without a
 trailing slash.
@@ -302,7 +326,10 @@ stays in that directory; operations on an entry itself (``lstat``, ``remove``,
 ``rename``, ``rmdir``, ``readlink``, a new link's name) resolve its parent and
 leave the last name as is. A link made over SFTP must point inside (an
 absolute target is taken inside the sandbox), and ``readlink`` answers the
-target as a path inside. The checks are by path: a shell session may still
+target as a path inside. What an SFTP or scp client is told names paths the
+same way, as inside the sandbox (``scp: No such file or directory:
+/dir/file``), never the emulator's host directory. The checks are by path: a
+shell session may still
 move things under SFTP's feet or hard-link a file from elsewhere in, since it
 can reach those files anyway.
 
@@ -347,10 +374,12 @@ A fault is checked when it is injected (``ValueError``, or 400 with field
 errors, and nothing is queued): ``status`` is 200 to 599; ``retry_after``,
 ``content_type`` and header values are printable ASCII or Latin-1 with spaces
 or tabs only between characters (no CR, LF or other control characters);
-header names are HTTP tokens, not ``Content-Length`` or ``Transfer-Encoding``
-(the emulator frames every answer); ``delay`` is 0 to 3600 seconds; ``drop``
-needs a status with a body (not 204 or 304). Answers to ``HEAD``, 204 and 304
-are sent without a body.
+header names are HTTP tokens, not ``Content-Length``, ``Transfer-Encoding``
+(the emulator frames every answer) or ``X-Request-Id`` (every answer has the
+emulator's one); ``delay`` is 0 to 3600 seconds; ``drop``
+needs a status with a body (not 204 or 304); the path is not a control
+route's (``/_emulator`` or below: those always answer, and are never faulted
+or counted). Answers to ``HEAD``, 204 and 304 are sent without a body.
 
 From Python::
 
@@ -359,13 +388,16 @@ From Python::
     emu.attempts("POST", f"/v1/sandbox/{sid}/ssh/access")  # requests seen
     emu.configure(ssh_lifetime=1.0, max_sandboxes=5)        # until reset
     emu.configure(ssh_api="per-credential")
-    emu.configure(request_timeout=0.5)                     # slow-client tests
+    emu.configure(request_timeout=0.5)                     # slow-client tests (>= 0.1)
     emu.configure(start_delay=5)                           # "starting" for 5 s
     emu.configure(stop_delay=5)                            # "stopping" for 5 s
     emu.advance(61)                                        # the clock, at once
     emu.reset()                                            # empty state
 
-Over HTTP (same API key required):
+Over HTTP (same API key required). No setting and no fault can make these
+routes unreachable: ``request_timeout`` and ``max_unauthenticated`` have
+floors, faults for their paths are refused, and a flood of idle connections
+cannot keep a new one out (see ``max_unauthenticated``).
 
 * ``POST /_emulator/faults`` with
   ``{"method": "POST", "path": "/v1/...", "faults": [{...}, ...]}``
@@ -378,7 +410,7 @@ Over HTTP (same API key required):
   the clock back to the wall time;
 * ``GET /_emulator/config`` -> the current settings, ``{"ssh_lifetime": 3600.0,
   "max_sandboxes": 3, "ssh_api": "both", "request_timeout": 30.0,
-  "start_delay": 0.0, "stop_delay": 0.0}``;
+  "start_delay": 0.0, "stop_delay": 0.0, "max_unauthenticated": 256}``;
   ``POST /_emulator/config`` with some of those keys changes them until the
   next reset and answers the new settings (``null`` leaves a setting as is; a
   bad value or an unknown key is 400 with field errors);
@@ -416,10 +448,14 @@ limits), ``_clock`` (the clock), ``_errors`` (``Invalid``, ``NotFound``,
 sandbox: its state, when it changes next, its JSON), ``_state`` (all
 sandboxes and credentials behind one lock, and who is told when access ends;
 built whole, the SSH endpoint included).
-HTTP: ``_app`` (the door: request ids, the key, faults, routing, and the one
-place errors become answers), ``_api`` (the Leap0 routes), ``_control``
-(``/_emulator/*``), ``_http`` (what they share). SSH: ``_ssh`` (the listener
-and its connections), ``_session`` (a session's command, on pipes or a pty),
+Connections: ``_waiting`` (those not authenticated yet, bounded in number),
+``_burst`` (one log line for a burst of events), ``_accept`` (failed accepts
+logged as bursts). HTTP: ``_connection`` (one connection's rules: request
+deadlines, the waiting room, the server's own 400), ``_app`` (the door:
+request ids, the key, faults, routing, and the one place errors become
+answers), ``_api`` (the Leap0 routes), ``_control`` (``/_emulator/*``),
+``_http`` (what they share). SSH: ``_ssh`` (the listener and its
+connections), ``_session`` (a session's command, on pipes or a pty),
 ``_sftp``, ``_reaper`` (ending what sessions started). ``_server`` runs both
 servers in their thread (:class:`Emulator`); ``_cli`` is ``leap0 emulator``.
 """

@@ -18,7 +18,6 @@ import hmac
 import json
 import logging
 import re
-import secrets
 import urllib.parse
 
 from starlette.requests import ClientDisconnect, Request
@@ -26,10 +25,10 @@ from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from ._api import PublicApi
-from ._control import PREFIX, Control
+from ._control import Control
 from ._errors import Conflict, Invalid, NotFound
-from ._faults import Fault, canonical_path
-from ._http import Handler, HTTPError, error_response
+from ._faults import Fault, canonical_path, is_control_path
+from ._http import AUTHENTICATED, REQUEST_ID, Handler, HTTPError, error_response, new_request_id
 from ._settings import SSH_API_MODES, SshApiMode
 from ._state import State
 
@@ -65,15 +64,20 @@ class EmulatorApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        request_id = "req_" + secrets.token_hex(12)
+        request_id = new_request_id()
         started = False
 
         async def send_with_id(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode("ascii")))
+                # Exactly one request id: the emulator's, whatever the answer brought.
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if bytes(name).lower() != REQUEST_ID
+                ]
+                headers.append((REQUEST_ID, request_id.encode("ascii")))
                 message["headers"] = headers
             await send(message)
 
@@ -103,7 +107,10 @@ class EmulatorApp:
         if problem is not None:
             await error_response(401, problem)(scope, receive, send)
             return
-        if not (path == PREFIX or path.startswith(PREFIX + "/")):
+        authenticated = scope.get(AUTHENTICATED)
+        if callable(authenticated):
+            authenticated()  # the connection no longer counts as waiting to authenticate
+        if not is_control_path(path):
             fault = self.state.faults.record_attempt(method, path)
             if fault is not None:
                 if fault.delay:

@@ -13,7 +13,14 @@ import types
 from typing import Any
 
 from ._server import missing_extra
-from ._settings import MAX_CREDENTIALS_PER_SANDBOX, SSH_API_MODES, Settings
+from ._settings import (
+    MAX_CREDENTIALS_PER_SANDBOX,
+    MAX_UNAUTHENTICATED,
+    MIN_REQUEST_TIMEOUT,
+    MIN_UNAUTHENTICATED,
+    SSH_API_MODES,
+    Settings,
+)
 
 __all__ = ["main"]
 
@@ -69,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
         parser,
         "--request-timeout",
         defaults.request_timeout,
-        "how long an HTTP client has to send a whole request before its connection is closed",
+        "how long an HTTP client has to send a whole request before its connection is "
+        f"closed, at least {MIN_REQUEST_TIMEOUT:g}",
     )
     _duration(
         parser,
@@ -83,6 +91,17 @@ def _parser() -> argparse.ArgumentParser:
         "--stop-delay",
         defaults.stop_delay,
         "how long a stopped sandbox is 'stopping' before it is 'stopped', on the emulator's clock",
+    )
+    parser.add_argument(
+        "--max-unauthenticated",
+        type=int,
+        metavar="N",
+        default=defaults.max_unauthenticated,
+        help=(
+            "connections that have not authenticated yet (HTTP: no request with the API "
+            "key; SSH: not logged in) that may wait on each port; one more closes the "
+            f"oldest ({MIN_UNAUTHENTICATED} to {MAX_UNAUTHENTICATED}; default: %(default)s)"
+        ),
     )
     parser.add_argument(
         "--allow-remote",
@@ -131,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             request_timeout=args.request_timeout,
             start_delay=args.start_delay,
             stop_delay=args.stop_delay,
+            max_unauthenticated=args.max_unauthenticated,
             allow_remote=args.allow_remote,
         )
     except ValueError as exc:

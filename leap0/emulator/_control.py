@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ._clock import rfc3339
+from ._faults import CONTROL_PREFIX
 from ._http import Routes, read_json
 from ._state import State
 from ._validate import clock_request, fault_request, route_query
@@ -19,7 +20,7 @@ from ._validate import clock_request, fault_request, route_query
 __all__ = ["PREFIX", "Control", "clock_json"]
 
 #: Every control route's path starts with this.
-PREFIX = "/_emulator"
+PREFIX = CONTROL_PREFIX
 
 
 def clock_json(state: State, now: float) -> dict[str, Any]:

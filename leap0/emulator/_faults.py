@@ -13,14 +13,16 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._errors import FaultLimit
+from ._errors import FaultLimit, Invalid
 from ._settings import MAX_COUNTED_ROUTES, MAX_FAULT_BYTES, MAX_PENDING_FAULTS
 
 __all__ = [
+    "CONTROL_PREFIX",
     "MAX_DELAY",
     "Fault",
     "FaultBook",
     "canonical_path",
+    "is_control_path",
     "is_text",
     "normalize_method",
     "normalize_path",
@@ -33,6 +35,9 @@ _FIELDS = ("status", "body", "content_type", "retry_after", "headers", "delay", 
 #: The longest ``delay`` a fault may have, in seconds.
 MAX_DELAY = 3600.0
 
+#: The emulator's own routes (``/_emulator/*``) start with this: never counted or faulted.
+CONTROL_PREFIX = "/_emulator"
+
 _TOKEN = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
 # Visible ASCII or Latin-1 characters, single spaces or tabs between them; no CR, LF or NUL.
 _HEADER_VALUE = re.compile(r"(?:[\x21-\x7e\x80-\xff]+(?:[ \t]+[\x21-\x7e\x80-\xff]+)*)?")
@@ -40,8 +45,8 @@ _HEADER_VALUE_RULE = (
     "must be a valid header value: printable ASCII or Latin-1 characters, spaces or "
     "tabs only between them (no CR, LF or other control characters)"
 )
-# The emulator frames every answer itself.
-_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
+# The emulator frames every answer itself, and names each with one request id.
+_EMULATOR_HEADERS = frozenset({"content-length", "transfer-encoding", "x-request-id"})
 # Answers with these statuses never have a body.
 _NO_BODY_STATUSES = frozenset({204, 304})
 
@@ -77,9 +82,9 @@ class Fault:
     Construction checks every field (``ValueError``): ``status`` 200 to 599;
     ``body`` valid Unicode text; ``retry_after``, ``content_type`` and header
     values printable ASCII or Latin-1, spaces or tabs only between characters;
-    header names HTTP tokens other than ``Content-Length`` and
-    ``Transfer-Encoding``; ``delay`` 0 to :data:`MAX_DELAY` seconds; ``drop``
-    not with status 204 or 304.
+    header names HTTP tokens other than ``Content-Length``,
+    ``Transfer-Encoding`` and ``X-Request-Id``; ``delay`` 0 to
+    :data:`MAX_DELAY` seconds; ``drop`` not with status 204 or 304.
     """
 
     status: int | None = None
@@ -119,7 +124,7 @@ class Fault:
                         f"header name {name!r} must be an HTTP token (letters, digits "
                         "and !#$%&'*+-.^_`|~)"
                     )
-                if name.lower() in _FRAMING_HEADERS:
+                if name.lower() in _EMULATOR_HEADERS:
                     raise ValueError(f"header {name!r} is set by the emulator, not by a fault")
                 if not _HEADER_VALUE.fullmatch(value):
                     raise ValueError(f"header {name!r} {_HEADER_VALUE_RULE}")
@@ -246,6 +251,11 @@ def canonical_path(raw: bytes) -> str:
     return path
 
 
+def is_control_path(path: str) -> bool:
+    """Whether the canonical request ``path`` is one of the control routes' (``/_emulator/*``)."""
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
 def normalize_path(path: str) -> str:
     """The request path as faults and attempt counters key it (see :func:`canonical_path`).
 
@@ -295,11 +305,22 @@ class FaultBook:
         """Queue ``faults`` for ``method path``; return how many wait there now.
 
         Raises:
-            ValueError: A bad method or path.
+            ValueError: A bad method or path; ``Invalid`` (a ``ValueError``) for a
+                control route's path, which no fault can reach.
             FaultLimit: More than :data:`MAX_PENDING_FAULTS` faults or
                 :data:`MAX_FAULT_BYTES` bytes would wait (nothing is queued).
         """
         key = (normalize_method(method), normalize_path(path))
+        if is_control_path(key[1]):
+            raise Invalid(
+                [
+                    (
+                        "path",
+                        f"is a control route's ({CONTROL_PREFIX}/...): the control routes "
+                        "always answer, and are never faulted or counted",
+                    )
+                ]
+            )
         items = list(faults)
         size = sum(_fault_size(key[1], fault) for fault in items)
         with self._lock:

@@ -5,6 +5,7 @@ Imported only when an emulator starts: it needs the ``emulator`` extra.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -13,10 +14,33 @@ from starlette.responses import JSONResponse, Response
 
 from ._validate import parse_json_object
 
-__all__ = ["MAX_BODY", "HTTPError", "Handler", "Routes", "error_response", "read_json"]
+__all__ = [
+    "AUTHENTICATED",
+    "MAX_BODY",
+    "REQUEST_ID",
+    "HTTPError",
+    "Handler",
+    "Routes",
+    "error_response",
+    "new_request_id",
+    "read_json",
+]
 
 #: The largest request body taken, in bytes (413 beyond).
 MAX_BODY = 1 << 20
+
+#: The header naming each answer's request; every answer has exactly one.
+REQUEST_ID = b"x-request-id"
+
+#: The scope key of a callable marking the request's connection authenticated (it sent
+#: the API key), set by the emulator's HTTP protocol; absent when served otherwise.
+AUTHENTICATED = "leap0.emulator.authenticated"
+
+
+def new_request_id() -> str:
+    """A new request id, ``req_`` and 24 hex digits."""
+    return "req_" + secrets.token_hex(12)
+
 
 Handler = Callable[[Request, dict[str, str]], Awaitable[Response]]
 """A route's handler: the request and the path's named segments, decoded."""

@@ -20,9 +20,10 @@ import sys
 import tempfile
 import threading
 import types
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
+from ._accept import quiet_accept_errors
 from ._faults import Fault, coerce_fault
 from ._settings import Settings, SshApiMode
 from ._state import SshEndpoint, State
@@ -81,10 +82,13 @@ class Emulator:
             or ``"per-credential"`` (only the later ones, several credentials
             per sandbox).
         request_timeout: Seconds an HTTP client has to send a whole request;
-            a connection that takes longer is closed.
+            a connection that takes longer is closed. At least 0.1.
         start_delay: Seconds a sandbox is ``starting`` before ``running``
             (created, or started again).
         stop_delay: Seconds a stopped sandbox is ``stopping`` before ``stopped``.
+        max_unauthenticated: How many connections that have not authenticated
+            yet (HTTP: no request with the key; SSH: not logged in) may wait
+            on each port; one more closes the oldest. 8 to 10,000.
         allow_remote: Permit a non-loopback ``host``. The emulator runs commands
             as the current user with no isolation; a warning is printed.
 
@@ -107,6 +111,7 @@ class Emulator:
         request_timeout: float = _DEFAULTS.request_timeout,
         start_delay: float = _DEFAULTS.start_delay,
         stop_delay: float = _DEFAULTS.stop_delay,
+        max_unauthenticated: int = _DEFAULTS.max_unauthenticated,
         allow_remote: bool = False,
     ) -> None:
         if api_key is None:
@@ -125,6 +130,7 @@ class Emulator:
             request_timeout=request_timeout,
             start_delay=start_delay,
             stop_delay=stop_delay,
+            max_unauthenticated=max_unauthenticated,
         )
         self._bind_host = _resolve(host)
         address = ipaddress.ip_address(self._bind_host)
@@ -277,6 +283,7 @@ class Emulator:
         request_timeout: float | None = None,
         start_delay: float | None = None,
         stop_delay: float | None = None,
+        max_unauthenticated: int | None = None,
     ) -> None:
         """Change settings until the next :meth:`reset`; None leaves a setting as is.
 
@@ -435,6 +442,7 @@ class Emulator:
         from ._ssh import SshService
 
         stop_event = asyncio.Event()
+        quiet_accept_errors(asyncio.get_running_loop())
         with self._lock:
             self._loop = asyncio.get_running_loop()
             self._stop_event = stop_event
@@ -457,7 +465,7 @@ class Emulator:
             ssh = SshService(state, ssh_sock)
             await ssh.start()
             app = EmulatorApp(state, self._api_key, stopping=stop_event)
-            api = _ApiServer(app, api_sock, lambda: state.settings.request_timeout)
+            api = _ApiServer(app, api_sock, state)
             await api.start()
             ticker = asyncio.ensure_future(_tick(state, stop_event))
             with self._lock:
@@ -497,18 +505,35 @@ async def _tick(state: State, stop: asyncio.Event) -> None:
 
 
 class _ApiServer:
-    """uvicorn serving one pre-bound socket, started and stopped in the current loop."""
+    """uvicorn serving one pre-bound socket, started and stopped in the current loop.
 
-    def __init__(self, app: Any, sock: socket.socket, request_timeout: Callable[[], float]) -> None:
+    Its connections follow :func:`~._connection.http_protocol`'s rules, with the
+    state's ``request_timeout`` and ``max_unauthenticated``.
+    """
+
+    def __init__(self, app: Any, sock: socket.socket, state: State) -> None:
         import uvicorn
 
+        from ._burst import BurstLog
+        from ._connection import http_protocol
+        from ._waiting import WaitingRoom
+
+        self.waiting = WaitingRoom(
+            lambda: state.settings.max_unauthenticated,
+            BurstLog(
+                log,
+                "closed %d HTTP connection(s) that had sent no request with the API key: "
+                "more than %d were waiting (max_unauthenticated)",
+                lambda: (state.settings.max_unauthenticated,),
+            ),
+        )
         config = uvicorn.Config(
             app,
             log_config=None,
             log_level=None,
             access_log=True,
             lifespan="off",
-            http=_deadline_protocol(request_timeout),
+            http=http_protocol(lambda: state.settings.request_timeout, self.waiting),
             ws="none",
             proxy_headers=False,
             server_header=False,
@@ -530,6 +555,7 @@ class _ApiServer:
         task = self._task
         if task is None:
             return
+        self.waiting.close()
         self._server.should_exit = True
         try:
             await asyncio.wait_for(asyncio.shield(task), timeout=5)
@@ -540,74 +566,6 @@ class _ApiServer:
                 await task
         except BaseException:
             log.debug("HTTP server stopped with an error", exc_info=True)
-
-
-def _deadline_protocol(request_timeout: Callable[[], float]) -> type[asyncio.Protocol]:
-    """uvicorn's h11 protocol, closing connections whose request does not arrive in time.
-
-    uvicorn's own timer (``timeout_keep_alive``) runs only between requests:
-    a client that sends part of a request line, headers or body, or nothing
-    at all, would hold its connection (and a file descriptor) forever. Here
-    each request must arrive whole within ``request_timeout()`` seconds of its
-    first byte (of the connection opening, for the first one); waiting for
-    the answer does not count.
-    """
-    import h11
-    from uvicorn.protocols.http.h11_impl import H11Protocol
-
-    class DeadlineProtocol(H11Protocol):
-        _deadline: asyncio.TimerHandle | None = None
-
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            super().connection_made(transport)  # type: ignore[arg-type]
-            self._arm()
-
-        def data_received(self, data: bytes) -> None:
-            super().data_received(data)
-            self._watch()
-
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            # A pipelined request may already be partly here; an idle
-            # connection is uvicorn's keep-alive timer's to close.
-            if self.conn.their_state is h11.SEND_BODY or (
-                self.conn.their_state is h11.IDLE and self.conn.trailing_data[0]
-            ):
-                self._arm()
-            else:
-                self._disarm()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
-
-        def _watch(self) -> None:
-            if self.conn.their_state in (h11.IDLE, h11.SEND_BODY):
-                self._arm()  # a request is on its way: keep its first deadline
-            else:
-                self._disarm()  # the request is whole (or the connection is ending)
-
-        def _arm(self) -> None:
-            if self._deadline is None and not self.transport.is_closing():
-                self._deadline = self.loop.call_later(request_timeout(), self._expired)
-
-        def _disarm(self) -> None:
-            if self._deadline is not None:
-                self._deadline.cancel()
-                self._deadline = None
-
-        def _expired(self) -> None:
-            self._deadline = None
-            if self.flow.read_paused:
-                # The server stopped reading (the app is not taking the body yet):
-                # the wait is not the client's.
-                self._arm()
-                return
-            if not self.transport.is_closing():
-                log.debug("closing a connection whose request did not arrive in time")
-                self.transport.close()
-
-    return DeadlineProtocol
 
 
 def _resolve(host: str) -> str:

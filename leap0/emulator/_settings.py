@@ -26,6 +26,9 @@ __all__ = [
     "MAX_SSH_LIFETIME",
     "MAX_START_DELAY",
     "MAX_STOP_DELAY",
+    "MAX_UNAUTHENTICATED",
+    "MIN_REQUEST_TIMEOUT",
+    "MIN_UNAUTHENTICATED",
     "SSH_API_MODES",
     "Settings",
     "SettingsError",
@@ -42,6 +45,17 @@ MAX_CREDENTIALS_PER_SANDBOX = 32
 
 #: The longest ``request_timeout`` accepted (an hour).
 MAX_REQUEST_TIMEOUT = 3600.0
+
+#: The shortest ``request_timeout`` accepted: below it a client could not send the
+#: request that sets it back (the control routes' included) before its connection closes.
+MIN_REQUEST_TIMEOUT = 0.1
+
+#: The fewest ``max_unauthenticated`` accepted: room for the clients of one test run
+#: that connect at once (0 would shut every client out, the control routes' too).
+MIN_UNAUTHENTICATED = 8
+
+#: The most ``max_unauthenticated`` accepted.
+MAX_UNAUTHENTICATED = 10_000
 
 #: How many distinct (method, path) pairs have their requests counted until a reset;
 #: requests for further pairs are answered but not counted.
@@ -75,9 +89,9 @@ class SettingsError(Invalid):
     """
 
 
-def _seconds(most: float, *, zero: bool = False) -> Callable[[object], str | None]:
-    """The check of a number of seconds above 0 (from 0 when ``zero``) and at most ``most``."""
-    rule = f"from 0 to {most:.0f}" if zero else f"above 0, at most {most:.0f}"
+def _seconds(least: float, most: float, *, above: bool = False) -> Callable[[object], str | None]:
+    """The check of a number of seconds from ``least`` (above it when ``above``) to ``most``."""
+    rule = f"above {least:g}, at most {most:.0f}" if above else f"from {least:g} to {most:.0f}"
 
     def check(value: object) -> str | None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -85,7 +99,7 @@ def _seconds(most: float, *, zero: bool = False) -> Callable[[object], str | Non
                 seconds = float(value)
             except OverflowError:  # an int too large for a float
                 seconds = math.inf
-            if (seconds >= 0 if zero else seconds > 0) and seconds <= most:
+            if (seconds > least if above else seconds >= least) and seconds <= most:
                 return None
         return f"must be a number of seconds {rule}"
 
@@ -98,6 +112,16 @@ def _max_sandboxes_error(value: object) -> str | None:
     return "must be a non-negative integer"
 
 
+def _max_unauthenticated_error(value: object) -> str | None:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and MIN_UNAUTHENTICATED <= value <= MAX_UNAUTHENTICATED
+    ):
+        return None
+    return f"must be an integer from {MIN_UNAUTHENTICATED} to {MAX_UNAUTHENTICATED}"
+
+
 def _ssh_api_error(value: object) -> str | None:
     if isinstance(value, str) and value in SSH_API_MODES:
         return None
@@ -105,12 +129,13 @@ def _ssh_api_error(value: object) -> str | None:
 
 
 _CHECKS: dict[str, Callable[[object], str | None]] = {
-    "ssh_lifetime": _seconds(MAX_SSH_LIFETIME),
+    "ssh_lifetime": _seconds(0, MAX_SSH_LIFETIME, above=True),
     "max_sandboxes": _max_sandboxes_error,
     "ssh_api": _ssh_api_error,
-    "request_timeout": _seconds(MAX_REQUEST_TIMEOUT),
-    "start_delay": _seconds(MAX_START_DELAY, zero=True),
-    "stop_delay": _seconds(MAX_STOP_DELAY, zero=True),
+    "request_timeout": _seconds(MIN_REQUEST_TIMEOUT, MAX_REQUEST_TIMEOUT),
+    "start_delay": _seconds(0, MAX_START_DELAY),
+    "stop_delay": _seconds(0, MAX_STOP_DELAY),
+    "max_unauthenticated": _max_unauthenticated_error,
 }
 _SECONDS = ("ssh_lifetime", "request_timeout", "start_delay", "stop_delay")
 
@@ -133,7 +158,9 @@ class Settings:
         request_timeout: Seconds an HTTP client has to send a whole request
             (request line, headers and body), counted from its first byte, or
             from connecting for a connection's first request; a connection
-            that takes longer is closed. At most :data:`MAX_REQUEST_TIMEOUT`.
+            that takes longer is closed. From :data:`MIN_REQUEST_TIMEOUT` (so
+            that a client can always send the request that changes it back)
+            to :data:`MAX_REQUEST_TIMEOUT`.
         start_delay: Seconds (of the emulator's clock) a sandbox stays
             ``starting`` before it is ``running``, when created or started
             again; 0 (the default) makes it ``running`` at once. At most
@@ -142,6 +169,12 @@ class Settings:
             ``stopping`` after a stop request before it is ``stopped``; 0 (the
             default) makes the stop's answer ``stopped`` already. At most
             :data:`MAX_STOP_DELAY`.
+        max_unauthenticated: How many connections that have not authenticated
+            yet may wait on each port (HTTP: no request with the API key yet;
+            SSH: not logged in yet). One more closes the oldest of them, so a
+            flood of idle connections holds at most this many, and a new
+            client, which authenticates at once, still gets in. From
+            :data:`MIN_UNAUTHENTICATED` to :data:`MAX_UNAUTHENTICATED`.
     """
 
     ssh_lifetime: float = 3600.0
@@ -150,6 +183,7 @@ class Settings:
     request_timeout: float = 30.0
     start_delay: float = 0.0
     stop_delay: float = 0.0
+    max_unauthenticated: int = 256
 
     def __post_init__(self) -> None:
         errors = _errors(dataclasses.asdict(self))

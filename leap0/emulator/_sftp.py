@@ -6,11 +6,39 @@ Imported only when an emulator starts: it needs the ``emulator`` extra.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import os
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import asyncssh
 
 __all__ = ["SandboxSftp"]
+
+#: Marks an error whose file names are the client's already.
+_CLIENT_PATHS = "leap0_client_paths"
+
+#: The operations that name paths, whose errors must name them as the client does.
+_PATH_OPERATIONS = (
+    "open",
+    "open56",
+    "lstat",
+    "stat",
+    "setstat",
+    "lsetstat",
+    "scandir",
+    "remove",
+    "mkdir",
+    "rmdir",
+    "realpath",
+    "rename",
+    "posix_rename",
+    "readlink",
+    "symlink",
+    "link",
+    "statvfs",
+)
 
 
 class SandboxSftp(asyncssh.SFTPServer):
@@ -25,6 +53,10 @@ class SandboxSftp(asyncssh.SFTPServer):
     its operation run without yielding to the event loop, so another SFTP
     request cannot slip in between; a shell session (or any other program of
     the user) still can, which is why this confines SFTP, not the user.
+
+    An operation's error names its paths as the client sees them (``/dir/file``),
+    never the emulator's host directory: scp (which reports an error's file
+    name) and SFTP clients see only the sandbox.
     """
 
     def __init__(self, chan: asyncssh.SSHServerChannel[bytes], root: str) -> None:
@@ -108,3 +140,50 @@ class SandboxSftp(asyncssh.SFTPServer):
         # Report success like OpenSSH's sftp-server: scp in SFTP mode checks it.
         with contextlib.suppress(Exception):
             self.channel.exit(0)
+
+    def client_error(self, exc: OSError) -> OSError:
+        """``exc`` with its file names as the client sees them (dropped unless inside)."""
+        if getattr(exc, _CLIENT_PATHS, False) or (exc.filename is None and exc.filename2 is None):
+            return exc
+        strerror = exc.strerror or (os.strerror(exc.errno) if exc.errno else "failed")
+        filename, filename2 = self._client_name(exc.filename), self._client_name(exc.filename2)
+        error = OSError(exc.errno, strerror, filename, None, filename2)
+        setattr(error, _CLIENT_PATHS, True)  # an operation calling another: name them once
+        return error
+
+    def _client_name(self, filename: object) -> bytes | None:
+        if not isinstance(filename, (str, bytes)):
+            return None
+        local = os.fsencode(filename)
+        if not self._inside(local):
+            return None  # never a path of the host
+        return self.reverse_map_path(local)
+
+
+def _naming_client_paths(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method``, its ``OSError`` s naming paths as the client sees them."""
+    if inspect.isasyncgenfunction(method):
+
+        @functools.wraps(method)
+        async def scan(self: SandboxSftp, *args: Any) -> AsyncIterator[Any]:
+            try:
+                async for item in method(self, *args):
+                    yield item
+            except OSError as exc:
+                raise self.client_error(exc) from None
+
+        return scan
+
+    @functools.wraps(method)
+    def call(self: SandboxSftp, *args: Any) -> Any:
+        try:
+            return method(self, *args)
+        except OSError as exc:
+            raise self.client_error(exc) from None
+
+    return call
+
+
+for _name in _PATH_OPERATIONS:
+    setattr(SandboxSftp, _name, _naming_client_paths(getattr(SandboxSftp, _name)))
+del _name

@@ -19,10 +19,12 @@ from typing import Any, cast
 
 import asyncssh
 
+from ._burst import BurstLog
 from ._reaper import MARK_VARIABLE, kill_group, sweep
 from ._session import PipeSession, Process, PtySession, environment, exit_with
 from ._sftp import SandboxSftp
 from ._state import SessionTarget, State
+from ._waiting import WaitingRoom
 
 __all__ = ["MARK_VARIABLE", "SshService"]
 
@@ -30,6 +32,8 @@ log = logging.getLogger("leap0.emulator")
 
 #: How long a thread that ended SSH access waits for the server to close the sessions.
 _CLOSE_WAIT = 5.0
+#: How long a connection has to log in.
+_LOGIN_TIMEOUT = 30
 
 
 class _ConnectionHandler(asyncssh.SSHServer):
@@ -42,10 +46,15 @@ class _ConnectionHandler(asyncssh.SSHServer):
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
         self._service._connections.add(conn)
+        self._service.waiting.enter(conn, conn.abort)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._conn is not None:
             self._service._forget(self._conn)
+
+    def auth_completed(self) -> None:
+        if self._conn is not None:
+            self._service.waiting.leave(self._conn)
 
     def begin_auth(self, username: str) -> bool:
         return True
@@ -73,6 +82,9 @@ class _ConnectionHandler(asyncssh.SSHServer):
 class SshService:
     """asyncssh listener plus bookkeeping of live connections and sessions.
 
+    Connections that have not logged in wait in :attr:`waiting`: at most
+    ``max_unauthenticated`` of them, the oldest closed to make room for more.
+
     Args:
         state: Where logins are checked; its listeners tell when access ends.
         sock: The bound listening socket (``state.ssh`` names its address).
@@ -89,6 +101,15 @@ class SshService:
         self._by_sandbox: dict[str, set[asyncssh.SSHServerConnection]] = {}
         self._sessions: set[asyncio.Task[Any]] = set()
         self._children: set[asyncio.subprocess.Process] = set()
+        self.waiting = WaitingRoom(
+            lambda: state.settings.max_unauthenticated,
+            BurstLog(
+                log,
+                "closed %d SSH connection(s) that had not logged in: more than %d were "
+                "waiting to log in (max_unauthenticated)",
+                lambda: (state.settings.max_unauthenticated,),
+            ),
+        )
         self.host_public_key = ""
         # Marks the processes of this emulator's sessions (see _reaper.sweep).
         self._mark = secrets.token_hex(8)
@@ -109,7 +130,7 @@ class SshService:
             agent_forwarding=False,
             x11_forwarding=False,
             allow_scp=True,
-            login_timeout=30,
+            login_timeout=_LOGIN_TIMEOUT,
         )
         self.state.add_listener(self._access_ended)
 
@@ -117,6 +138,7 @@ class SshService:
         self.state.remove_listener(self._access_ended)
         if self._acceptor is not None:
             self._acceptor.close()
+        self.waiting.close()
         connections = list(self._connections)
         for conn in connections:
             conn.close()
@@ -149,6 +171,7 @@ class SshService:
 
     def _forget(self, conn: asyncssh.SSHServerConnection) -> None:
         self._connections.discard(conn)
+        self.waiting.leave(conn)
         target = self._targets.pop(conn, None)
         if target is not None:
             conns = self._by_sandbox.get(target.sandbox_id)

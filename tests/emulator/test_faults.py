@@ -188,6 +188,7 @@ def test_reset_clears_faults_counters_and_state(emu: Emulator, api: httpx.Client
         "request_timeout": 30.0,
         "start_delay": 0.0,
         "stop_delay": 0.0,
+        "max_unauthenticated": 256,
     }
 
 
@@ -224,7 +225,8 @@ def test_http_control_routes(emu: Emulator, api: httpx.Client) -> None:
 
 
 def test_control_routes_are_not_counted_or_faulted(emu: Emulator, api: httpx.Client) -> None:
-    emu.inject("POST", "/_emulator/reset", Fault(status=503))
+    with pytest.raises(ValueError, match="control"):
+        emu.inject("POST", "/_emulator/reset", Fault(status=503))
     assert api.post("/_emulator/reset").status_code == 204
     assert emu.attempts("POST", "/_emulator/reset") == 0
 

@@ -254,6 +254,7 @@ def test_fixture_part_two_starts_clean(leap0_emulator: Emulator) -> None:
             "request_timeout": 30.0,
             "start_delay": 0.0,
             "stop_delay": 0.0,
+            "max_unauthenticated": 256,
         }
     assert leap0_emulator.attempts("GET", "/v1/sandboxes") == 1
 

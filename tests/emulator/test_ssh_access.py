@@ -229,6 +229,7 @@ def test_configure_over_http(api: httpx.Client, sandbox: dict[str, Any]) -> None
         "request_timeout": 30.0,
         "start_delay": 0.0,
         "stop_delay": 0.0,
+        "max_unauthenticated": 256,
     }
     assert api.get("/_emulator/config").json()["ssh_lifetime"] == 0.5
     access = create_access(api, sandbox["id"])

@@ -79,6 +79,7 @@ def test_settings_defaults_and_json() -> None:
         "request_timeout": 30.0,
         "start_delay": 0.0,
         "stop_delay": 0.0,
+        "max_unauthenticated": 256,
     }
     assert SSH_API_MODES == ("both", "single", "per-credential")
     assert Settings(ssh_lifetime=5).ssh_lifetime == 5.0
@@ -349,6 +350,7 @@ def test_config_route_gets_and_sets_the_mode(emu: Emulator, api: httpx.Client) -
         "request_timeout": 30.0,
         "start_delay": 0.0,
         "stop_delay": 0.0,
+        "max_unauthenticated": 256,
     }
     assert api.get("/_emulator/config").json()["ssh_api"] == "per-credential"
     assert emu.settings.ssh_api == "per-credential"
@@ -449,6 +451,7 @@ def test_serve_takes_the_start_up_mode() -> None:
             "request_timeout": 30.0,
             "start_delay": 0.0,
             "stop_delay": 0.0,
+            "max_unauthenticated": 256,
         }
         sid = create_sandbox(api)["id"]
         create_access(api, sid)
