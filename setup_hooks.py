@@ -82,6 +82,8 @@ REPLACEMENTS = {
     "aclose": "close",
     # Sleeping between retries: anyio's sleep becomes time.sleep.
     "async_sleep": "sync_sleep",
+    # The admission of requests to the pool: asyncio's semaphore, threading's.
+    "AsyncGate": "Gate",
 }
 
 HEADER = (

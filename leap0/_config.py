@@ -47,8 +47,8 @@ DEFAULT_BASE_URL = "https://api.leap0.dev"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 
-class _DefaultRetries(int):
-    """The type of ``DEFAULT_MAX_RETRIES``: a plain ``2`` to everything but ``is``.
+class DefaultInt(int):
+    """The type of ``DEFAULT_MAX_RETRIES`` and the like: a plain int to everything but ``is``.
 
     ``max_retries is DEFAULT_MAX_RETRIES`` holds only when the argument was
     left out, so a client handed a transport can refuse a ``max_retries=2``
@@ -58,7 +58,7 @@ class _DefaultRetries(int):
     __slots__ = ()
 
 
-DEFAULT_MAX_RETRIES: int = _DefaultRetries(2)
+DEFAULT_MAX_RETRIES: int = DefaultInt(2)
 USER_AGENT = f"leap0-python/{__version__}"
 
 TimeoutTypes = float | int | httpx.Timeout | None

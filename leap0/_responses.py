@@ -33,6 +33,7 @@ __all__ = [
     "decode_json",
     "encoded_answer_error",
     "never_sent",
+    "queue_timeout_error",
     "too_large_error",
     "transport_error",
 ]
@@ -113,6 +114,17 @@ def attempt_timeout_error(
     limit = "its timeout" if seconds is None else f"its {seconds:g} s timeout"
     return Leap0TimeoutError(
         f"{method} {path}: timed out: the attempt took longer than {limit} {_attempts(attempts)}"
+    )
+
+
+def queue_timeout_error(
+    method: str, path: str, seconds: float | None, attempts: int
+) -> Leap0TimeoutError:
+    """The error for an attempt whose time ran out before a connection was free (never sent)."""
+    limit = "its timeout" if seconds is None else f"its {seconds:g} s timeout"
+    return Leap0TimeoutError(
+        f"{method} {path}: timed out waiting for a free connection within {limit}; "
+        f"nothing was sent {_attempts(attempts)}"
     )
 
 

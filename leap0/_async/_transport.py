@@ -35,6 +35,7 @@ from .._config import (
     resolve_max_retries,
     resolve_timeout,
 )
+from .._gate import DEFAULT_MAX_CONCURRENCY, AsyncGate, resolve_max_concurrency
 from .._log import setup_from_env
 from .._responses import (
     MAX_ANSWER_BYTES,
@@ -43,6 +44,7 @@ from .._responses import (
     decode_json,
     encoded_answer_error,
     never_sent,
+    queue_timeout_error,
     too_large_error,
     transport_error,
 )
@@ -122,6 +124,12 @@ class AsyncHttpxTransport:
             builds shares (made at the first ``https://`` request). Its
             blocking connections wait on no connect, read or write past the
             attempt's deadline (see ``leap0._http``).
+        max_concurrency: How many requests this transport hands to the pool
+            at once (default 100, the pool's size for the client leap0
+            builds and httpx's default); the others wait in turn, at a
+            constant cost each, their wait counted in the attempt's timeout
+            as a wait for a free connection. Set it to your ``http_client``'s
+            ``max_connections``; ``None`` leaves the queueing to httpx.
     """
 
     def __init__(
@@ -132,6 +140,7 @@ class AsyncHttpxTransport:
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
+        max_concurrency: int | None = DEFAULT_MAX_CONCURRENCY,
     ) -> None:
         setup_from_env()
         key = resolve_api_key(api_key)
@@ -167,6 +176,8 @@ class AsyncHttpxTransport:
         self._json_headers = httpx.Headers({**headers, "Content-Type": "application/json"})
         self._urls: dict[str, httpx.URL] = {}
         self._closed = False
+        size = resolve_max_concurrency(max_concurrency)
+        self._gate = None if size is None else AsyncGate(size)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
@@ -228,11 +239,20 @@ class AsyncHttpxTransport:
         while True:
             attempt += 1
             deadline = Deadline(seconds)
+            gate = self._gate
+            admitted = gate is None
             try:
-                async with deadline:
-                    response, body = await self._attempt(
-                        method, url, content, headers, params, call_timeout, deadline
-                    )
+                try:
+                    async with deadline:
+                        if gate is not None:
+                            await gate.enter(deadline)
+                            admitted = True
+                        response, body = await self._attempt(
+                            method, url, content, headers, params, call_timeout, deadline
+                        )
+                finally:
+                    if gate is not None and admitted:
+                        gate.leave()
             except (httpx.HTTPError, TimeoutError) as exc:
                 cause: BaseException | None = exc
                 error: Leap0Error
@@ -249,6 +269,10 @@ class AsyncHttpxTransport:
                         and not isinstance(error, Leap0TLSError)  # would fail the same way
                         and ((idempotent and isinstance(exc, httpx.TransportError)) or not sent)
                     )
+                elif not admitted:  # its time ran out in the queue: nothing was sent
+                    error, cause = queue_timeout_error(method, path, seconds, attempt), None
+                    sent = False
+                    retry = attempt <= self.max_retries
                 else:  # the attempt as a whole outlasted its timeout
                     error, cause = attempt_timeout_error(method, path, seconds, attempt), None
                     sent = True

@@ -14,6 +14,7 @@ from .._config import (
     TimeoutTypes,
     check_transport,
 )
+from .._gate import DEFAULT_MAX_CONCURRENCY
 from .._ssh_api import SshApi, resolve_ssh_api
 from ._transport import AsyncHttpxTransport, AsyncTransport
 from .sandboxes import AsyncSandboxesClient
@@ -59,6 +60,14 @@ class AsyncLeap0Client:
             public OpenAPI description, served by the hosted service today);
             else the ``LEAP0_SSH_API`` environment variable, else ``"auto"``.
             ``.ssh`` and every sandbox handle's ``.ssh`` follow it.
+        max_concurrency: How many requests this client hands to its
+            connection pool at once (default 100, the size of the pool of the
+            client leap0 builds); the others wait in turn at a constant cost
+            each, which keeps thousands of concurrent calls fast. With an
+            ``http_client`` of your own, set it to its ``max_connections``;
+            ``None`` leaves the queueing to httpx. A call whose time runs out
+            while waiting was never sent, and is retried as a wait for a free
+            connection is.
     """
 
     __slots__ = ("_transport", "sandboxes", "ssh")
@@ -73,6 +82,7 @@ class AsyncLeap0Client:
         http_client: httpx.AsyncClient | None = None,
         transport: AsyncTransport | None = None,
         ssh_api: SshApi | None = None,
+        max_concurrency: int | None = DEFAULT_MAX_CONCURRENCY,
     ) -> None:
         checked_ssh_api = resolve_ssh_api(ssh_api, env=True)
         if transport is None:
@@ -82,6 +92,7 @@ class AsyncLeap0Client:
                 timeout=timeout,
                 max_retries=max_retries,
                 http_client=http_client,
+                max_concurrency=max_concurrency,
             )
         else:
             check_transport(
@@ -94,6 +105,7 @@ class AsyncLeap0Client:
                     "http_client": http_client is not None,
                     "timeout": timeout is not DEFAULT_TIMEOUT,
                     "max_retries": max_retries is not DEFAULT_MAX_RETRIES,
+                    "max_concurrency": max_concurrency is not DEFAULT_MAX_CONCURRENCY,
                 },
             )
         self._transport = transport

@@ -16,6 +16,7 @@ from .._config import (
     TimeoutTypes,
     check_transport,
 )
+from .._gate import DEFAULT_MAX_CONCURRENCY
 from .._ssh_api import SshApi, resolve_ssh_api
 from ._transport import HttpxTransport, Transport
 from .sandboxes import SandboxesClient
@@ -61,6 +62,14 @@ class Leap0Client:
             public OpenAPI description, served by the hosted service today);
             else the ``LEAP0_SSH_API`` environment variable, else ``"auto"``.
             ``.ssh`` and every sandbox handle's ``.ssh`` follow it.
+        max_concurrency: How many requests this client hands to its
+            connection pool at once (default 100, the size of the pool of the
+            client leap0 builds); the others wait in turn at a constant cost
+            each, which keeps thousands of concurrent calls fast. With an
+            ``http_client`` of your own, set it to its ``max_connections``;
+            ``None`` leaves the queueing to httpx. A call whose time runs out
+            while waiting was never sent, and is retried as a wait for a free
+            connection is.
     """
 
     __slots__ = ("_transport", "sandboxes", "ssh")
@@ -75,6 +84,7 @@ class Leap0Client:
         http_client: httpx.Client | None = None,
         transport: Transport | None = None,
         ssh_api: SshApi | None = None,
+        max_concurrency: int | None = DEFAULT_MAX_CONCURRENCY,
     ) -> None:
         checked_ssh_api = resolve_ssh_api(ssh_api, env=True)
         if transport is None:
@@ -84,6 +94,7 @@ class Leap0Client:
                 timeout=timeout,
                 max_retries=max_retries,
                 http_client=http_client,
+                max_concurrency=max_concurrency,
             )
         else:
             check_transport(
@@ -96,6 +107,7 @@ class Leap0Client:
                     "http_client": http_client is not None,
                     "timeout": timeout is not DEFAULT_TIMEOUT,
                     "max_retries": max_retries is not DEFAULT_MAX_RETRIES,
+                    "max_concurrency": max_concurrency is not DEFAULT_MAX_CONCURRENCY,
                 },
             )
         self._transport = transport
