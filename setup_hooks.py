@@ -28,9 +28,9 @@ generation calls its private ``Rule._unasync_tokens`` and overrides its private
 
 Generated files are formatted with ``ruff format`` (the project's settings), so
 the whole tree passes ``ruff format --check``. ruff is pinned in the ``dev``
-extra, since another version may format differently. ``python setup_hooks.py``
-needs it; the build hook formats when ruff is installed and otherwise writes the
-same code unformatted.
+extra and in the build requirements, since another version may format
+differently: ``python setup_hooks.py`` and the build hook both need it, so a
+wheel's ``leap0/_sync/`` is the committed one whatever else is installed.
 """
 
 from __future__ import annotations
@@ -92,11 +92,42 @@ HEADER = (
 )
 
 _UNKNOWN_ASYNC = re.compile(r"Async[A-Z]\w*")
-_PROSE = [
+# What unasync does to code, done to the code quoted in docstrings and comments:
+# ``inline literals`` and the indented block after a line ending in "::". Plain
+# prose ("callers await it") is left as written.
+_CODE_IN_PROSE = [
     (re.compile(r"\bawait\s+"), ""),
     (re.compile(r"\basync\s+(with|for|def)\b"), r"\1"),
     (re.compile(r"\basyncio\.run\((\w+)\(\)\)"), r"\1()"),
 ]
+_LITERAL = re.compile(r"``.+?``", re.DOTALL)
+# Event-loop libraries have no sync twin the rules could write: a call such as
+# `await asyncio.sleep(1)` would come out as an un-awaited `asyncio.sleep(1)`.
+_LOOP_LIBRARIES = frozenset({"asyncio", "anyio", "trio"})
+
+
+def _code(text: str) -> str:
+    for pattern, repl in _CODE_IN_PROSE:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _code_in_prose(text: str) -> str:
+    """``text`` with the code it quotes rewritten as unasync rewrites code."""
+    out = []
+    block_indent: int | None = None  # the indent of the "::" line of the block we are in
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if block_indent is not None and stripped and indent <= block_indent:
+            block_indent = None
+        if block_indent is not None:
+            out.append(_code(line))
+            continue
+        out.append(_LITERAL.sub(lambda m: _code(m.group(0)), line))
+        if stripped.endswith("::"):
+            block_indent = indent
+    return "".join(out)
 
 
 class GenerationError(Exception):
@@ -128,12 +159,17 @@ class _Rule(unasync.Rule):  # type: ignore[misc]
         return name
 
     def prose(self, text: str) -> str:
-        for pattern, repl in _PROSE:
-            text = pattern.sub(repl, text)
+        text = _code_in_prose(text)
         return self._words.sub(lambda m: self._replace(m.group(1)), text)
 
     def generate(self, source_text: str, source_name: str) -> str:
         tokens = tokenize_rt.src_to_tokens(source_text)
+        for token in tokens:
+            if token.name == "NAME" and token.src in _LOOP_LIBRARIES:
+                raise GenerationError(
+                    f"{source_name}:{token.line}: {token.src} has no sync twin; use a "
+                    "helper outside _async/ with an async and a sync form (see leap0/_sleep.py)"
+                )
         out = []
         for token in self._unasync_tokens(tokens):
             if token.name in ("STRING", "COMMENT", "FSTRING_MIDDLE"):
@@ -331,8 +367,9 @@ class BuildPyWithUnasync(_build_py):  # type: ignore[misc]
             rel = f"{dst_dir}/{source.relative_to(base).as_posix()}"
             name = f"{src_dir}/{source.relative_to(base).as_posix()}"
             texts[rel] = rule.generate(source.read_text(encoding="utf-8"), name)
-        # Formatted as in the repository where ruff is installed; the same code otherwise.
-        for rel, text in format_texts(texts, required=False).items():
+        # Formatted as in the repository: ruff is a build requirement, so the wheel's
+        # files are the committed ones whatever the build machine has installed.
+        for rel, text in format_texts(texts).items():
             target = build_root / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, "utf-8")

@@ -205,12 +205,34 @@ def test_generation_renames_and_rewrites_docstrings() -> None:
         "import httpx\n"
         "async def f(c: httpx.AsyncClient) -> None:\n"
         "    async with c:\n"
-        "        await c.aclose()  # await AsyncSshClient\n"
+        "        await c.aclose()  # ``await AsyncSshClient``\n"
     )
     out = setup_hooks.generate(source, "x.py")
     assert "Use ``Leap0Client``: ``client.ssh.create_access(s)``." in out
     assert "def f(c: httpx.Client) -> None:" in out
-    assert "    with c:\n        c.close()  # SshClient\n" in out
+    assert "    with c:\n        c.close()  # ``SshClient``\n" in out
+
+
+def test_plain_prose_keeps_its_words_and_code_blocks_are_rewritten() -> None:
+    source = (
+        "def f() -> None:\n"
+        '    """Callers await it, or use it with async with.\n\n'
+        "    Example::\n\n"
+        "        async with AsyncLeap0Client() as client:\n"
+        "            await client.ssh.create_access(s)\n\n"
+        '    After the block, await stays a word."""\n'
+    )
+    out = setup_hooks.generate(source, "x.py")
+    assert "Callers await it, or use it with async with." in out
+    assert "        with Leap0Client() as client:\n            client.ssh.create_access(s)\n" in out
+    assert "After the block, await stays a word." in out
+
+
+@pytest.mark.parametrize("library", ["asyncio", "anyio", "trio"])
+def test_an_event_loop_library_in_async_code_is_refused_naming_the_line(library: str) -> None:
+    source = f"import {library}\n\n\nasync def f() -> None:\n    await {library}.sleep(0)\n"
+    with pytest.raises(setup_hooks.GenerationError, match=rf"^x\.py:1: {library} has no sync"):
+        setup_hooks.generate(source, "x.py")
 
 
 def test_unknown_async_name_is_an_error_not_a_silent_sync_name() -> None:
