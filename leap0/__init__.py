@@ -13,44 +13,60 @@ from ._version import __version__
 
 TYPE_CHECKING = False  # not typing's: importing typing here would cost every import
 if TYPE_CHECKING:
-    from . import errors as errors
-    from . import models as models
-    from ._async._transport import AsyncHttpxTransport, AsyncTransport
-    from ._async.client import AsyncLeap0Client
-    from ._async.sandboxes import AsyncSandbox, AsyncSandboxesClient, AsyncSandboxSsh
-    from ._async.ssh import AsyncSshClient
-    from ._ids import SandboxRef
-    from ._limits import SortField, SortOrder
-    from ._ssh_api import SshApi
-    from ._sync._transport import HttpxTransport, Transport
-    from ._sync.client import Leap0Client
-    from ._sync.sandboxes import Sandbox, SandboxesClient, SandboxSsh
-    from ._sync.ssh import SshClient
+    from . import errors as errors, models as models
+    from ._async._transport import (
+        AsyncHttpxTransport as AsyncHttpxTransport,
+        AsyncTransport as AsyncTransport,
+    )
+    from ._async.client import AsyncLeap0Client as AsyncLeap0Client
+    from ._async.sandboxes import (
+        AsyncSandbox as AsyncSandbox,
+        AsyncSandboxesClient as AsyncSandboxesClient,
+        AsyncSandboxSsh as AsyncSandboxSsh,
+    )
+    from ._async.ssh import AsyncSshClient as AsyncSshClient
+    from ._ids import SandboxRef as SandboxRef
+    from ._limits import (
+        SortField as SortField,
+        SortOrder as SortOrder,
+    )
+    from ._ssh_api import SshApi as SshApi
+    from ._sync._transport import (
+        HttpxTransport as HttpxTransport,
+        Transport as Transport,
+    )
+    from ._sync.client import Leap0Client as Leap0Client
+    from ._sync.sandboxes import (
+        Sandbox as Sandbox,
+        SandboxesClient as SandboxesClient,
+        SandboxSsh as SandboxSsh,
+    )
+    from ._sync.ssh import SshClient as SshClient
     from .errors import (
-        FieldError,
-        Leap0AccessIdRequiredError,
-        Leap0APIError,
-        Leap0AuthenticationError,
-        Leap0BadRequestError,
-        Leap0ClientClosedError,
-        Leap0ConflictError,
-        Leap0ConnectionError,
-        Leap0Error,
-        Leap0NotFoundError,
-        Leap0PermissionError,
-        Leap0RateLimitError,
-        Leap0ResponseError,
-        Leap0ServerError,
-        Leap0TimeoutError,
-        Leap0TLSError,
+        FieldError as FieldError,
+        Leap0AccessIdRequiredError as Leap0AccessIdRequiredError,
+        Leap0APIError as Leap0APIError,
+        Leap0AuthenticationError as Leap0AuthenticationError,
+        Leap0BadRequestError as Leap0BadRequestError,
+        Leap0ClientClosedError as Leap0ClientClosedError,
+        Leap0ConflictError as Leap0ConflictError,
+        Leap0ConnectionError as Leap0ConnectionError,
+        Leap0Error as Leap0Error,
+        Leap0NotFoundError as Leap0NotFoundError,
+        Leap0PermissionError as Leap0PermissionError,
+        Leap0RateLimitError as Leap0RateLimitError,
+        Leap0ResponseError as Leap0ResponseError,
+        Leap0ServerError as Leap0ServerError,
+        Leap0TimeoutError as Leap0TimeoutError,
+        Leap0TLSError as Leap0TLSError,
     )
     from .models import (
-        SandboxInfo,
-        SandboxPage,
-        SandboxState,
-        SandboxSummary,
-        SshAccess,
-        SshValidation,
+        SandboxInfo as SandboxInfo,
+        SandboxPage as SandboxPage,
+        SandboxState as SandboxState,
+        SandboxSummary as SandboxSummary,
+        SshAccess as SshAccess,
+        SshValidation as SshValidation,
     )
 
 # Where each public name lives (a module relative to this package).
@@ -109,65 +125,24 @@ _HOMES = {
 # Submodules reachable as attributes, as they were when this module imported them.
 _SUBMODULES = ("errors", "models")
 
-__all__ = [
-    "AsyncHttpxTransport",
-    "AsyncLeap0Client",
-    "AsyncSandbox",
-    "AsyncSandboxSsh",
-    "AsyncSandboxesClient",
-    "AsyncSshClient",
-    "AsyncTransport",
-    "FieldError",
-    "HttpxTransport",
-    "Leap0APIError",
-    "Leap0AccessIdRequiredError",
-    "Leap0AuthenticationError",
-    "Leap0BadRequestError",
-    "Leap0Client",
-    "Leap0ClientClosedError",
-    "Leap0ConflictError",
-    "Leap0ConnectionError",
-    "Leap0Error",
-    "Leap0NotFoundError",
-    "Leap0PermissionError",
-    "Leap0RateLimitError",
-    "Leap0ResponseError",
-    "Leap0ServerError",
-    "Leap0TLSError",
-    "Leap0TimeoutError",
-    "Sandbox",
-    "SandboxInfo",
-    "SandboxPage",
-    "SandboxRef",
-    "SandboxSsh",
-    "SandboxState",
-    "SandboxSummary",
-    "SandboxesClient",
-    "SortField",
-    "SortOrder",
-    "SshAccess",
-    "SshApi",
-    "SshClient",
-    "SshValidation",
-    "Transport",
-    "__version__",
-]
+__all__ = [*_HOMES, "__version__"]
 
 
-def __getattr__(name: str) -> object:
-    import importlib as _importlib
+if not TYPE_CHECKING:  # a misspelt import is then an error to type checkers
 
-    home = _HOMES.get(name)
-    if home is not None:
-        value = getattr(_importlib.import_module(home, __name__), name)
-    elif name in _SUBMODULES:
-        value = _importlib.import_module(f".{name}", __name__)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value  # found here directly from now on
-    return value
+    def __getattr__(name: str) -> object:
+        import importlib as _importlib
 
+        home = _HOMES.get(name)
+        if home is not None:
+            value = getattr(_importlib.import_module(home, __name__), name)
+        elif name in _SUBMODULES:
+            value = _importlib.import_module(f".{name}", __name__)
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = value  # found here directly from now on
+        return value
 
-def __dir__() -> list[str]:
-    private = (name for name in globals() if name.startswith("_"))
-    return sorted({*private, *__all__, *_SUBMODULES})
+    def __dir__() -> list[str]:
+        private = (name for name in globals() if name.startswith("_"))
+        return sorted({*private, *__all__, *_SUBMODULES})

@@ -39,8 +39,7 @@ from .errors import Leap0ConnectionError
 
 if TYPE_CHECKING:
     import httpcore
-    from httpcore import NetworkBackend as _BackendBase
-    from httpcore import NetworkStream as _StreamBase
+    from httpcore import NetworkBackend as _BackendBase, NetworkStream as _StreamBase
 else:  # httpcore's bases only name the interface: httpcore is imported at the first request
     _BackendBase = _StreamBase = object
 

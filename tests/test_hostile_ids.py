@@ -9,8 +9,7 @@ import asyncio
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from leap0 import AsyncLeap0Client, Leap0Client
 from tests._support import access_json

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
 import typing
+from pathlib import Path
 
 import pytest
 
+import leap0
 import leap0.models
 from leap0 import AsyncSandboxesClient, SandboxesClient, SandboxState, SortField, SortOrder
 from leap0._limits import LIST_ORDERS, LIST_SORT_FIELDS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("cls", [SandboxesClient, AsyncSandboxesClient])
@@ -23,3 +30,52 @@ def test_list_takes_literal_types(cls: type) -> None:
 def test_the_checked_values_are_the_typed_ones() -> None:
     assert typing.get_args(SortField) == LIST_SORT_FIELDS == ("created_at", "state")
     assert typing.get_args(SortOrder) == LIST_ORDERS == ("asc", "desc")
+
+
+def _mypy(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
+    script = tmp_path / "user_code.py"
+    script.write_text(code, encoding="utf-8")
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            str(script),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+
+
+def test_a_misspelt_public_name_is_a_type_error_with_a_suggestion(tmp_path: Path) -> None:
+    done = _mypy(
+        tmp_path,
+        "from leap0 import Leap0Clinet\nfrom leap0 import AsyncLeap0Client, Leap0Error\n",
+    )
+    assert done.returncode == 1, done.stdout
+    assert 'has no attribute "Leap0Clinet"; maybe "Leap0Client"?' in done.stdout
+    assert done.stdout.count("error:") == 1  # the correct names are fine, re-exported
+
+
+def test_the_public_names_are_written_once() -> None:
+    # The names type checkers see (the TYPE_CHECKING imports) are the ones the module
+    # loads on first use (_HOMES), from which __all__ is made.
+    tree = ast.parse((ROOT / "leap0" / "__init__.py").read_text(encoding="utf-8"))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+    )
+    seen = {
+        alias.asname or alias.name
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert seen - {"errors", "models"} == set(leap0._HOMES)
+    assert leap0.__all__ == [*leap0._HOMES, "__version__"]

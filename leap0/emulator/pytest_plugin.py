@@ -12,9 +12,11 @@ from __future__ import annotations
 # importlib.util.find_spec through this module reaches the plugin's.
 import importlib as importlib
 
-from leap0_pytest_plugin import _EXTRA as _EXTRA
-from leap0_pytest_plugin import _require_extra as _require_extra
-from leap0_pytest_plugin import leap0_emulator as leap0_emulator
-from leap0_pytest_plugin import leap0_emulator_server as leap0_emulator_server
+from leap0_pytest_plugin import (
+    _EXTRA as _EXTRA,
+    _require_extra as _require_extra,
+    leap0_emulator as leap0_emulator,
+    leap0_emulator_server as leap0_emulator_server,
+)
 
 __all__ = ["leap0_emulator", "leap0_emulator_server"]

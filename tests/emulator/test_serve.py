@@ -15,8 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from leap0.emulator import Emulator, serve
-from leap0.emulator import pytest_plugin as plugin
+from leap0.emulator import Emulator, pytest_plugin as plugin, serve
 from leap0.emulator._faults import MAX_DELAY
 
 from ._helpers import NEW, create_access, create_sandbox, make_async_client, make_client
