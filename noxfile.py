@@ -9,7 +9,7 @@ import nox
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 
-nox.options.sessions = ["tests", "lint", "typecheck", "unasync"]
+nox.options.sessions = ["tests", "floors", "lint", "typecheck", "unasync"]
 nox.options.error_on_missing_interpreters = False
 nox.options.reuse_existing_virtualenvs = True
 
@@ -21,7 +21,15 @@ def tests(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", *session.posargs)
 
 
-@nox.session(python="3.12")
+@nox.session(python=PYTHONS[0])
+def floors(session: nox.Session) -> None:
+    """The suite on the lowest Python and dependency versions allowed (.ci/floors.txt)."""
+    session.install("-c", ".ci/floors.txt", "-e", ".[dev]")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+# Lint, types and the generation check run on the Python that runs nox, whatever it is.
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff (lint and format) over the package, tests, benchmarks, examples and hooks."""
     session.install("ruff==0.17.6")
@@ -29,14 +37,14 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
-@nox.session(python="3.12")
+@nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package."""
     session.install("-e", ".[dev]")
     session.run("mypy", "--strict", "leap0")
 
 
-@nox.session(python="3.12")
+@nox.session
 def unasync(session: nox.Session) -> None:
     """The generated sync files are exactly what setup_hooks.py writes."""
     # unasync exactly as pyproject.toml pins it: setup_hooks.py uses its private
