@@ -9,8 +9,7 @@ command line read the answer the same way, and refuse it the same way.
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from leap0 import Leap0ResponseError
 from leap0._cli.openssh import build_ssh_argv
@@ -27,6 +26,7 @@ AUTH = [
     "-o",
     "NumberOfPasswordPrompts=1",
 ]
+NO_FORWARDING = ["-o", "ForwardAgent=no", "-o", "ForwardX11=no", "-o", "ClearAllForwardings=yes"]
 REMOTE = ["-o", "StrictHostKeyChecking=accept-new"]
 LOOPBACK = [
     "-o",
@@ -47,7 +47,7 @@ def make_access(command: str, access_id: str = ACCESS_ID) -> SshAccess:
 def expected_argv(host: str, port: int, user: str = ACCESS_ID) -> list[str]:
     """What ``build_ssh_argv`` gives for these, without a command or a terminal."""
     own = LOOPBACK if is_loopback(host) else REMOTE
-    return ["ssh", *AUTH, *own, "-p", str(port), "-l", user, "--", host]
+    return ["ssh", *AUTH, *NO_FORWARDING, *own, "-p", str(port), "-l", user, "--", host]
 
 
 # Words that must never reach ssh from the service's answer.
@@ -400,5 +400,18 @@ def test_model_host_and_port_are_what_the_cli_uses_or_both_refuse(command: str) 
     assert 1 <= port <= 65535
     argv = build_ssh_argv(access, ["true"])
     own = LOOPBACK if is_loopback(host) else REMOTE
-    assert argv == ["ssh", *AUTH, *own, "-T", "-p", str(port), "-l", ACCESS_ID, "--", host, "true"]
+    assert argv == [
+        "ssh",
+        *AUTH,
+        *NO_FORWARDING,
+        *own,
+        "-T",
+        "-p",
+        str(port),
+        "-l",
+        ACCESS_ID,
+        "--",
+        host,
+        "true",
+    ]
     assert not host.startswith("-")

@@ -92,7 +92,7 @@ def test_readme_command_line_section_shows_what_people_look_for() -> None:
     for shown in (
         'eval "$(leap0 completion bash)"',
         "leap0 completion fish",
-        "--format id | xargs leap0 sandbox delete",
+        "--format id | xargs -r leap0 sandbox delete --",
         "leap0 ssh cp report.csv sbx-",
         "export LEAP0_BASE_URL=http://127.0.0.1:",
         "export LEAP0_API_KEY=emu_",

@@ -17,7 +17,11 @@ Its parts, a module each:
 * ``states``: what a sandbox's state means, and what to do about it;
 * ``session``, ``ready``, ``credential``, ``openssh``, ``scp``: ``ssh connect``
   and ``ssh cp`` through OpenSSH (the sandbox running first, the credential
-  issued and revoked);
+  issued and revoked); ``askpass``: the password handed to ``ssh`` once, from
+  a directory no other user can tamper with; ``watchdog``: a process that
+  revokes the credential if leap0 is killed;
+* ``unshown``: a credential that could not be printed is revoked;
+  ``manual``: the commands leap0 tells the user to run to finish by hand;
 * ``emulator``: ``leap0 emulator``.
 
 ``--help``, ``completion`` and usage errors import none of the SDK's

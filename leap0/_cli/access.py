@@ -12,9 +12,11 @@ from .._ssh_api import SSH_API_ENV, Revision
 from ..errors import Leap0AccessIdRequiredError, Leap0ConflictError, Leap0Error
 from ..models import SshAccess
 from .entry import EXIT_OK, Session
+from .manual import MAYBE_DONE, may_be_issued, may_be_regenerated
 from .output import PROG, clean, note, print_fields, print_json
 from .report import Hinted, Problem
 from .states import advice
+from .unshown import revoke_unless_shown
 
 if TYPE_CHECKING:
     from .._sync.client import Leap0Client
@@ -67,13 +69,17 @@ def _conflict_hint(client: Leap0Client, session: Session) -> str:
 
 
 def create(session: Session) -> int:
+    """Issue a credential and show it; one that cannot be shown is revoked (``unshown``)."""
     args = session.args
     with session.client() as client:
         try:
             access = client.ssh.create_access(args.id)
         except Leap0ConflictError as exc:
             raise Hinted(exc, _conflict_hint(client, session)) from exc
-        show_access(access, session, session.revision(client))
+        except MAYBE_DONE as exc:
+            raise Hinted(exc, may_be_issued(session, session.revision(client))) from exc
+        with revoke_unless_shown(client, session, access):
+            show_access(access, session, session.revision(client))
     return EXIT_OK
 
 
@@ -99,6 +105,7 @@ def _require_access_id(session: Session, use: str) -> None:
 
 
 def regen(session: Session) -> int:
+    """A new password for a credential, shown; one that cannot be shown is revoked."""
     args = session.args
     _require_access_id(session, "replace")
     with session.client() as client:
@@ -106,7 +113,10 @@ def regen(session: Session) -> int:
             access = client.ssh.regenerate_access(args.id, access_id=args.access_id)
         except Leap0AccessIdRequiredError as exc:
             raise _name_it(exc, "replace") from exc
-        show_access(access, session, session.revision(client))
+        except MAYBE_DONE as exc:
+            raise Hinted(exc, may_be_regenerated(session, args.access_id)) from exc
+        with revoke_unless_shown(client, session, access):
+            show_access(access, session, session.revision(client))
     if args.access_id is not None and access.id != args.access_id:
         # Only under "single", whose route takes no id: the sandbox's one credential changed.
         note(

@@ -46,7 +46,9 @@ GLOBALS = (
         choices=SSH_APIS,
     ),
     opt(
-        "--request-timeout S", "seconds an HTTP request may take (default: 30)", type=values.seconds
+        "--request-timeout S",
+        "seconds an HTTP request may take (default: 30; at most 86400)",
+        type=values.request_seconds,
     ),
     opt("--max-retries N", "retries of a failed request (default: 2)", type=values.retries),
 )

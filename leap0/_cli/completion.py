@@ -5,6 +5,13 @@ where a command takes them, and sandbox ids, which they ask the service for
 with ``leap0 sandbox list --format id`` (2 s at most, no retries; nothing when
 that fails, e.g. without an API key). bash and zsh share the generated lookup
 functions; fish has its own ``complete`` lines.
+
+Sandbox ids are the service's words, so no shell ever expands them: each
+script reads them one a line and keeps only well-formed ids (1 to 128
+letters, digits, ``.``, ``_``, ``-``; not ``.``, ``..`` or ``-...``), whatever
+leap0 printed; bash then matches them against the word typed by prefix in
+the script itself (``compgen -W`` would expand ``$(...)`` in them), zsh and
+fish hand them to ``compadd`` and ``complete``, which quote what they insert.
 """
 
 from __future__ import annotations
@@ -16,6 +23,20 @@ from .spec import Command, Opt, walk
 __all__ = ["main", "script"]
 
 LIST_IDS = "leap0 sandbox list --format id --page-size 100 --request-timeout 2 --max-retries 0"
+# Every character a sandbox id may hold, listed (a range such as a-z depends on the locale).
+_ID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+
+# bash and zsh alike: the service's ids, one a line, only those that are well-formed ids.
+_SANDBOXES = f"""\
+_leap0_sandboxes() {{
+    local id
+    command {LIST_IDS} 2>/dev/null | while IFS= read -r id || [[ -n $id ]]; do
+        case $id in
+            ''|.|..|-*|*[!{_ID_CHARS}]*) ;;
+            *) (( ${{#id}} <= 128 )) && printf '%s\\n' "$id" ;;
+        esac
+    done
+}}"""
 
 
 def _value(option: Opt) -> str:
@@ -112,13 +133,25 @@ _WALK = """\
 _BASH = """\
 # bash completion for leap0: eval "$(leap0 completion bash)" (e.g. in ~/.bashrc)
 {lookups}
-_leap0_sandboxes() {{ command {list_ids} 2>/dev/null; }}
+{sandboxes}
+# COMPREPLY: the words of $1 that start with $2. Split here, never expanded or
+# globbed (no compgen -W: it would run $(...) in a sandbox id).
+_leap0_reply() {{
+    local word
+    local -a words=()
+    COMPREPLY=()
+    IFS=$' \\t\\n' read -r -d '' -a words <<< "$1" || :
+    for word in ${{words[@]+"${{words[@]}}"}}; do
+        [[ $word == "$2"* ]] && COMPREPLY+=("$word")
+    done
+    return 0
+}}
 _leap0() {{
     local cur=${{COMP_WORDS[COMP_CWORD]}} prev=${{COMP_WORDS[COMP_CWORD-1]}}
     # COMP_WORDBREAKS splits --format=json into three words.
     [[ $cur == = ]] && cur=''
     [[ $prev == = ]] && prev=${{COMP_WORDS[COMP_CWORD-2]}}
-{walk}    COMPREPLY=($(compgen -W "$values" -- "$cur"))
+{walk}    _leap0_reply "$values" "$cur"
 }}
 complete -F _leap0 leap0
 """
@@ -127,11 +160,14 @@ _ZSH = """\
 #compdef leap0
 # zsh completion for leap0: eval "$(leap0 completion zsh)" (e.g. in ~/.zshrc, after compinit)
 {lookups}
-_leap0_sandboxes() {{ command {list_ids} 2>/dev/null; }}
+{sandboxes}
 _leap0() {{
+    emulate -L zsh  # whatever the user's options: no GLOB_SUBST, no SH_WORD_SPLIT
     local cur=${{words[CURRENT]}} prev=${{words[CURRENT-1]}}
 {walk}    [[ $cur != ${{words[CURRENT]}} ]] && compset -P '*='
-    compadd -- ${{=values}}
+    local -a found
+    found=(${{=values}})  # split on blanks and newlines only; compadd quotes what it inserts
+    compadd -- "${{found[@]}}"
 }}
 if (( $+functions[compdef] )); then compdef _leap0 leap0; fi
 """
@@ -140,7 +176,7 @@ if (( $+functions[compdef] )); then compdef _leap0 leap0; fi
 def _posix(template: str, first: str, words: str, last: str, files: str) -> str:
     walk = _WALK.replace("FIRST", first).replace("LAST", last).replace("WORDS", words)
     walk = walk.replace("FILES", files)
-    return template.format(lookups=_lookups(), list_ids=LIST_IDS, walk=walk)
+    return template.format(lookups=_lookups(), sandboxes=_SANDBOXES, walk=walk)
 
 
 def _fish_quote(text: str) -> str:
@@ -184,7 +220,10 @@ function __leap0_children
     end
 end
 function __leap0_sandboxes
-    command {list_ids} 2>/dev/null
+    # One a line, and only well-formed ids, whatever the service answered.
+    command {list_ids} 2>/dev/null \\
+        | string match -r -- '^[A-Za-z0-9._][A-Za-z0-9._-]{{0,127}}$' \\
+        | string match -v -r -- '^[.][.]?$'
 end
 complete -c leap0 -f
 """

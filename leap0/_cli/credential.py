@@ -8,30 +8,33 @@ revision, whose 409 then means a seed-revision sandbox holding its one
 credential) the note that its password stops working comes first, then that
 credential gets a new one (regen), and it is the one revoked at the end.
 
+A create (or regen) whose answer cannot be read, or that failed with a 5xx
+or a timeout, may have issued a credential all the same, which leap0 does
+not know: the error says so and how to find and revoke it (``manual.py``).
+
 A revoke that fails is one error line (or JSON object) giving the command
-that finishes it, which works as printed: ``--base-url`` and ``--ssh-api``
-are in it when they were given as flags; the API key never is (if
-``--api-key`` gave it, the line says to pass it again). The caller exits
+that finishes it, which works as printed (``manual.py``): ``--base-url`` and
+``--ssh-api`` are in it when they were given as flags; the API key never is
+(if ``--api-key`` gave it, the line says to pass it again). The caller exits
 with ``EXIT_CREDENTIAL_LEFT`` then, not with the session's status.
 """
 
 from __future__ import annotations
 
-import shlex
 from typing import TYPE_CHECKING
 
 from ..errors import Leap0AccessIdRequiredError, Leap0ConflictError, Leap0Error
-from . import report
+from . import manual, report
 from .access import no_more_credentials
 from .entry import Terminated
-from .output import PROG, clean, note
+from .output import clean, note
 
 if TYPE_CHECKING:
     from .._sync.client import Leap0Client
     from ..models import SshAccess
     from .entry import Session
 
-__all__ = ["issue", "revoke", "revoke_command"]
+__all__ = ["how_to_revoke", "issue", "revoke"]
 
 
 def issue(client: Leap0Client, session: Session) -> SshAccess:
@@ -43,6 +46,8 @@ def issue(client: Leap0Client, session: Session) -> SshAccess:
         if session.revision(client) == "per-credential":
             raise report.Hinted(exc, no_more_credentials(session, args.id)) from exc
         conflict = exc
+    except manual.MAYBE_DONE as exc:
+        raise report.Hinted(exc, manual.may_be_issued(session, session.revision(client))) from exc
     sbx = clean(args.id)
     after = "" if args.keep else "; it is revoked when the session ends (--keep keeps it)"
     note(
@@ -54,30 +59,13 @@ def issue(client: Leap0Client, session: Session) -> SshAccess:
     except Leap0AccessIdRequiredError as exc:  # auto found the per-credential routes
         hint = f"no password was changed; {no_more_credentials(session, args.id)}"
         raise report.Hinted(conflict, hint) from exc
+    except manual.MAYBE_DONE as exc:
+        raise report.Hinted(exc, manual.may_be_regenerated(session, None)) from exc
 
 
-def revoke_command(session: Session, access: SshAccess, *, by_id: bool = True) -> str:
-    """``leap0 ... ssh delete ID --access-id ACCESS_ID``, as it works when pasted.
-
-    With the global options of this command line that reach the same service
-    the same way: ``--base-url`` and ``--ssh-api`` when given as flags (the
-    environment the user ran this with is theirs to keep). Never the API key.
-    """
-    args = session.args
-    words = [PROG]
-    if args.base_url is not None:
-        words += ["--base-url", session.base_url or args.base_url]
-    if args.ssh_api is not None:
-        words += ["--ssh-api", args.ssh_api]
-    words += ["ssh", "delete", args.id]
-    if by_id:
-        words += ["--access-id", access.id]
-    return " ".join(shlex.quote(clean(word)) for word in words)
-
-
-def _how(session: Session, command: str) -> str:
-    again = " (pass --api-key again: the key is not printed)" if session.args.api_key else ""
-    return f"revoke it{again} with: {command}"
+def how_to_revoke(session: Session, access: SshAccess, *, by_id: bool = True) -> str:
+    """``revoke it with: leap0 ... ssh delete ID --access-id ACCESS_ID`` (``manual.py``)."""
+    return manual.how_to_revoke(session, session.args.id, access.id if by_id else None)
 
 
 def revoke(client: Leap0Client, session: Session, access: SshAccess, status: int | None) -> bool:
@@ -92,19 +80,19 @@ def revoke(client: Leap0Client, session: Session, access: SshAccess, status: int
     try:
         client.ssh.delete_access(args.id, access_id=access.id)
     except Leap0Error as exc:
-        hint = f"{what} was not revoked{ended}; {_how(session, revoke_command(session, access))}"
+        hint = f"{what} was not revoked{ended}; {how_to_revoke(session, access)}"
         report.failure(label, exc, session.as_json, base_url=session.base_url, hint=hint)
         return False
     except ValueError as exc:  # an id the SDK puts in no path: only the single routes need none
         if session.revision(client) == "single":
-            how = _how(session, revoke_command(session, access, by_id=False))
+            how = how_to_revoke(session, access, by_id=False)
         else:
             how = f"it expires at {clean(access.expires_at)}"
         message = f"{what} was not revoked: {clean(exc)}{ended}; {how}"
         report.problem(label, report.Problem(message, code="credential_left"), session.as_json)
         return False
     except (KeyboardInterrupt, Terminated):
-        how = _how(session, revoke_command(session, access))
+        how = how_to_revoke(session, access)
         message = f"{what} was not revoked (interrupted); {how}"
         report.problem(label, report.Problem(message, code="credential_left"), session.as_json)
         raise

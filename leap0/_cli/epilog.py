@@ -22,7 +22,7 @@ configuration:
 
 examples:
   leap0 sandbox create --vcpu 2 --memory 2048 --env DEBUG=1 --wait
-  leap0 sandbox list --state running --format id | xargs leap0 sandbox delete
+  leap0 sandbox list --state running --format id | xargs -r leap0 sandbox delete --
   leap0 sandbox stop sbx-123          # later: leap0 sandbox start sbx-123
   leap0 --json sandbox get sbx-123
   leap0 ssh create sbx-123            # prints the password once
@@ -33,6 +33,10 @@ examples:
   leap0 ssh delete sbx-123 --access-id ssh-abc   # that credential, on any SSH routes
   eval "$(leap0 completion bash)"     # completion (also zsh, fish)
   leap0 emulator                      # a local Leap0 service for development
+
+  Commands that take ids take them after '--' too, so that an id read from a
+  pipe is never an option: 'xargs -r leap0 sandbox delete --' above, and
+  'leap0 ssh connect [OPTIONS] -- ID [-- COMMAND ...]'.
 
 exit status:
   0 success, 1 the service answered with an error or could not be reached,

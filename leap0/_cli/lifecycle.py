@@ -21,7 +21,7 @@ from .._convert import converter
 from ..errors import Leap0ConflictError, Leap0Error, Leap0RateLimitError, Leap0ServerError
 from . import report
 from .entry import EXIT_FAILURE, EXIT_OK, Session
-from .output import PROG, clean, print_ids, print_json
+from .output import PROG, clean, print_json
 from .states import conflict_hint
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def _each(session: Session, action: str) -> int:
                 continue
             results.append({"id": ident, done: True, "sandbox": converter.unstructure(info)})
             if args.format == "id":
-                print_ids([ident])
+                print(ident)  # as given, and checked as typed (values.sandbox_id)
             elif not session.as_json:
                 print(f"sandbox {clean(ident)} is {clean(info.state)}", flush=True)
     if session.as_json:

@@ -1,14 +1,14 @@
 """``leap0 ssh connect`` and ``ssh cp``: run OpenSSH's ``ssh`` or ``scp`` with a Leap0 credential.
 
 The password never appears in a process's arguments, in the shell history or
-on the terminal: it is written to a ``0600`` file in a private ``0700``
-temporary directory, and a small ``SSH_ASKPASS`` script in that directory
-prints it when ``ssh`` asks for a password (``scp`` runs ``ssh``, which asks
-the same way). The directory is removed when ``ssh`` exits, whatever happens.
+on the terminal: ``askpass.py`` hands it to ``ssh`` through ``SSH_ASKPASS``,
+once (``scp`` runs ``ssh``, which asks the same way).
 
 Of the service's ``ssh_command`` only the user, host and port reach ``ssh``
 (read and checked by :mod:`leap0._ssh_command`); no option in it does. The
-functions that build the command line and environment are pure.
+host is the service's choice, so nothing is forwarded to it (the agent, X11,
+ports), whatever the user's ``~/.ssh/config`` says, unless ``--ssh-option``
+asks for it. The functions that build the command line are pure.
 
 While ``ssh`` runs, SIGINT, SIGQUIT (Ctrl-\\), SIGTERM and SIGHUP are passed
 on to it (see :func:`run_ssh`); around that, :func:`termination_raises` turns
@@ -21,17 +21,15 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
-import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import types
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .askpass import askpass_env, askpass_script
 from .entry import Terminated
-from .spec import API_KEY_ENV
 
 if TYPE_CHECKING:
     from ..models import SshAccess
@@ -64,16 +62,16 @@ _LOOPBACK_OPTIONS = (
     "LogLevel=ERROR",
 )
 _REMOTE_OPTIONS = ("StrictHostKeyChecking=accept-new",)
-
-# Only prompts that ask for a password are answered; a host-key confirmation
-# or a key passphrase prompt gets no answer (so never the password).
-_ASKPASS_TEMPLATE = """#!/bin/sh
-# Answers ssh's password prompt for one `leap0 ssh connect`; removed when it ends.
-case "$1" in
-  *[Pp]assword*|*PASSWORD*) exec cat {secret} ;;
-esac
-exit 1
-"""
+# Nothing forwarded to the service's host; each left out when the user sets it.
+# ClearAllForwardings would also drop forwardings the user asks for here.
+_NO_FORWARDING = (
+    ("ForwardAgent=no", {"forwardagent"}),
+    ("ForwardX11=no", {"forwardx11"}),
+    (
+        "ClearAllForwardings=yes",
+        {"clearallforwardings", "localforward", "remoteforward", "dynamicforward"},
+    ),
+)
 
 
 def check_ssh_options(ssh_options: Sequence[str]) -> None:
@@ -83,11 +81,13 @@ def check_ssh_options(ssh_options: Sequence[str]) -> None:
             raise ValueError(f"bad ssh option {option!r}: expected KEY=VALUE")
 
 
+def _option_name(option: str) -> str:
+    """``ssh -o``'s keyword of ``Key=Value`` or ``Key Value``, lower case (as ssh reads it)."""
+    return option.strip().replace(" ", "=").partition("=")[0].lower()
+
+
 def _has_option(ssh_options: Sequence[str], name: str) -> bool:
-    prefix = name.lower()
-    return any(
-        opt.replace(" ", "=").partition("=")[0].strip().lower() == prefix for opt in ssh_options
-    )
+    return any(_option_name(option) == name.lower() for option in ssh_options)
 
 
 def remote_command(command: Sequence[str]) -> str:
@@ -152,65 +152,29 @@ def build_ssh_argv(
 
 
 def common_options(host: str, ssh_options: Sequence[str]) -> list[str]:
-    """The ``-o`` options of ``ssh`` and ``scp``: the caller's, then password-only, host keys.
+    """The ``-o`` options of ``ssh`` and ``scp``: the caller's, password-only, no forwarding, keys.
 
     ``ssh`` keeps the first value it sees, so the caller's ``ssh_options`` win.
-    Host keys are not pinned for a loopback ``host`` (the local emulator makes
-    a new key each run); elsewhere a new host's key is accepted and then kept.
+    ``ForwardAgent=no``, ``ForwardX11=no`` and ``ClearAllForwardings=yes``
+    follow, each unless the caller sets that option (any case; ``=`` or a
+    space), and ``ClearAllForwardings`` also unless the caller asks for a
+    ``LocalForward``, ``RemoteForward`` or ``DynamicForward``, which it would
+    drop. Host keys are not pinned for a loopback ``host`` (the local emulator
+    makes a new key each run); elsewhere a new host's key is accepted and kept.
     """
     from .._config import is_loopback
 
+    given = {_option_name(option) for option in ssh_options}
+    unforwarded = [option for option, names in _NO_FORWARDING if not given & names]
     argv: list[str] = []
     for option in (
         *ssh_options,
         *_AUTH_OPTIONS,
+        *unforwarded,
         *(_LOOPBACK_OPTIONS if is_loopback(host) else _REMOTE_OPTIONS),
     ):
         argv += ["-o", option]
     return argv
-
-
-def askpass_env(base: Mapping[str, str], askpass: str) -> dict[str, str]:
-    """The environment for ``ssh``: ``base`` with ``SSH_ASKPASS`` set up.
-
-    ``SSH_ASKPASS`` is the script, ``SSH_ASKPASS_REQUIRE=force`` makes ``ssh``
-    use it even with a terminal, and ``DISPLAY`` defaults to ``:0`` (older
-    clients want one). The Leap0 API key is left out: ``ssh`` has no use for it.
-    """
-    env = {key: value for key, value in base.items() if key != API_KEY_ENV}
-    env["SSH_ASKPASS"] = askpass
-    env["SSH_ASKPASS_REQUIRE"] = "force"
-    if not env.get("DISPLAY"):
-        env["DISPLAY"] = ":0"
-    return env
-
-
-@contextlib.contextmanager
-def askpass_script(password: str) -> Iterator[str]:
-    """A private askpass script that prints ``password``; removed on exit.
-
-    The password is in a ``0600`` file next to the ``0700`` script, in a
-    ``0700`` directory made by :func:`tempfile.mkdtemp` (set ``TMPDIR`` if the
-    default temporary directory is mounted ``noexec``).
-    """
-    directory = tempfile.mkdtemp(prefix="leap0-ssh-")
-    try:
-        os.chmod(directory, 0o700)
-        secret = os.path.join(directory, "password")
-        _write_private(secret, password + "\n", 0o600)
-        script = os.path.join(directory, "askpass")
-        _write_private(script, _ASKPASS_TEMPLATE.format(secret=shlex.quote(secret)), 0o700)
-        yield script
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-def _write_private(path: str, text: str, mode: int) -> None:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(path, mode)  # whatever the umask did
 
 
 _FORWARDED = tuple(

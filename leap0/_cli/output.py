@@ -68,9 +68,27 @@ def print_table(
         print(line.rstrip())
 
 
-def print_ids(ids: Iterable[object]) -> None:
-    for ident in ids:
-        print(clean(ident))
+def print_ids(ids: Iterable[str]) -> None:
+    """The service's ``ids``, one a line, if each is one leap0 may print; else none of them.
+
+    The SDK already refuses an answer with such an id; this is checked again
+    where ids leave leap0, for ``... --format id | xargs leap0 ...``: an id is
+    1 to 128 letters, digits, ``.``, ``_`` and ``-``, not ``.`` or ``..``, and
+    does not start with ``-`` (an option, to the next command).
+
+    Raises:
+        Leap0ResponseError: One of ``ids`` is not such an id (nothing printed).
+    """
+    from .._ids import answer_id_problem
+    from ..errors import Leap0ResponseError
+
+    shown = list(ids)
+    for ident in shown:
+        problem = answer_id_problem(ident) if isinstance(ident, str) else "not text"
+        if problem is not None:
+            raise Leap0ResponseError(f"not printing an id of the service's answer: {problem}")
+    for ident in shown:
+        print(ident)
 
 
 def note(text: str) -> None:

@@ -248,13 +248,27 @@ def emulator_args(argv: Sequence[str], words: OptionWords) -> list[str] | None:
 
 
 def split_remote_command(argv: list[str], words: OptionWords) -> tuple[list[str], list[str] | None]:
-    """For ``ssh connect ... -- COMMAND``: the arguments before ``--`` and the command."""
+    """For ``ssh connect``: the arguments for argparse, and the remote command (if any).
+
+    ``ssh connect ID -- COMMAND...``: the ``--`` ends leap0's arguments. With no
+    ID before it, ``ssh connect -- ID [-- COMMAND...]``: the word after the
+    first ``--`` is the ID, even one that starts with ``-`` (so that an id read
+    from a pipe, as ``xargs -r leap0 ssh connect --`` gives it, is never an
+    option), and a second ``--`` starts the command. More words after that ID
+    go to argparse, which refuses them: they are not a command.
+    """
     if "--" not in argv:
         return argv, None
     cut = argv.index("--")
     head = argv[:cut]
-    if _positionals(head, 2, words) == ["ssh", "connect"]:
+    found = _positionals(head, 3, words)
+    if found[:2] == ["ssh", "connect"] and len(found) == 3:
         return head, argv[cut + 1 :]
+    if found == ["ssh", "connect"] and cut + 1 < len(argv):
+        rest = argv[cut + 2 :]
+        if rest[:1] == ["--"]:
+            return [*head, "--", argv[cut + 1]], rest[1:]
+        return [*head, "--", argv[cut + 1], *rest], None
     return argv, None
 
 

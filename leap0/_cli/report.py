@@ -11,6 +11,7 @@ exit status is the same.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from .output import PROG, clean
@@ -47,7 +48,9 @@ class Hinted(Exception):
 
 
 def _emit(document: dict[str, object], as_json: bool, text: str) -> None:
-    sys.stdout.flush()
+    # After what stdout holds so far; said all the same when stdout is what failed.
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
     if as_json:
         import json
 

@@ -129,7 +129,7 @@ def delete(session: Session) -> int:
                 continue
             results.append({"deleted": True, "id": ident})
             if args.format == "id":
-                print_ids([ident])
+                print(ident)  # as given, and checked as typed (values.sandbox_id)
             elif not session.as_json:
                 print(f"deleted sandbox {clean(ident)}", flush=True)
     if session.as_json:

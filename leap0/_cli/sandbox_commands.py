@@ -92,7 +92,7 @@ SANDBOX_STOP = _lifecycle(
     "Stop each running sandbox named: it goes stopping, then stopped; its writable disk is "
     "kept (not its memory) and its SSH sessions end. 'leap0 sandbox start' boots it again.",
     "  leap0 sandbox stop sbx-123\n"
-    "  leap0 sandbox list --state running --format id | xargs leap0 sandbox stop\n",
+    "  leap0 sandbox list --state running --format id | xargs -r leap0 sandbox stop --\n",
 )
 SANDBOX_START = _lifecycle(
     "start",

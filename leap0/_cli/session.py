@@ -1,14 +1,19 @@
 """``leap0 ssh connect`` and ``ssh cp``: a credential for one session of ``ssh`` or ``scp``.
 
-Both check that the sandbox is running first (``ready.py``: no credential for
-one that is not; a starting one is waited for), issue a credential
-(``credential.py``: on the single routes, a sandbox that has one gets a new
-password for it instead, said first), hand its password over through
-``SSH_ASKPASS`` (``openssh.py``), run the program built only from the checked
-user, host and port, and revoke the credential at the end, whatever happened,
-unless ``--keep`` (then it is printed first, as ``ssh create`` does). SIGQUIT,
-SIGTERM and SIGHUP are taken over meanwhile, so the revoke still runs. If the
-revoke fails, the exit status is ``EXIT_CREDENTIAL_LEFT``, not the program's.
+Both check first where the password helper may go (``askpass.py``: an
+unsafe temporary directory is a setup problem, exit 2, before any request),
+then that the sandbox is running (``ready.py``: no credential for one that
+is not; a starting one is waited for). They start a watchdog
+(``watchdog.py``: it revokes the credential if leap0 is killed), issue a
+credential (``credential.py``: on the single routes, a sandbox that has one
+gets a new password for it instead, said first), hand its password over
+through ``SSH_ASKPASS`` (``askpass.py``, once), run the program built only
+from the checked user, host and port (``openssh.py``, ``scp.py``), and revoke
+the credential at the end, whatever happened, unless ``--keep`` (then it is
+printed first, as ``ssh create`` does; if that fails, it is revoked:
+``unshown.py``). SIGQUIT, SIGTERM and SIGHUP are taken over meanwhile, so the
+revoke still runs. If the revoke fails, the exit status is
+``EXIT_CREDENTIAL_LEFT``, not the program's.
 """
 
 from __future__ import annotations
@@ -17,14 +22,21 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..models import SshAccess
-from . import credential, openssh, report
+from . import askpass, credential, openssh, report
 from .access import show_access
 from .entry import EXIT_CREDENTIAL_LEFT, EXIT_FAILURE, Session
 from .output import clean, note
 from .ready import running_sandbox
 from .scp import build_scp_argv, parse_copy
+from .spec import API_KEY_ENV
+from .unshown import revoke_unless_shown
+from .watchdog import Settings, Watchdog
+
+if TYPE_CHECKING:
+    from .._sync.client import Leap0Client
 
 __all__ = ["connect", "copy"]
 
@@ -80,34 +92,96 @@ def copy(session: Session) -> int:
 
 
 def _with_credential(session: Session, program: str, build: Build) -> int:
-    args = session.args
+    parent = _askpass_parent()  # nothing is sent before this is known
     # SIGQUIT/SIGTERM/SIGHUP from here on raise, so the credential is revoked on the way out.
     with openssh.termination_raises(), session.client() as client:
         running_sandbox(client, session)  # not running: an error, and no credential issued
-        access = credential.issue(client, session)
-        kept = False
+        dog = _watchdog(session)
         try:
-            if args.keep:
-                show_access(access, session, session.revision(client))
-                kept = True  # printed: from here on it is the user's to keep
-            status = _run(session, program, build, access)
-        except BaseException:
-            if not kept:
-                credential.revoke(client, session, access, None)
-            raise
-        if kept or credential.revoke(client, session, access, status):
-            return status
-        return EXIT_CREDENTIAL_LEFT  # never "success" with a credential left behind
+            return _session(session, client, program, build, parent, dog)
+        finally:
+            if dog is not None:
+                dog.done()  # after leap0's own revoke, whatever came of it
 
 
-def _run(session: Session, program: str, build: Build, access: SshAccess) -> int:
+def _session(
+    session: Session,
+    client: Leap0Client,
+    program: str,
+    build: Build,
+    parent: str,
+    dog: Watchdog | None,
+) -> int:
+    args = session.args
+    access = credential.issue(client, session)
+    if dog is not None and not args.keep:  # kept: the credential is the user's, not its
+        how = credential.how_to_revoke(session, access)
+        dog.guard(args.id, access.id, session.revision(client) or session.ssh_api, how)
+    settled = False  # printed and kept (--keep), or revoked because it could not be printed
+    try:
+        if args.keep:
+            try:
+                with revoke_unless_shown(client, session, access):
+                    show_access(access, session, session.revision(client))
+            finally:
+                settled = True
+        status = _run(session, program, build, access, parent, dog)
+    except BaseException:
+        if not settled:
+            credential.revoke(client, session, access, None)
+        raise
+    if args.keep or credential.revoke(client, session, access, status):
+        return status
+    return EXIT_CREDENTIAL_LEFT  # never "success" with a credential left behind
+
+
+def _askpass_parent() -> str:
+    """Where the askpass directory goes; a setup problem (exit 2) if nowhere is safe."""
+    try:
+        return askpass.private_parent()
+    except askpass.UnsafeDirectory as exc:
+        raise report.Problem(str(exc), code="unsafe_directory") from None
+
+
+def _watchdog(session: Session) -> Watchdog | None:
+    """A watchdog for this session's credential, or ``None`` (said) if it cannot start."""
+    from .._config import DEFAULT_MAX_RETRIES
+
+    args = session.args
+    settings = Settings(
+        api_key=args.api_key if args.api_key is not None else os.environ.get(API_KEY_ENV, ""),
+        base_url=session.base_url or args.base_url,
+        timeout=args.request_timeout,
+        max_retries=DEFAULT_MAX_RETRIES if args.max_retries is None else args.max_retries,
+        label=session.label,
+    )
+    try:
+        return Watchdog.start(settings)
+    except OSError as exc:
+        note(
+            f"{session.label} {clean(args.id)}: no watchdog ({clean(exc)}): if leap0 is "
+            "killed (SIGKILL), the credential of this session stays valid until it expires"
+        )
+        return None
+
+
+def _run(
+    session: Session,
+    program: str,
+    build: Build,
+    access: SshAccess,
+    parent: str,
+    dog: Watchdog | None,
+) -> int:
     """Run ``ssh`` or ``scp`` with ``access``; its exit status."""
     # Only the checked user, host and port reach the program; an answer that
     # does not read is a Leap0ResponseError (the credential is revoked).
     argv = build(access, program)
     sys.stdout.flush()
     sys.stderr.flush()
-    with openssh.askpass_script(access.password) as script:
+    with openssh.askpass_script(access.password, parent) as script:
+        if dog is not None:
+            dog.directory(os.path.dirname(script))
         try:
             return openssh.run_ssh(argv, openssh.askpass_env(os.environ, script))
         except OSError as exc:

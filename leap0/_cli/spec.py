@@ -23,6 +23,7 @@ LIST_STATES += ("unpausing", "stopped", "deleting")
 LIST_SORT_FIELDS = ("created_at", "state")
 LIST_ORDERS = ("asc", "desc")
 SSH_API_ENV = "LEAP0_SSH_API"  # leap0._ssh_api
+MAX_TIMEOUT = 86_400.0  # leap0._config: the longest request timeout, a day
 SSH_APIS = ("auto", "single", "per-credential")
 
 

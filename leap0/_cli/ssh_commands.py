@@ -19,7 +19,16 @@ _SESSION = (
     "the command that revokes it. On the per-credential SSH routes the sandbox's other "
     "credentials are left alone; on the single routes, a sandbox that already has a "
     "credential gets a new password for it (said first: the old one stops working), and "
-    "that credential is the one revoked at the end."
+    "that credential is the one revoked at the end. The password helper reads the password "
+    "once and removes it, so no password is on disk once {prog} has logged in; it is made in "
+    "$XDG_RUNTIME_DIR when that is yours with mode 0700, else in TMPDIR, which is refused "
+    "(exit status 2) when other users may write to it without the sticky bit. If leap0 itself "
+    "is killed (SIGKILL), a watchdog process started with the session removes the helper and "
+    "revokes the credential (unless --keep); what remains then is {prog}, until the service "
+    "ends its session, and, if the watchdog is killed too, the credential until it expires "
+    "(and the password file, if {prog} had not read it yet). Nothing is "
+    "forwarded to the sandbox's host (ForwardAgent=no, ForwardX11=no, "
+    "ClearAllForwardings=yes) unless --ssh-option sets that option."
 )
 
 SSH_CONNECT = Command(
@@ -37,13 +46,14 @@ SSH_CONNECT = Command(
     "  leap0 ssh connect sbx-123 -- sh -c 'exit 3'; echo $?   # 3\n"
     "  leap0 ssh connect sbx-123 -- 'cd /tmp && ls | wc -l'\n"
     "  leap0 ssh connect sbx-123 --keep    # prints the credential, keeps it\n"
+    "  leap0 ssh connect -- sbx-123 -- id  # the ID after '--': never read as an option\n"
     "\n"
     "exit status:\n"
     "  the remote command's (ssh's own, 255, when ssh fails); 1 when the sandbox is\n"
     "  not running, or when the credential issued for the session could not be\n"
     "  revoked (the error gives the command that revokes it)\n",
     usage="leap0 ssh connect [-h] [--keep] [--ssh-option OPT] [--wait-timeout S] "
-    "[global options] ID [-- COMMAND ...]",
+    "[global options] {ID | -- ID} [-- COMMAND ...]",
 )
 
 SSH_CP = Command(

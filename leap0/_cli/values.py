@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import math
 
+from .spec import MAX_TIMEOUT
+
 TYPE_CHECKING = False  # typing is not imported at run time: --help stays light
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,6 +26,7 @@ __all__ = [
     "create_setting",
     "env_pair",
     "list_setting",
+    "request_seconds",
     "retries",
     "sandbox_id",
     "seconds",
@@ -118,6 +121,21 @@ def seconds(value: str) -> float:
         raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
     if not (number > 0 and math.isfinite(number)):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {value!r}")
+    return number
+
+
+def request_seconds(value: str) -> float:
+    """``--request-timeout``: a positive number of seconds, at most a day.
+
+    The SDK's own limit (``leap0._config.MAX_TIMEOUT``), checked here so that
+    a larger value is a usage error naming the option, before anything else
+    (no API key is needed to be told), and no deadline overflows later.
+    """
+    number = seconds(value)
+    if number > MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_TIMEOUT:g} seconds (a day), got {value!r}"
+        )
     return number
 
 

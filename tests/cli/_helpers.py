@@ -9,6 +9,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 
 import leap0
 from leap0._cli.openssh import askpass_env, askpass_script, build_ssh_argv
+from leap0._cli.watchdog import MODULE as WATCHDOG
 from leap0._convert import structure
 from leap0._ssh_api import SshApi
 from leap0.emulator import Emulator
@@ -123,11 +125,17 @@ class FakePopen:
     """Stands in for ``subprocess.Popen``: records what ssh would get, answers as the askpass.
 
     ``during``, if set, is called from ``wait()``: while the session "runs".
+    leap0's watchdog is no ssh: it is started for real.
     """
 
     calls: list[FakePopen]
     returncode_to_give = 0
     during: Callable[[FakePopen], None] | None = None
+
+    def __new__(cls, argv: list[str], *args: Any, **kwargs: Any) -> Any:
+        if argv[1:] == ["-m", WATCHDOG]:
+            return REAL_POPEN(argv, *args, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, argv: list[str], env: dict[str, str], **kwargs: Any) -> None:
         self.argv = argv
@@ -208,3 +216,25 @@ def console(*argv: str, env: dict[str, str], stdin: str = "") -> subprocess.Comp
         timeout=60,
         check=False,
     )
+
+
+def poll(condition: Callable[[], bool], what: str, limit: float = 60.0) -> None:
+    """Wait until ``condition()`` holds, checking every 20 ms; fail saying ``what`` after ``limit`` s.
+
+    A bound against hanging, not a claim about speed: ``limit`` is far above
+    what any of these waits takes.
+    """
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still waiting for {what} after {limit:g} s")
+        time.sleep(0.02)
+
+
+def leap0_on_path(bin_dir: Any, body: str | None = None) -> str:
+    """A ``leap0`` in ``bin_dir`` (this one, or a shell script of ``body``); the new PATH."""
+    bin_dir.mkdir(exist_ok=True)
+    wrapper = bin_dir / "leap0"
+    wrapper.write_text(body or f'#!/bin/sh\nexec {sys.executable} -m leap0._cli "$@"\n')
+    wrapper.chmod(0o755)
+    return f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"

@@ -33,6 +33,7 @@ from ._helpers import (
     ACCESS_FIELDS,
     PER_CREDENTIAL,
     REAL_POPEN,
+    WATCHDOG,
     FakePopen,
     Run,
     answer_with,
@@ -83,6 +84,12 @@ def test_argv_for_the_local_emulator() -> None:
         "PubkeyAuthentication=no",
         "-o",
         "NumberOfPasswordPrompts=1",
+        "-o",
+        "ForwardAgent=no",
+        "-o",
+        "ForwardX11=no",
+        "-o",
+        "ClearAllForwardings=yes",
         "-o",
         "StrictHostKeyChecking=no",
         "-o",
@@ -212,12 +219,15 @@ def test_askpass_script_answers_only_password_prompts() -> None:
         assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
         assert "pa$$" not in Path(script).read_text()
 
-        assert _ask(script, "ssh-1@127.0.0.1's password: ").stdout == "pa$$ 'word'\n"
-        assert _ask(script, "Password: ").stdout == "pa$$ 'word'\n"
         confirm = _ask(script, "Are you sure you want to continue connecting (yes/no)? ")
         assert (confirm.returncode, confirm.stdout) == (1, "")
         passphrase = _ask(script, "Enter passphrase for key '/root/.ssh/id_ed25519': ")
         assert (passphrase.returncode, passphrase.stdout) == (1, "")
+        assert _ask(script, "ssh-1@127.0.0.1's password: ").stdout == "pa$$ 'word'\n"
+        assert not os.path.exists(secret)  # given once (tests/cli/test_sigkill.py)
+        for prompt in ("Password: ", "PASSWORD: "):
+            with askpass_script("pw") as other:
+                assert _ask(other, prompt).stdout == "pw\n"
     assert not os.path.exists(directory)
 
 
@@ -328,7 +338,9 @@ def test_connect_when_ssh_cannot_start(
 ) -> None:
     seen: list[str] = []
 
-    def broken(argv: list[str], env: dict[str, str]) -> None:
+    def broken(argv: list[str], *args: Any, env: dict[str, str], **kwargs: Any) -> Any:
+        if argv[1:] == ["-m", WATCHDOG]:  # leap0's watchdog starts; ssh does not
+            return REAL_POPEN(argv, *args, env=env, **kwargs)
         seen.append(os.path.dirname(env["SSH_ASKPASS"]))
         raise PermissionError(13, "Permission denied")
 
@@ -618,7 +630,7 @@ def test_connect_revokes_when_interrupted_before_ssh_starts(
     issued: list[SshAccess],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def interrupted(password: str) -> Any:
+    def interrupted(password: str, parent: str) -> Any:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(openssh, "askpass_script", interrupted)
@@ -647,8 +659,8 @@ def test_connect_revokes_on_a_signal_before_ssh_starts(
     directories: list[str] = []
 
     @contextlib.contextmanager
-    def signalled(password: str) -> Iterator[str]:
-        with real_script(password) as script:
+    def signalled(password: str, parent: str) -> Iterator[str]:
+        with real_script(password, parent) as script:
             directories.append(os.path.dirname(script))
             # never send it unless leap0 took it over: by default it would end the test run
             assert signal.getsignal(signum) is not signal.SIG_DFL

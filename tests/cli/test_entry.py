@@ -37,7 +37,7 @@ def test_top_level_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None
     for word in ("sandbox", "ssh", "completion", "emulator", "examples:", "LEAP0_API_KEY"):
         assert word in out
     assert "exit status" in out
-    assert "--format id | xargs leap0 sandbox delete" in out
+    assert "--format id | xargs -r leap0 sandbox delete --" in out
 
 
 @pytest.mark.parametrize(
