@@ -131,3 +131,15 @@ def openssh_run(ssh_command: str, password: str, command: str) -> tuple[int, str
             argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
         )
         return proc.returncode, proc.stdout, proc.stderr
+
+
+def openssh_logs_in(access: Any, password: str | None = None) -> bool:
+    """Whether OpenSSH logs in with ``access`` (its password, or ``password``) and runs a command."""
+    status, out, err = openssh_run(
+        access.command, access.password if password is None else password, "echo in"
+    )
+    if status == 0:
+        assert out == "in\n"
+        return True
+    assert out == "", err
+    return False

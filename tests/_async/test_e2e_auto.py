@@ -19,22 +19,11 @@ import pytest
 
 from leap0 import AsyncLeap0Client, AsyncSandbox, Leap0ConflictError, SshAccess
 from leap0.emulator import Emulator
-from tests._support import openssh_run
+from tests._support import openssh_logs_in
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh") is None, reason="no OpenSSH client")
 
 MODES = ["single", "per-credential", "both"]
-
-
-def _logs_in(access: SshAccess, password: str | None = None) -> bool:
-    status, out, err = openssh_run(
-        access.command, access.password if password is None else password, "echo in"
-    )
-    if status == 0:
-        assert out == "in\n"
-        return True
-    assert out == "", err
-    return False
 
 
 @pytest.fixture(autouse=True)
@@ -73,19 +62,19 @@ async def _seed_flow_on_the_handle(sandbox: AsyncSandbox) -> SshAccess:
     good = await sandbox.ssh.validate_access(access_id=access.id, password=access.password)
     wrong = await sandbox.ssh.validate_access(access_id=access.id, password="wrong")
     assert (good.valid, wrong.valid) == (True, False)
-    assert _logs_in(access)
+    assert openssh_logs_in(access)
 
     renewed = await sandbox.ssh.regenerate_access()
     assert renewed.id == access.id and renewed.password != access.password
     old = await sandbox.ssh.validate_access(access_id=access.id, password=access.password)
     assert old.valid is False
-    assert not _logs_in(access)
-    assert _logs_in(renewed)
+    assert not openssh_logs_in(access)
+    assert openssh_logs_in(renewed)
 
     await sandbox.ssh.delete_access()
     revoked = await sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)
     assert revoked.valid is False
-    assert not _logs_in(renewed)
+    assert not openssh_logs_in(renewed)
     return renewed
 
 
@@ -135,9 +124,9 @@ async def test_seed_calls_on_client_ssh_with_no_setting(
         # The seed's rotate and revoke before any validate: the revision is found here.
         renewed = await client.ssh.regenerate_access(sandbox)
         assert renewed.id == access.id
-        assert _logs_in(renewed) and not _logs_in(access)
+        assert openssh_logs_in(renewed) and not openssh_logs_in(access)
         await client.ssh.delete_access(sandbox.id)
-        assert not _logs_in(renewed)
+        assert not openssh_logs_in(renewed)
         check = await client.ssh.validate_access(
             sandbox, access_id=renewed.id, password=renewed.password
         )
@@ -157,13 +146,13 @@ async def test_the_same_calls_with_access_id(leap0_emulator: Emulator, mode: str
         async with await client.sandboxes.create() as sandbox:
             access = await sandbox.ssh.create_access()
             renewed = await sandbox.ssh.regenerate_access(access_id=access.id)
-            assert _logs_in(renewed) and not _logs_in(access)
+            assert openssh_logs_in(renewed) and not openssh_logs_in(access)
             good = await client.ssh.validate_access(
                 sandbox, access_id=renewed.id, password=renewed.password
             )
             assert good.valid
             await client.ssh.delete_access(sandbox, access_id=renewed.id)
-            assert not _logs_in(renewed)
+            assert not openssh_logs_in(renewed)
         assert client.ssh.revision == _revision(mode)
     assert len(sent) == (5 if mode == "single" else 4)
 
@@ -177,7 +166,7 @@ async def test_two_credentials_from_one_client(leap0_emulator: Emulator, mode: s
     ):
         first = await sandbox.ssh.create_access()
         second = await sandbox.ssh.create_access()
-        assert _logs_in(first) and _logs_in(second)
+        assert openssh_logs_in(first) and openssh_logs_in(second)
         # Which of the two? Refused before any request.
         before = len(sent)
         with pytest.raises(ValueError, match="needs access_id"):
@@ -186,7 +175,7 @@ async def test_two_credentials_from_one_client(leap0_emulator: Emulator, mode: s
             await sandbox.ssh.delete_access()
         assert len(sent) == before
         await sandbox.ssh.delete_access(access_id=first.id)
-        assert not _logs_in(first) and _logs_in(second)
+        assert not openssh_logs_in(first) and openssh_logs_in(second)
         # One credential of this client's left on the sandbox: the seed's call finds it.
         await sandbox.ssh.delete_access()
-        assert not _logs_in(second)
+        assert not openssh_logs_in(second)

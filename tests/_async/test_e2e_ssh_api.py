@@ -17,24 +17,12 @@ from leap0 import (
     Leap0APIError,
     Leap0ConflictError,
     Leap0NotFoundError,
-    SshAccess,
     SshApi,
 )
 from leap0.emulator import Emulator
-from tests._support import openssh_run
+from tests._support import openssh_logs_in
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh") is None, reason="no OpenSSH client")
-
-
-def _logs_in(access: SshAccess, password: str | None = None) -> bool:
-    status, out, err = openssh_run(
-        access.command, access.password if password is None else password, "echo in"
-    )
-    if status == 0:
-        assert out == "in\n"
-        return True
-    assert out == "", err
-    return False
 
 
 @contextlib.asynccontextmanager
@@ -61,21 +49,21 @@ async def test_whole_flow_in_the_matching_strict_mode(matched: AsyncLeap0Client)
         good = await sandbox.ssh.validate_access(access_id=access.id, password=access.password)
         wrong = await sandbox.ssh.validate_access(access_id=access.id, password="wrong")
         assert (good.valid, wrong.valid) == (True, False)
-        assert _logs_in(access)
-        assert not _logs_in(access, "wrong")
+        assert openssh_logs_in(access)
+        assert not openssh_logs_in(access, "wrong")
 
         renewed = await sandbox.ssh.regenerate_access(access_id=access.id)
         assert renewed.id == access.id
         assert renewed.password != access.password
         old = await sandbox.ssh.validate_access(access_id=access.id, password=access.password)
         assert old.valid is False
-        assert not _logs_in(access)
-        assert _logs_in(renewed)
+        assert not openssh_logs_in(access)
+        assert openssh_logs_in(renewed)
 
         await sandbox.ssh.delete_access(access_id=access.id)
         revoked = await sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)
         assert revoked.valid is False
-        assert not _logs_in(renewed)
+        assert not openssh_logs_in(renewed)
         with pytest.raises(Leap0NotFoundError):
             await sandbox.ssh.delete_access(access_id=access.id)
 
@@ -87,9 +75,9 @@ async def test_seed_calls_run_unchanged_under_single(leap0_emulator: Emulator) -
         with pytest.raises(Leap0ConflictError):  # one credential per sandbox
             await client.ssh.create_access(sandbox)
         renewed = await client.ssh.regenerate_access(sandbox)
-        assert _logs_in(renewed)
+        assert openssh_logs_in(renewed)
         await client.ssh.delete_access(sandbox)
-        assert not _logs_in(renewed)
+        assert not openssh_logs_in(renewed)
         assert access.id == renewed.id
 
 
@@ -99,18 +87,18 @@ async def test_two_credentials_on_one_sandbox(leap0_emulator: Emulator) -> None:
         first = await sandbox.ssh.create_access()
         second = await sandbox.ssh.create_access()
         assert first.id != second.id
-        assert _logs_in(first)
-        assert _logs_in(second)
-        assert not _logs_in(first, second.password)  # each has its own password
+        assert openssh_logs_in(first)
+        assert openssh_logs_in(second)
+        assert not openssh_logs_in(first, second.password)  # each has its own password
 
         renewed = await sandbox.ssh.regenerate_access(access_id=first.id)
-        assert not _logs_in(first)
-        assert _logs_in(renewed)
-        assert _logs_in(second)  # untouched by the other's rotation
+        assert not openssh_logs_in(first)
+        assert openssh_logs_in(renewed)
+        assert openssh_logs_in(second)  # untouched by the other's rotation
 
         await sandbox.ssh.delete_access(access_id=renewed.id)
-        assert not _logs_in(renewed)
-        assert _logs_in(second)
+        assert not openssh_logs_in(renewed)
+        assert openssh_logs_in(second)
         check = await sandbox.ssh.validate_access(access_id=second.id, password=second.password)
         assert check.valid
         await sandbox.delete()
@@ -130,7 +118,7 @@ async def test_single_client_against_a_per_credential_service(leap0_emulator: Em
         with pytest.raises(Leap0NotFoundError) as delete:  # "the credential 'access'"
             await sandbox.ssh.delete_access()
         assert "'access'" in delete.value.message
-        assert _logs_in(access)  # nothing was revoked or rotated
+        assert openssh_logs_in(access)  # nothing was revoked or rotated
 
 
 async def test_per_credential_client_against_a_single_service(leap0_emulator: Emulator) -> None:
@@ -143,4 +131,4 @@ async def test_per_credential_client_against_a_single_service(leap0_emulator: Em
             await sandbox.ssh.regenerate_access(access_id=access.id)
         with pytest.raises(Leap0NotFoundError):
             await sandbox.ssh.delete_access(access_id=access.id)
-        assert _logs_in(access)
+        assert openssh_logs_in(access)

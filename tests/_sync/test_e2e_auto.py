@@ -21,22 +21,11 @@ import pytest
 
 from leap0 import Leap0Client, Sandbox, Leap0ConflictError, SshAccess
 from leap0.emulator import Emulator
-from tests._support import openssh_run
+from tests._support import openssh_logs_in
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh") is None, reason="no OpenSSH client")
 
 MODES = ["single", "per-credential", "both"]
-
-
-def _logs_in(access: SshAccess, password: str | None = None) -> bool:
-    status, out, err = openssh_run(
-        access.command, access.password if password is None else password, "echo in"
-    )
-    if status == 0:
-        assert out == "in\n"
-        return True
-    assert out == "", err
-    return False
 
 
 @pytest.fixture(autouse=True)
@@ -73,19 +62,19 @@ def _seed_flow_on_the_handle(sandbox: Sandbox) -> SshAccess:
     good = sandbox.ssh.validate_access(access_id=access.id, password=access.password)
     wrong = sandbox.ssh.validate_access(access_id=access.id, password="wrong")
     assert (good.valid, wrong.valid) == (True, False)
-    assert _logs_in(access)
+    assert openssh_logs_in(access)
 
     renewed = sandbox.ssh.regenerate_access()
     assert renewed.id == access.id and renewed.password != access.password
     old = sandbox.ssh.validate_access(access_id=access.id, password=access.password)
     assert old.valid is False
-    assert not _logs_in(access)
-    assert _logs_in(renewed)
+    assert not openssh_logs_in(access)
+    assert openssh_logs_in(renewed)
 
     sandbox.ssh.delete_access()
     revoked = sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)
     assert revoked.valid is False
-    assert not _logs_in(renewed)
+    assert not openssh_logs_in(renewed)
     return renewed
 
 
@@ -131,9 +120,9 @@ def test_seed_calls_on_client_ssh_with_no_setting(leap0_emulator: Emulator, mode
         # The seed's rotate and revoke before any validate: the revision is found here.
         renewed = client.ssh.regenerate_access(sandbox)
         assert renewed.id == access.id
-        assert _logs_in(renewed) and not _logs_in(access)
+        assert openssh_logs_in(renewed) and not openssh_logs_in(access)
         client.ssh.delete_access(sandbox.id)
-        assert not _logs_in(renewed)
+        assert not openssh_logs_in(renewed)
         check = client.ssh.validate_access(sandbox, access_id=renewed.id, password=renewed.password)
         assert check.valid is False
         assert client.ssh.revision == _revision(mode)
@@ -151,13 +140,13 @@ def test_the_same_calls_with_access_id(leap0_emulator: Emulator, mode: str) -> N
         with client.sandboxes.create() as sandbox:
             access = sandbox.ssh.create_access()
             renewed = sandbox.ssh.regenerate_access(access_id=access.id)
-            assert _logs_in(renewed) and not _logs_in(access)
+            assert openssh_logs_in(renewed) and not openssh_logs_in(access)
             good = client.ssh.validate_access(
                 sandbox, access_id=renewed.id, password=renewed.password
             )
             assert good.valid
             client.ssh.delete_access(sandbox, access_id=renewed.id)
-            assert not _logs_in(renewed)
+            assert not openssh_logs_in(renewed)
         assert client.ssh.revision == _revision(mode)
     assert len(sent) == (5 if mode == "single" else 4)
 
@@ -171,7 +160,7 @@ def test_two_credentials_from_one_client(leap0_emulator: Emulator, mode: str) ->
     ):
         first = sandbox.ssh.create_access()
         second = sandbox.ssh.create_access()
-        assert _logs_in(first) and _logs_in(second)
+        assert openssh_logs_in(first) and openssh_logs_in(second)
         # Which of the two? Refused before any request.
         before = len(sent)
         with pytest.raises(ValueError, match="needs access_id"):
@@ -180,7 +169,7 @@ def test_two_credentials_from_one_client(leap0_emulator: Emulator, mode: str) ->
             sandbox.ssh.delete_access()
         assert len(sent) == before
         sandbox.ssh.delete_access(access_id=first.id)
-        assert not _logs_in(first) and _logs_in(second)
+        assert not openssh_logs_in(first) and openssh_logs_in(second)
         # One credential of this client's left on the sandbox: the seed's call finds it.
         sandbox.ssh.delete_access()
-        assert not _logs_in(second)
+        assert not openssh_logs_in(second)

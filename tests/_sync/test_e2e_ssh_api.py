@@ -19,24 +19,12 @@ from leap0 import (
     Leap0APIError,
     Leap0ConflictError,
     Leap0NotFoundError,
-    SshAccess,
     SshApi,
 )
 from leap0.emulator import Emulator
-from tests._support import openssh_run
+from tests._support import openssh_logs_in
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh") is None, reason="no OpenSSH client")
-
-
-def _logs_in(access: SshAccess, password: str | None = None) -> bool:
-    status, out, err = openssh_run(
-        access.command, access.password if password is None else password, "echo in"
-    )
-    if status == 0:
-        assert out == "in\n"
-        return True
-    assert out == "", err
-    return False
 
 
 @contextlib.contextmanager
@@ -61,21 +49,21 @@ def test_whole_flow_in_the_matching_strict_mode(matched: Leap0Client) -> None:
         good = sandbox.ssh.validate_access(access_id=access.id, password=access.password)
         wrong = sandbox.ssh.validate_access(access_id=access.id, password="wrong")
         assert (good.valid, wrong.valid) == (True, False)
-        assert _logs_in(access)
-        assert not _logs_in(access, "wrong")
+        assert openssh_logs_in(access)
+        assert not openssh_logs_in(access, "wrong")
 
         renewed = sandbox.ssh.regenerate_access(access_id=access.id)
         assert renewed.id == access.id
         assert renewed.password != access.password
         old = sandbox.ssh.validate_access(access_id=access.id, password=access.password)
         assert old.valid is False
-        assert not _logs_in(access)
-        assert _logs_in(renewed)
+        assert not openssh_logs_in(access)
+        assert openssh_logs_in(renewed)
 
         sandbox.ssh.delete_access(access_id=access.id)
         revoked = sandbox.ssh.validate_access(access_id=renewed.id, password=renewed.password)
         assert revoked.valid is False
-        assert not _logs_in(renewed)
+        assert not openssh_logs_in(renewed)
         with pytest.raises(Leap0NotFoundError):
             sandbox.ssh.delete_access(access_id=access.id)
 
@@ -87,9 +75,9 @@ def test_seed_calls_run_unchanged_under_single(leap0_emulator: Emulator) -> None
         with pytest.raises(Leap0ConflictError):  # one credential per sandbox
             client.ssh.create_access(sandbox)
         renewed = client.ssh.regenerate_access(sandbox)
-        assert _logs_in(renewed)
+        assert openssh_logs_in(renewed)
         client.ssh.delete_access(sandbox)
-        assert not _logs_in(renewed)
+        assert not openssh_logs_in(renewed)
         assert access.id == renewed.id
 
 
@@ -99,18 +87,18 @@ def test_two_credentials_on_one_sandbox(leap0_emulator: Emulator) -> None:
         first = sandbox.ssh.create_access()
         second = sandbox.ssh.create_access()
         assert first.id != second.id
-        assert _logs_in(first)
-        assert _logs_in(second)
-        assert not _logs_in(first, second.password)  # each has its own password
+        assert openssh_logs_in(first)
+        assert openssh_logs_in(second)
+        assert not openssh_logs_in(first, second.password)  # each has its own password
 
         renewed = sandbox.ssh.regenerate_access(access_id=first.id)
-        assert not _logs_in(first)
-        assert _logs_in(renewed)
-        assert _logs_in(second)  # untouched by the other's rotation
+        assert not openssh_logs_in(first)
+        assert openssh_logs_in(renewed)
+        assert openssh_logs_in(second)  # untouched by the other's rotation
 
         sandbox.ssh.delete_access(access_id=renewed.id)
-        assert not _logs_in(renewed)
-        assert _logs_in(second)
+        assert not openssh_logs_in(renewed)
+        assert openssh_logs_in(second)
         check = sandbox.ssh.validate_access(access_id=second.id, password=second.password)
         assert check.valid
         sandbox.delete()
@@ -130,7 +118,7 @@ def test_single_client_against_a_per_credential_service(leap0_emulator: Emulator
         with pytest.raises(Leap0NotFoundError) as delete:  # "the credential 'access'"
             sandbox.ssh.delete_access()
         assert "'access'" in delete.value.message
-        assert _logs_in(access)  # nothing was revoked or rotated
+        assert openssh_logs_in(access)  # nothing was revoked or rotated
 
 
 def test_per_credential_client_against_a_single_service(leap0_emulator: Emulator) -> None:
@@ -143,4 +131,4 @@ def test_per_credential_client_against_a_single_service(leap0_emulator: Emulator
             sandbox.ssh.regenerate_access(access_id=access.id)
         with pytest.raises(Leap0NotFoundError):
             sandbox.ssh.delete_access(access_id=access.id)
-        assert _logs_in(access)
+        assert openssh_logs_in(access)
