@@ -2,11 +2,15 @@
 
 Each handler checks its input (:mod:`._validate`), asks the state, and answers;
 what goes wrong (``Invalid``, ``NotFound``, ``Conflict``) is turned into its
-answer by the app, in one place. Imported only when an emulator starts.
+answer by the app, in one place. The requests that end SSH access (delete,
+stop, pause) ask the state from a worker thread: ending sessions sweeps the
+processes they left (:mod:`._reaper`), which must not hold up the event loop.
+Imported only when an emulator starts.
 """
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -78,17 +82,18 @@ class PublicApi:
         return JSONResponse(self.state.get_sandbox(params["sandbox_id"]))
 
     async def delete_sandbox(self, request: Request, params: dict[str, str]) -> Response:
-        self.state.delete_sandbox(params["sandbox_id"])
+        await run_in_threadpool(self.state.delete_sandbox, params["sandbox_id"])
         return Response(status_code=204)
 
     async def stop_sandbox(self, request: Request, params: dict[str, str]) -> Response:
-        return JSONResponse(self.state.stop_sandbox(params["sandbox_id"]))
+        return JSONResponse(await run_in_threadpool(self.state.stop_sandbox, params["sandbox_id"]))
 
     async def start_sandbox(self, request: Request, params: dict[str, str]) -> Response:
         return JSONResponse(self.state.start_sandbox(params["sandbox_id"]))
 
     async def pause_sandbox(self, request: Request, params: dict[str, str]) -> Response:
-        return JSONResponse(self.state.pause_sandbox(params["sandbox_id"]), status_code=201)
+        paused = await run_in_threadpool(self.state.pause_sandbox, params["sandbox_id"])
+        return JSONResponse(paused, status_code=201)
 
     async def list_sandboxes(self, request: Request, params: dict[str, str]) -> Response:
         items, total = self.state.list_sandboxes(list_query(request.query_params))
@@ -100,7 +105,9 @@ class PublicApi:
         return JSONResponse(self.state.create_access(params["sandbox_id"]), status_code=201)
 
     async def delete_access(self, request: Request, params: dict[str, str]) -> Response:
-        self.state.delete_access(params["sandbox_id"], params.get("ssh_id"))
+        await run_in_threadpool(
+            self.state.delete_access, params["sandbox_id"], params.get("ssh_id")
+        )
         return Response(status_code=204)
 
     async def regen_access(self, request: Request, params: dict[str, str]) -> Response:

@@ -1,13 +1,16 @@
 """The emulator's own routes, ``/_emulator/*``: faults, counters, reset, settings, clock.
 
 Not part of the Leap0 API: requests to them need the API key but are never
-counted or faulted. Imported only when an emulator starts.
+counted or faulted. A reset and a move of the clock may end many sandboxes'
+SSH sessions: they ask the state from a worker thread, so the event loop goes
+on answering meanwhile. Imported only when an emulator starts.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -53,7 +56,7 @@ class Control:
         return JSONResponse({"attempts": self.state.faults.attempts(method, path)})
 
     async def reset(self, request: Request, params: dict[str, str]) -> Response:
-        self.state.reset()
+        await run_in_threadpool(self.state.reset)
         return Response(status_code=204)
 
     async def get_config(self, request: Request, params: dict[str, str]) -> Response:
@@ -67,5 +70,5 @@ class Control:
         return JSONResponse(clock_json(self.state, self.state.clock.now()))
 
     async def advance_clock(self, request: Request, params: dict[str, str]) -> Response:
-        now = self.state.advance(clock_request(await read_json(request)))
+        now = await run_in_threadpool(self.state.advance, clock_request(await read_json(request)))
         return JSONResponse(clock_json(self.state, now))

@@ -20,7 +20,7 @@ from ._clock import rfc3339
 from ._errors import Conflict
 from ._validate import CreateRequest
 
-__all__ = ["DEFAULT_DISK", "TRANSITIONS", "Sandbox"]
+__all__ = ["DEFAULT_DISK", "STATES", "TRANSITIONS", "Sandbox"]
 
 #: The writable disk every sandbox reports, in MiB.
 DEFAULT_DISK = 10240
@@ -28,6 +28,9 @@ _POD_ID = "pod-emulator-0"
 
 #: The states a sandbox passes through; it cannot be deleted while in one.
 TRANSITIONS = ("starting", "stopping", "deleting")
+
+#: Every state a sandbox here can be in.
+STATES = ("starting", "running", "stopping", "stopped", "paused", "deleting")
 
 
 @dataclasses.dataclass

@@ -25,6 +25,7 @@ from typing import Any
 
 from ._accept import quiet_accept_errors
 from ._faults import Fault, coerce_fault
+from ._fdlimit import raise_open_files_limit
 from ._settings import Settings, SshApiMode
 from ._state import SshEndpoint, State
 
@@ -390,6 +391,7 @@ class Emulator:
                     "machine with NO isolation; anyone with the API key can run anything.\n"
                 )
                 sys.stderr.flush()
+            raise_open_files_limit()  # sessions hold descriptors: the soft limit up to the hard
             self._root = tempfile.mkdtemp(prefix="leap0-emulator-")
             self._ready.clear()
             self._error = None
@@ -494,12 +496,21 @@ serve = Emulator
 
 
 async def _tick(state: State, stop: asyncio.Event) -> None:
-    """Look at the state every second, so that timeouts end their sessions unasked."""
+    """Look at the state every second, so that timeouts end their sessions unasked.
+
+    A look costs what came due (a heap of deadlines); when something did, it
+    runs in a worker thread, since ending sessions sweeps the processes they
+    left (inline at interpreter exit, when no new thread may start).
+    """
     while not stop.is_set():
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), _TICK)
         try:
-            state.tick()
+            if state.due():
+                try:
+                    await asyncio.to_thread(state.tick)
+                except RuntimeError:  # the interpreter shuts down: no new threads
+                    state.tick()
         except Exception:
             log.exception("ending the sessions of timed-out sandboxes failed")
 

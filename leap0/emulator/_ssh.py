@@ -2,8 +2,10 @@
 
 Imported only when an emulator starts: it needs the ``emulator`` extra.
 This module keeps the listener, the logged-in connections and the sessions'
-bookkeeping; a session's command runs in :mod:`._session`, SFTP is
-:mod:`._sftp`, and what sessions leave behind is ended by :mod:`._reaper`.
+bookkeeping; a session's command runs in :mod:`._pipes` or :mod:`._pty`, SFTP
+is :mod:`._sftp`, and what sessions leave behind is ended by :mod:`._reaper`,
+in one sweep for whatever one call to the state ended (a reset's thousands of
+sandboxes included), and in none while no session has started a process.
 """
 
 from __future__ import annotations
@@ -15,15 +17,19 @@ import os
 import secrets
 import socket
 import threading
+from collections.abc import Sequence
 from typing import Any, cast
 
 import asyncssh
 
 from ._burst import BurstLog
-from ._reaper import MARK_VARIABLE, kill_group, sweep
-from ._session import PipeSession, Process, PtySession, environment, exit_with
+from ._child import Child
+from ._pipes import PipeSession
+from ._pty import PtySession
+from ._reaper import MARK_VARIABLE, sweep
+from ._session import Process, environment, exit_with
 from ._sftp import SandboxSftp
-from ._state import SessionTarget, State
+from ._state import Ended, SessionTarget, State
 from ._waiting import WaitingRoom
 
 __all__ = ["MARK_VARIABLE", "SshService"]
@@ -100,7 +106,9 @@ class SshService:
         self._targets: dict[asyncssh.SSHServerConnection, SessionTarget] = {}
         self._by_sandbox: dict[str, set[asyncssh.SSHServerConnection]] = {}
         self._sessions: set[asyncio.Task[Any]] = set()
-        self._children: set[asyncio.subprocess.Process] = set()
+        self._children: set[Child] = set()
+        # Whether a session ever started a process here (until then nothing needs a sweep).
+        self._spawned = False
         self.waiting = WaitingRoom(
             lambda: state.settings.max_unauthenticated,
             BurstLog(
@@ -152,9 +160,10 @@ class SshService:
             if pending:
                 await asyncio.wait(pending, timeout=1)
         for child in list(self._children):
-            kill_group(child)
+            child.kill_group()
         # What the sessions started outside their process groups, too.
-        sweep(f"{self._mark}/".encode(), [self.state.root])
+        if self._spawned:
+            sweep(self._mark, self.state.root)
         for child in list(self._children):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(child.wait(), timeout=2)
@@ -180,33 +189,37 @@ class SshService:
                 if not conns:
                     del self._by_sandbox[target.sandbox_id]
 
-    def _access_ended(self, sandbox_id: str, access_id: str | None) -> None:
+    def _access_ended(self, ended: Sequence[Ended]) -> None:
         """State listener (any thread): end the sessions that lost their access.
 
-        Those logged in with credential ``access_id``, or all of the sandbox's
-        when ``access_id`` is None (it timed out or is being deleted, or a
-        reset). Their processes are killed before this returns, and their
-        connections are closed: at once on the server's own thread, and from
-        another thread before this returns too (waiting at most a few seconds).
+        Those logged in with each ``(sandbox, access)`` credential of
+        ``ended``, or all of a sandbox's when its access is None (it timed out
+        or is being deleted, or a reset). Their processes are killed before
+        this returns, in one sweep for the whole batch, and their connections
+        are closed: at once on the server's own thread, and from another
+        thread before this returns too (waiting at most a few seconds).
         """
-        # Now, before the sandbox's directory goes: its sessions' processes,
+        # Now, before the sandboxes' directories go: their sessions' processes,
         # those that left their process groups included.
-        if access_id is None:
-            workdir = os.path.join(self.state.root, sandbox_id)
-            sweep(f"{self._mark}/{sandbox_id}/".encode(), [workdir])
-        else:
-            sweep(f"{self._mark}/{sandbox_id}/{access_id}".encode(), [], exact=True)
+        if self._spawned:
+            whole = {sandbox_id for sandbox_id, access_id in ended if access_id is None}
+            single = [(s, a) for s, a in ended if a is not None and s not in whole]
+            sweep(self._mark, self.state.root, whole, single)
+        by_sandbox = self._by_sandbox
+        live = [(s, a) for s, a in ended if s in by_sandbox]
+        if not live:
+            return
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         if threading.get_ident() == self._loop_thread:
-            self._close_sessions(sandbox_id, access_id)
+            self._close_sessions(live)
             return
         closed = threading.Event()
 
         def close() -> None:
             try:
-                self._close_sessions(sandbox_id, access_id)
+                self._close_sessions(live)
             finally:
                 closed.set()
 
@@ -216,11 +229,12 @@ class SshService:
             return
         closed.wait(_CLOSE_WAIT)
 
-    def _close_sessions(self, sandbox_id: str, access_id: str | None) -> None:
-        for conn in list(self._by_sandbox.get(sandbox_id, ())):
-            target = self._targets.get(conn)
-            if access_id is None or (target is not None and target.access_id == access_id):
-                conn.close()
+    def _close_sessions(self, ended: Sequence[Ended]) -> None:
+        for sandbox_id, access_id in ended:
+            for conn in list(self._by_sandbox.get(sandbox_id, ())):
+                target = self._targets.get(conn)
+                if access_id is None or (target is not None and target.access_id == access_id):
+                    conn.close()
 
     # -- sessions --------------------------------------------------------------
 
@@ -265,4 +279,5 @@ class SshService:
         env = environment(target, process)
         env[MARK_VARIABLE] = f"{self._mark}/{target.sandbox_id}/{target.access_id}"
         kind = PtySession if process.get_terminal_type() is not None else PipeSession
+        self._spawned = True  # before its process starts: a sweep from now on looks for it
         await kind(process, target.workdir, env, self._children).run()

@@ -1,16 +1,24 @@
 """The emulator's in-memory state: sandboxes and their life, SSH credentials.
 
 Pure Python, no web or SSH imports. Every method is synchronous and takes one
-lock, so the state can be used from the server's event loop and from the
-thread that owns the :class:`~leap0.emulator.Emulator` handle at the same time.
+lock, so the state can be used from the server's event loop, from its worker
+threads and from the thread that owns the :class:`~leap0.emulator.Emulator`
+handle at the same time.
 
-Time is the :class:`~leap0.emulator._clock.Clock`'s. Every look (any call,
-:meth:`State.tick` or :meth:`State.advance`) first carries each sandbox
-through the changes of state that came due (:meth:`Sandbox.settle`: the start
-delay, the timeout, the stop delay). Whatever ends SSH access (a sandbox that
-stops running, on its own or by a stop or pause request, a deleted sandbox or
-credential) is announced to the listeners, which end the SSH sessions, once
-the lock is released.
+Nothing a request does scans all sandboxes or credentials: each is found by
+id in a dict, a list page is sliced from indexes kept in order
+(:mod:`._listing`), and the changes of state that come due on their own (the
+start delay, the timeout, the stop delay) wait in a heap of deadlines
+(:mod:`._deadlines`). Every look (any call, :meth:`State.tick` or
+:meth:`State.advance`) first carries the sandboxes whose deadline passed
+through those changes (:meth:`Sandbox.settle`). Whatever ends SSH access (a
+sandbox that stops running, on its own or by a stop or pause request, a
+deleted sandbox or credential, a reset) is announced to the listeners, in one
+batch per call, which end the SSH sessions, once the lock is released.
+
+A sandbox's directory is made when its first SSH credential is issued (until
+then nothing can reach it), so sandboxes that are never logged into cost no
+directory, to make or to remove.
 """
 
 from __future__ import annotations
@@ -24,13 +32,15 @@ import os
 import secrets
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from typing import Any
 
 from ._clock import Clock, rfc3339
+from ._deadlines import Deadlines
 from ._errors import Conflict, FaultLimit, NotFound, SwitchRefused
 from ._faults import FaultBook
-from ._sandbox import DEFAULT_DISK, Sandbox
+from ._listing import Listing
+from ._sandbox import DEFAULT_DISK, STATES, Sandbox
 from ._settings import MAX_CREDENTIALS_PER_SANDBOX, Settings
 from ._validate import CreateRequest, ListQuery
 
@@ -38,7 +48,9 @@ __all__ = [
     "DEFAULT_DISK",
     "Conflict",
     "Credential",
+    "Ended",
     "FaultLimit",
+    "Listener",
     "NotFound",
     "Sandbox",
     "SessionTarget",
@@ -88,7 +100,7 @@ def _digest(salt: bytes, password: str) -> bytes:
     return hmac.new(salt, password.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
 
 
-def _new_id(prefix: str, taken: Iterable[str] = ()) -> str:
+def _new_id(prefix: str, taken: Container[str] = ()) -> str:
     new = f"{prefix}-{secrets.token_hex(8)}"
     while new in taken:  # pragma: no cover - 64 random bits
         new = f"{prefix}-{secrets.token_hex(8)}"
@@ -96,8 +108,9 @@ def _new_id(prefix: str, taken: Iterable[str] = ()) -> str:
 
 
 Ended = tuple[str, "str | None"]
-Listener = Callable[[str, "str | None"], None]
-"""Called as ``listener(sandbox_id, access_id)``; ``access_id`` None means all of the sandbox."""
+"""``(sandbox_id, access_id)``: SSH access that ended; ``access_id`` None: all the sandbox's."""
+Listener = Callable[[Sequence[Ended]], None]
+"""Called as ``listener(ended)``, with what one call ended, in order (never empty)."""
 
 
 class State:
@@ -128,9 +141,17 @@ class State:
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
         self._sandboxes: dict[str, Sandbox] = {}
+        # The same sandboxes in creation order, and per state, for list pages.
+        self._listing: Listing[Sandbox] = Listing(STATES)
+        # When each sandbox changes state on its own next (the sandboxes' ``until``).
+        self._deadlines = Deadlines()
+        # The sandboxes whose directory was made (at their first credential).
+        self._workdirs: set[str] = set()
         # Per sandbox, its credentials by id, oldest first.
         self._creds_by_sandbox: dict[str, dict[str, Credential]] = {}
         self._creds_by_id: dict[str, Credential] = {}
+        # The sandboxes holding more than one credential.
+        self._crowded: set[str] = set()
         self._listeners: list[Listener] = []
         # Access that ended under the lock, announced once it is released (see _now).
         self._ending: list[Ended] = []
@@ -138,12 +159,13 @@ class State:
     # -- listeners -----------------------------------------------------------
 
     def add_listener(self, listener: Listener) -> None:
-        """Call ``listener(sandbox_id, access_id)`` whenever SSH access ends.
+        """Call ``listener(ended)`` whenever SSH access ends, with each call's pairs.
 
-        ``access_id`` is the credential that was deleted, or None when the whole
-        sandbox's access ended (it stopped running: stopped, paused, timed out;
-        or it is being deleted, or a reset). Called outside the lock, from
-        whichever thread made the change or noticed it.
+        Each pair is ``(sandbox_id, access_id)``: ``access_id`` is the
+        credential that was deleted, or None when the whole sandbox's access
+        ended (it stopped running: stopped, paused, timed out; or it is being
+        deleted, or a reset, which ends every sandbox in one batch). Called
+        outside the lock, from whichever thread made the change or noticed it.
         """
         with self._lock:
             self._listeners.append(listener)
@@ -153,12 +175,13 @@ class State:
             if listener in self._listeners:
                 self._listeners.remove(listener)
 
-    def _notify(self, ended: Iterable[Ended]) -> None:
+    def _notify(self, ended: Sequence[Ended]) -> None:
+        if not ended:
+            return
         with self._lock:
             listeners = list(self._listeners)
-        for sandbox_id, access_id in ended:
-            for listener in listeners:
-                listener(sandbox_id, access_id)
+        for listener in listeners:
+            listener(ended)
 
     @contextlib.contextmanager
     def _now(self) -> Iterator[float]:
@@ -173,9 +196,12 @@ class State:
         try:
             with self._lock:
                 now = self.clock.now()
-                for sandbox in self._sandboxes.values():
+                for sandbox_id in self._deadlines.due(now):
+                    sandbox = self._sandboxes[sandbox_id]
+                    before = sandbox.state
                     if sandbox.settle(now):
-                        self._ending.append((sandbox.id, None))
+                        self._ending.append((sandbox_id, None))
+                    self._track(sandbox, before)
                 try:
                     yield now
                 finally:
@@ -188,11 +214,17 @@ class State:
     def tick(self) -> None:
         """Apply and announce the changes of state that came due.
 
-        The server calls this every second, so a timeout ends sessions even
-        when nothing else looks.
+        The server calls this each second that :meth:`due` says something
+        came, so a timeout ends sessions even when nothing else looks.
         """
         with self._now():
             pass
+
+    def due(self) -> bool:
+        """Whether some change of state may have come due (a :meth:`tick` would look)."""
+        with self._lock:
+            due = self._deadlines.next_due()
+            return due is not None and due <= self.clock.now()
 
     def advance(self, seconds: object) -> float:
         """Move the clock forward; the changes it brings are announced before this returns.
@@ -212,18 +244,18 @@ class State:
             if len(self._sandboxes) >= limit:
                 raise Conflict(f"sandbox limit reached: at most {limit} sandboxes may exist")
             sandbox_id = _new_id("sbx", self._sandboxes)
-            workdir = os.path.join(self.root, sandbox_id)
-            os.mkdir(workdir, 0o700)
             sandbox = Sandbox(
                 id=sandbox_id,
                 request=request,
                 mount_ids=tuple(_new_id("mnt") for _ in request.mounts),
                 created_at=now,
                 seq=next(self._seq),
-                workdir=workdir,
+                workdir=os.path.join(self.root, sandbox_id),
             )
             sandbox.boot(now, self._settings.start_delay)
             self._sandboxes[sandbox_id] = sandbox
+            self._listing.add(sandbox.seq, sandbox.state, sandbox)
+            self._deadlines.plan(sandbox_id, sandbox.until)
             return sandbox.created_json()
 
     def get_sandbox(self, sandbox_id: str) -> dict[str, Any]:
@@ -242,7 +274,9 @@ class State:
         """
         with self._now() as now:
             sandbox = self._sandbox(sandbox_id)
+            before = sandbox.state
             sandbox.stop(now, self._settings.stop_delay)
+            self._track(sandbox, before)
             self._ending.append((sandbox_id, None))
             return sandbox.created_json()
 
@@ -258,7 +292,9 @@ class State:
         """
         with self._now() as now:
             sandbox = self._sandbox(sandbox_id)
+            before = sandbox.state
             sandbox.start(now, self._settings.start_delay)
+            self._track(sandbox, before)
             return sandbox.created_json()
 
     def pause_sandbox(self, sandbox_id: str) -> dict[str, Any]:
@@ -270,7 +306,9 @@ class State:
         """
         with self._now() as now:
             sandbox = self._sandbox(sandbox_id)
+            before = sandbox.state
             sandbox.pause(now)
+            self._track(sandbox, before)
             self._ending.append((sandbox_id, None))
             return sandbox.created_json()
 
@@ -284,28 +322,40 @@ class State:
         """
         with self._now() as now:
             sandbox = self._sandbox(sandbox_id)
+            before = sandbox.state
             sandbox.delete(now)
+            self._track(sandbox, before)
             for cred_id in self._creds_by_sandbox.pop(sandbox_id, {}):
                 del self._creds_by_id[cred_id]
+            self._crowded.discard(sandbox_id)
+            has_dir = sandbox_id in self._workdirs
             self._ending.append((sandbox_id, None))
         # Announced (its sessions and their processes ended) before its directory goes.
-        shutil.rmtree(sandbox.workdir, ignore_errors=True)
+        if has_dir:
+            shutil.rmtree(sandbox.workdir, ignore_errors=True)
         with self._lock:
             if self._sandboxes.get(sandbox_id) is sandbox:
                 del self._sandboxes[sandbox_id]
+                self._listing.remove(sandbox.seq, sandbox.state)
+                self._deadlines.forget(sandbox_id)
+                self._workdirs.discard(sandbox_id)
 
     def list_sandboxes(self, query: ListQuery) -> tuple[list[dict[str, Any]], int]:
+        """A page of the list, sliced from the kept order: it costs what it holds."""
         with self._now():
-            found = [
-                s for s in self._sandboxes.values() if query.state is None or s.state == query.state
-            ]
-            if query.sort == "state":
-                found.sort(key=lambda s: (s.state, s.seq), reverse=query.descending)
-            else:
-                found.sort(key=lambda s: s.seq, reverse=query.descending)
-            start = (query.page - 1) * query.page_size
-            page = found[start : start + query.page_size]
-            return [s.list_item() for s in page], len(found)
+            page, total = self._listing.page(
+                state=query.state,
+                by_state=query.sort == "state",
+                descending=query.descending,
+                start=(query.page - 1) * query.page_size,
+                count=query.page_size,
+            )
+            return [s.list_item() for s in page], total
+
+    def _track(self, sandbox: Sandbox, before: str) -> None:
+        """After ``sandbox`` changed (it was ``before``): its place in the listing, its deadline."""
+        self._listing.move(sandbox.seq, before, sandbox.state, sandbox)
+        self._deadlines.plan(sandbox.id, sandbox.until)
 
     def _sandbox(self, sandbox_id: str) -> Sandbox:
         sandbox = self._sandboxes.get(sandbox_id)
@@ -364,8 +414,15 @@ class State:
                 updated_at=now,
                 expires_at=now,
             )
+            if sandbox_id not in self._workdirs:  # its first credential: it can be reached now
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(self._sandboxes[sandbox_id].workdir, 0o700)
+                self._workdirs.add(sandbox_id)
             password = self._issue(cred, now)
-            self._creds_by_sandbox.setdefault(sandbox_id, {})[cred.id] = cred
+            creds = self._creds_by_sandbox.setdefault(sandbox_id, {})
+            creds[cred.id] = cred
+            if len(creds) > 1:
+                self._crowded.add(sandbox_id)
             self._creds_by_id[cred.id] = cred
             return self._access_json(cred, password)
 
@@ -403,6 +460,8 @@ class State:
             del creds[cred.id]
             if not creds:
                 del self._creds_by_sandbox[sandbox_id]
+            if len(creds) < 2:
+                self._crowded.discard(sandbox_id)
             del self._creds_by_id[cred.id]
             self._ending.append((sandbox_id, cred.id))
 
@@ -473,7 +532,7 @@ class State:
         with self._now():
             settings = self._settings.replace_from(changes)
             if not settings.several_credentials:
-                crowded = sorted(s for s, creds in self._creds_by_sandbox.items() if len(creds) > 1)
+                crowded = sorted(self._crowded)
                 if crowded:
                     shown = ", ".join(crowded[:5]) + (", ..." if len(crowded) > 5 else "")
                     raise SwitchRefused(
@@ -485,15 +544,25 @@ class State:
             return settings
 
     def reset(self) -> None:
-        """Forget every sandbox, credential, fault and counter; restore settings and the clock."""
+        """Forget every sandbox, credential, fault and counter; restore settings and the clock.
+
+        The end of every sandbox's access is announced in one batch (so the
+        sessions' processes go in one sweep); then the directories that were
+        made are removed. What it costs beyond forgetting is what it frees.
+        """
         with self._lock:
-            sandboxes = list(self._sandboxes.values())
+            ended: list[Ended] = [(sandbox_id, None) for sandbox_id in self._sandboxes]
+            workdirs = [self._sandboxes[sandbox_id].workdir for sandbox_id in self._workdirs]
             self._sandboxes.clear()
+            self._listing.clear()
+            self._deadlines.clear()
+            self._workdirs.clear()
             self._creds_by_sandbox.clear()
             self._creds_by_id.clear()
+            self._crowded.clear()
             self.faults.clear()
             self._settings = self._initial
             self.clock.restart()
-        self._notify((s.id, None) for s in sandboxes)
-        for sandbox in sandboxes:
-            shutil.rmtree(sandbox.workdir, ignore_errors=True)
+        self._notify(ended)
+        for workdir in workdirs:
+            shutil.rmtree(workdir, ignore_errors=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from leap0.emulator import Settings
 from leap0.emulator._clock import Clock, rfc3339
 from leap0.emulator._errors import Conflict, Invalid, NotFound, SwitchRefused
 from leap0.emulator._settings import MAX_CLOCK_OFFSET, SettingsError
-from leap0.emulator._state import SshEndpoint, State
+from leap0.emulator._state import Sandbox, SshEndpoint, State
 from leap0.emulator._validate import CreateRequest, ListQuery, MountRequest
 
 T0 = 1_800_000_000.0  # 2027-01-15T08:00:00Z
@@ -49,7 +49,7 @@ def _state(
     state = State(
         root=str(tmp_path), ssh=ENDPOINT, settings=Settings(**settings), clock=time.clock()
     )
-    state.add_listener(lambda sandbox_id, access_id: ended.append((sandbox_id, access_id)))
+    state.add_listener(ended.extend)
     return state
 
 
@@ -247,8 +247,9 @@ def test_delete_goes_through_deleting(state: State, ended: list[tuple[str, str |
     access = state.create_access(sandbox_id)
     seen: list[Any] = []
 
-    def during_delete(sid: str, access_id: str | None) -> None:
+    def during_delete(batch: Sequence[tuple[str, str | None]]) -> None:
         # While its sessions end and its directory goes, others see it deleting.
+        ((sid, _),) = batch
         seen.append(state.get_sandbox(sid)["state"])
         seen.append(state.list_sandboxes(ListQuery(state="deleting"))[1])
         seen.append(state.validate_access(sid, access["id"], access["password"]))
@@ -444,3 +445,137 @@ def test_the_seed_routes_with_several_credentials_are_409(state: State) -> None:
     assert state.validate_access(sandbox_id, first["id"], first["password"])
     state.delete_access(sandbox_id, second["id"])
     assert state.regen_access(sandbox_id)["id"] == first["id"]
+
+
+# -- what a look costs: what came due, never all sandboxes --------------------------------
+
+
+def _counting_settles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record each sandbox that :meth:`Sandbox.settle` is called on from now on."""
+    settled: list[str] = []
+    original = Sandbox.settle
+
+    def settle(self: Sandbox, now: float) -> bool:
+        settled.append(self.id)
+        return original(self, now)
+
+    monkeypatch.setattr(Sandbox, "settle", settle)
+    return settled
+
+
+def test_a_look_settles_only_the_sandboxes_that_came_due(
+    tmp_path: Path,
+    time: FakeTime,
+    ended: list[tuple[str, str | None]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state = _state(tmp_path, time, ended, max_sandboxes=2000)
+    batches: list[int] = []
+    state.add_listener(lambda batch: batches.append(len(batch)))
+    soon = [_new(state, timeout=60) for _ in range(500)]
+    late = [_new(state, timeout=600) for _ in range(1500)]
+    access = state.create_access(late[0])
+    settled = _counting_settles(monkeypatch)
+    for _ in range(3):
+        state.get_sandbox(late[-1])
+        state.validate_access(late[0], access["id"], access["password"])
+        assert state.authenticate(access["id"], access["password"]) is not None
+        state.list_sandboxes(ListQuery(page=40))
+        state.tick()
+    assert settled == []  # nothing came due: no sandbox looked at
+    state.advance(61)
+    assert sorted(settled) == sorted(soon)  # each timed-out sandbox once, no other
+    assert batches == [500]  # announced in one batch
+    assert ended == [(sandbox_id, None) for sandbox_id in soon]
+    settled.clear()
+    state.advance(1000)
+    assert sorted(settled) == sorted(late)
+    state.reset()
+
+
+def test_a_reset_announces_every_sandbox_in_one_batch(
+    tmp_path: Path, time: FakeTime, ended: list[tuple[str, str | None]]
+) -> None:
+    state = _state(tmp_path, time, ended, max_sandboxes=100)
+    batches: list[int] = []
+    state.add_listener(lambda batch: batches.append(len(batch)))
+    ids = [_new(state) for _ in range(100)]
+    state.reset()
+    assert batches == [100]
+    assert sorted(ended) == sorted((sandbox_id, None) for sandbox_id in ids)
+    assert state.list_sandboxes(ListQuery()) == ([], 0)
+
+
+def test_a_sandbox_directory_is_made_at_its_first_credential(tmp_path: Path, state: State) -> None:
+    sandbox_id = _new(state)
+    never = _new(state)
+    assert not (tmp_path / sandbox_id).exists()
+    first = state.create_access(sandbox_id)
+    assert (tmp_path / sandbox_id).is_dir()
+    (tmp_path / sandbox_id / "kept.txt").write_text("x")
+    state.delete_access(sandbox_id, first["id"])
+    state.create_access(sandbox_id)  # a later credential keeps what is there
+    assert (tmp_path / sandbox_id / "kept.txt").read_text() == "x"
+    target = state.authenticate(*_login(state, sandbox_id))
+    assert target is not None
+    assert target.workdir == str(tmp_path / sandbox_id)
+    state.delete_sandbox(never)
+    state.delete_sandbox(sandbox_id)
+    assert not (tmp_path / sandbox_id).exists()
+    other = _new(state)
+    state.create_access(other)
+    state.reset()
+    assert list(tmp_path.iterdir()) == []
+
+
+def _login(state: State, sandbox_id: str) -> tuple[str, str]:
+    access = state.create_access(sandbox_id)
+    return access["id"], access["password"]
+
+
+def test_list_pages_follow_every_change_of_state(
+    tmp_path: Path, time: FakeTime, ended: list[tuple[str, str | None]]
+) -> None:
+    state = _state(tmp_path, time, ended, max_sandboxes=200, stop_delay=5, start_delay=3)
+    ids = [_new(state, timeout=30 + (i % 7) * 10, auto_pause=i % 5 == 0) for i in range(120)]
+    time.monotonic += 4
+    for i, sandbox_id in enumerate(ids):
+        if i % 3 == 0:
+            state.stop_sandbox(sandbox_id)
+        elif i % 11 == 0:
+            state.pause_sandbox(sandbox_id)
+    state.advance(6)
+    for sandbox_id in ids[::9]:
+        if _state_of(state, sandbox_id) == "stopped":
+            state.start_sandbox(sandbox_id)
+        elif _state_of(state, sandbox_id) != "starting":
+            state.delete_sandbox(sandbox_id)
+    state.advance(41)  # some time out, some start running
+    by_id = {s: state.get_sandbox(s) for s in ids if _exists(state, s)}
+    order = {s: n for n, s in enumerate(ids)}
+    for wanted in (None, "running", "stopped", "paused", "starting"):
+        for sort in ("created_at", "state"):
+            for descending in (False, True):
+                found = [s for s in by_id if wanted is None or by_id[s]["state"] == wanted]
+                key = (
+                    (lambda s: (by_id[s]["state"], order[s]))
+                    if sort == "state"
+                    else (lambda s: (order[s],))
+                )
+                found.sort(key=key, reverse=descending)
+                for page in (1, 2, 5):
+                    query = ListQuery(
+                        state=wanted, sort=sort, descending=descending, page=page, page_size=11
+                    )
+                    items, total = state.list_sandboxes(query)
+                    assert total == len(found)
+                    assert [item["id"] for item in items] == found[(page - 1) * 11 : page * 11]
+    state.reset()
+
+
+def _exists(state: State, sandbox_id: str) -> bool:
+    try:
+        state.get_sandbox(sandbox_id)
+    except NotFound:
+        return False
+    return True
