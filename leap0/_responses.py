@@ -123,8 +123,8 @@ def queue_timeout_error(
     """The error for an attempt whose time ran out before a connection was free (never sent)."""
     limit = "its timeout" if seconds is None else f"its {seconds:g} s timeout"
     return Leap0TimeoutError(
-        f"{method} {path}: timed out waiting for a free connection within {limit}; "
-        f"nothing was sent {_attempts(attempts)}"
+        f"{method} {path}: timed out waiting for a free connection (or connecting) within "
+        f"{limit}; nothing was sent {_attempts(attempts)}"
     )
 
 

@@ -243,6 +243,8 @@ class HttpxTransport:
             deadline = Deadline(seconds)
             gate = self._gate
             admitted = gate is None
+            # On the client leap0 builds, httpcore says when the request starts to go out.
+            progress = _Progress() if self._owns_client else None
             try:
                 try:
                     with deadline:
@@ -250,7 +252,7 @@ class HttpxTransport:
                             gate.enter(deadline)
                             admitted = True
                         response, body = self._attempt(
-                            method, url, content, headers, params, call_timeout, deadline
+                            method, url, content, headers, params, call_timeout, deadline, progress
                         )
                 finally:
                     if gate is not None and admitted:
@@ -271,7 +273,9 @@ class HttpxTransport:
                         and not isinstance(error, Leap0TLSError)  # would fail the same way
                         and ((idempotent and isinstance(exc, httpx.TransportError)) or not sent)
                     )
-                elif not admitted:  # its time ran out in the queue: nothing was sent
+                elif not admitted or (progress is not None and progress.unsent):
+                    # Its time ran out in the queue, waiting for a pooled connection
+                    # or connecting: not a byte of the request was sent.
                     error, cause = queue_timeout_error(method, path, seconds, attempt), None
                     sent = False
                     retry = attempt <= self.max_retries
@@ -348,10 +352,18 @@ class HttpxTransport:
         params: Mapping[str, str | int] | None,
         timeout: httpx.Timeout,
         deadline: Deadline,
+        progress: _Progress | None,
     ) -> tuple[httpx.Response, bytes | None]:
         """One attempt: the answer, and its body (``None`` when too large to read)."""
+        extensions = None if progress is None else {"trace": progress.trace}
         request = self._client.build_request(
-            method, url, content=content, params=params, headers=headers, timeout=timeout
+            method,
+            url,
+            content=content,
+            params=params,
+            headers=headers,
+            timeout=timeout,
+            extensions=extensions,
         )
         response = self._client.send(request, stream=True)
         try:
@@ -422,6 +434,34 @@ class HttpxTransport:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class _Progress:
+    """How far an attempt went, from httpcore's ``trace`` extension.
+
+    While a new connection is being made (connecting, the TLS handshake) and
+    before the request's headers start to go out, the request cannot have
+    acted, so an attempt whose time runs out then is retried for every
+    operation. Only what httpcore reported counts: a transport that reports
+    nothing (a mock) leaves the attempt "may have acted".
+    """
+
+    __slots__ = ("connecting", "sent")
+
+    def __init__(self) -> None:
+        self.connecting = False
+        self.sent = False
+
+    @property
+    def unsent(self) -> bool:
+        """Whether httpcore showed the attempt connecting, and never sending."""
+        return self.connecting and not self.sent
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        if event.endswith(".send_request_headers.started"):
+            self.sent = True
+        elif event == "connection.connect_tcp.started":
+            self.connecting = True
 
 
 def _encoded(response: httpx.Response) -> bool:
