@@ -8,12 +8,19 @@ other, so none disturbs another's figures:
   and the official SDK;
 * ``bench_import.py``: ``import leap0`` against ``import httpx, attrs, cattrs``;
 * ``bench_fanout.py``: throughput against the emulator in another process;
+* ``bench_admission.py``: 1,000 concurrent async creates, 10,000 concurrent
+  async validates and 8/32/128 threads on one blocking client, against the
+  emulator, SDK vs raw httpx;
+* ``bench_queue_timeout.py``: 600 concurrent creates with ``timeout=2`` behind
+  a slow service: a call never sent must not fail as "may have acted";
 * ``bench_memory.py``: traced memory growth over 20,000 calls;
 * ``bench_plugin.py``: ``pytest --co -q`` of an empty project, with and
   without the pytest plugin;
-* ``bench_cli.py``: ``leap0 --help`` against ``python -c "import argparse"``.
+* ``bench_cli.py``: ``leap0 --help`` against ``python -c "import argparse"``;
+* ``bench_emulator.py``: the emulator's cost per request at 10 to 50,000
+  sandboxes against its own O(1) route, and its reset time.
 
-    python benchmarks/run_all.py [--quick] [--only calls,import,fanout,memory,plugin,cli]
+    python benchmarks/run_all.py [--quick] [--only calls,client,import,fanout,admission,queue,...]
 
 ``--quick`` uses tiny counts (to check that everything runs; its figures mean
 little). The exit status is 1 when a budget is missed (not with ``--quick``),
@@ -47,10 +54,41 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
         [],
         ["--fanout", "20", "--sync-calls", "20", "--rounds", "1", "--sync-rounds", "2"],
     ),
+    "emulator": ("bench_emulator.py", [], ["--quick"]),
+    "admission": (
+        "bench_admission.py",
+        [],
+        [
+            "--creates",
+            "20",
+            "--rounds",
+            "1",
+            "--validates",
+            "60",
+            "--validate-sandboxes",
+            "3",
+            "--threads",
+            "2,4",
+            "--thread-calls",
+            "16",
+            "--thread-rounds",
+            "1",
+            "--thread-sandboxes",
+            "2",
+        ],
+    ),
+    "queue": (
+        "bench_queue_timeout.py",
+        [],
+        ["--calls", "30", "--max-concurrency", "5", "--timeout", "0.5", "--delay", "0.3"],
+    ),
     "memory": ("bench_memory.py", [], ["--calls", "300", "--warmup", "30"]),
     "plugin": ("bench_plugin.py", [], ["--runs", "2", "--warmup", "0"]),
     "cli": ("bench_cli.py", [], ["--runs", "2", "--warmup", "0"]),
 }
+
+#: Those run against the emulator in another process (the ``emulator`` extra).
+NEEDS_EMULATOR = frozenset({"fanout", "admission", "queue", "emulator"})
 
 
 def emulator_available() -> bool:
@@ -77,9 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     broken: list[str] = []
     for name in chosen:
         script, normal, quick = BENCHMARKS[name]
-        if name == "fanout" and not emulator_available():
+        if name in NEEDS_EMULATOR and not emulator_available():
             line = (
-                "fan-out SKIPPED: the emulator extra is not installed "
+                f"{name} SKIPPED: the emulator extra is not installed "
                 '(python -m pip install ".[emulator]")'
             )
             print(line)

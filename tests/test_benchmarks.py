@@ -87,3 +87,61 @@ def test_run_all_quick() -> None:
     out = run("run_all.py", "--quick", "--only", "calls,memory", timeout=90)
     assert "== summary" in out, out
     assert re.search(r"^budgets: \d+ of \d+ lines PASS", out, re.M), out
+
+
+@needs_emulator
+def test_bench_admission_and_queue_timeout() -> None:
+    # Through the driver, with its --quick counts: the figure lines of both scripts.
+    out = run("run_all.py", "--quick", "--only", "admission,queue", timeout=120)
+    assert re.search(
+        r"^admission async 20 concurrent create_access: sdk +\d+ calls/s \([\d.]+ s\) +"
+        r"raw +\d+ calls/s \([\d.]+ s\) +"
+        r"sdk/raw [\d.]+ +sdk 0 errors, \d+ retries.*; raw .*budget sdk/raw >= 5, 0 errors +"
+        r"(PASS|FAIL)$",
+        out,
+        re.M,
+    ), out
+    assert re.search(
+        r"^admission async 20 concurrent create_access floor: raw\+sem\(100\) +\d+ calls/s ",
+        out,
+        re.M,
+    ), out
+    assert re.search(
+        r"^admission async 60 concurrent validate_access \(3 credentials a side\): sdk +\d+ "
+        r"calls/s .*sdk 0 errors, \d+ retries.*budget sdk 0 errors, 0 timeouts \(retried "
+        r"included\) +(PASS|FAIL)$",
+        out,
+        re.M,
+    ), out
+    assert re.search(
+        r"^admission sync +2 threads, one client, .*sdk/raw [\d.]+ +sdk 0 errors, .*\(no budget\)$",
+        out,
+        re.M,
+    ), out
+    assert re.search(
+        r"^admission sync +4 threads, one client, .*budget sdk/raw >= 0.95, 0 errors +(PASS|FAIL)$",
+        out,
+        re.M,
+    ), out
+    # Not timings: every call is accounted for, and the emulator's count is read back.
+    found = re.search(
+        r"^queue-timeout 30 calls in [\d.]+ s: ok (\d+), \"may have acted\" (\d+), "
+        r"\"nothing was sent\" (\d+), other (\d+);.* the emulator saw \d+ requests",
+        out,
+        re.M,
+    )
+    assert found, out
+    assert sum(int(n) for n in found.groups()) == 30, out
+    assert re.search(
+        r'^queue-timeout "may have acted" but never reached the emulator: \d+ of \d+ +budget 0 '
+        r"+(PASS|FAIL)$",
+        out,
+        re.M,
+    ), out
+    assert re.search(
+        r'^queue-timeout "nothing was sent" but reached the emulator: \d+ of \d+; creates sent '
+        r"twice: \d+ +budget 0, 0 +(PASS|FAIL)$",
+        out,
+        re.M,
+    ), out
+    assert re.search(r"^budgets: \d+ of \d+ lines PASS", out, re.M), out
