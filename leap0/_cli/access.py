@@ -1,4 +1,12 @@
-"""``leap0 ssh create | validate | regen | delete``: a sandbox's SSH credentials."""
+"""``leap0 ssh create | validate | regen | delete``: a sandbox's SSH credentials.
+
+``ssh create`` and ``ssh regen`` print the credential, its password once;
+with ``--format id`` only its id, the password nowhere: the user asked for
+the id (to pipe it, say), so the credential is kept, and a line on stderr
+says that its password was not shown and how to give it one to see (``ssh
+regen``). ``ssh validate`` exits 1 for a pair that is not valid.
+``ssh delete --json`` prints the list ``results.py`` describes.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +19,11 @@ from .._convert import converter
 from .._ssh_api import SSH_API_ENV, Revision
 from ..errors import Leap0AccessIdRequiredError, Leap0ConflictError, Leap0Error
 from ..models import SshAccess
-from .entry import EXIT_OK, Session
+from .context import EXIT_FAILURE, EXIT_OK, Context
 from .manual import MAYBE_DONE, may_be_issued, may_be_regenerated
-from .output import PROG, clean, note, print_fields, print_json
+from .output import PROG, clean, note, print_fields, print_ids, print_json
 from .report import Hinted, Problem
+from .results import outcome
 from .states import advice
 from .unshown import revoke_unless_shown
 
@@ -27,59 +36,68 @@ ACCESS_FIELDS: tuple[str, ...] = ("id", "sandbox_id", "password", "ssh_command")
 ACCESS_FIELDS += ("expires_at", "created_at", "updated_at")
 
 
-def show_access(access: SshAccess, session: Session, revision: Revision | None) -> None:
+def show_access(access: SshAccess, ctx: Context, revision: Revision | None) -> None:
     """The credential on stdout (the password once), and a reminder to save it.
 
     ``revision``: the SSH routes in use, if known; the regen command names the
     credential unless they are the single ones (``--access-id`` works on both).
+    With ``--format id``, only the id, and a note that the password was not shown.
     """
-    data = converter.unstructure(access)
-    if session.as_json:
-        print_json(data)
-    else:
-        print_fields([(key, data[key]) for key in ACCESS_FIELDS])
     regen = f"{PROG} ssh regen {clean(access.sandbox_id)}"
     if revision != "single":
         regen += f" --access-id {clean(access.id)}"
+    if ctx.args.format == "id":
+        print_ids([access.id])
+        note(
+            f"the password of {clean(access.id)} is not shown with --format id (only with "
+            f"--format table or json); the credential is kept: '{regen}' gives it a new "
+            "password, printed once"
+        )
+        return
+    data = converter.unstructure(access)
+    if ctx.as_json:
+        print_json(data)
+    else:
+        print_fields([(key, data[key]) for key in ACCESS_FIELDS])
     note(f"save the password now: it cannot be shown again ('{regen}' issues a new one)")
 
 
-def no_more_credentials(session: Session, sandbox_id: str) -> str:
+def no_more_credentials(ctx: Context, sandbox_id: str) -> str:
     """What to say when the per-credential routes refuse another credential (409)."""
-    prog = f"{PROG} --ssh-api per-credential" if session.args.ssh_api == "per-credential" else PROG
+    prog = f"{PROG} --ssh-api per-credential" if ctx.args.ssh_api == "per-credential" else PROG
     return (
         "the service takes no more credentials for this sandbox: revoke one with "
         f"'{prog} ssh delete {clean(sandbox_id)} --access-id ACCESS_ID'"
     )
 
 
-def _conflict_hint(client: Leap0Client, session: Session) -> str:
+def _conflict_hint(client: Leap0Client, ctx: Context) -> str:
     """Why ``ssh create`` got a 409: the sandbox is not running, or takes no more."""
-    sbx = clean(session.args.id)
+    sbx = clean(ctx.args.id)
     with contextlib.suppress(Leap0Error):
-        state = client.sandboxes.get_info(session.args.id).state
+        state = client.sandboxes.get_info(ctx.args.id).state
         if state != "running":
-            return advice(session.args.id, state)
-    if session.revision(client) == "per-credential":
-        return no_more_credentials(session, session.args.id)
+            return advice(ctx.args.id, state)
+    if ctx.revision(client) == "per-credential":
+        return no_more_credentials(ctx, ctx.args.id)
     return (
         f"the sandbox already has one: '{PROG} ssh regen {sbx}' gives it a new "
         f"password (printed once), '{PROG} ssh delete {sbx}' revokes it"
     )
 
 
-def create(session: Session) -> int:
+def create(ctx: Context) -> int:
     """Issue a credential and show it; one that cannot be shown is revoked (``unshown``)."""
-    args = session.args
-    with session.client() as client:
+    args = ctx.args
+    with ctx.client() as client:
         try:
             access = client.ssh.create_access(args.id)
         except Leap0ConflictError as exc:
-            raise Hinted(exc, _conflict_hint(client, session)) from exc
+            raise Hinted(exc, _conflict_hint(client, ctx)) from exc
         except MAYBE_DONE as exc:
-            raise Hinted(exc, may_be_issued(session, session.revision(client))) from exc
-        with revoke_unless_shown(client, session, access):
-            show_access(access, session, session.revision(client))
+            raise Hinted(exc, may_be_issued(ctx, ctx.revision(client))) from exc
+        with revoke_unless_shown(client, ctx, access):
+            show_access(access, ctx, ctx.revision(client))
     return EXIT_OK
 
 
@@ -92,11 +110,18 @@ def _name_it(exc: Leap0AccessIdRequiredError, use: str) -> Hinted:
     return Hinted(exc, hint)
 
 
-def _require_access_id(session: Session, use: str) -> None:
+def _require_access_id(ctx: Context, use: str) -> None:
     """Under per-credential, ``ssh regen``/``ssh delete`` must name the credential."""
-    if session.ssh_api != "per-credential" or session.args.access_id is not None:
+    if ctx.ssh_api != "per-credential" or ctx.args.access_id is not None:
         return
-    source = "--ssh-api per-credential" if session.args.ssh_api else f"{SSH_API_ENV}=per-credential"
+    setting = ctx.settings.ssh_api
+    source = {
+        "flag": "--ssh-api per-credential",
+        "environment": f"{SSH_API_ENV}=per-credential",
+    }.get(
+        str(setting.source),
+        f"ssh_api per-credential in profile '{clean(ctx.settings.profile.value)}'",
+    )
     raise Problem(
         f"--access-id is required with {source}: this service keeps several SSH "
         f"credentials per sandbox, so name the one to {use} with --access-id ACCESS_ID "
@@ -104,19 +129,19 @@ def _require_access_id(session: Session, use: str) -> None:
     )
 
 
-def regen(session: Session) -> int:
+def regen(ctx: Context) -> int:
     """A new password for a credential, shown; one that cannot be shown is revoked."""
-    args = session.args
-    _require_access_id(session, "replace")
-    with session.client() as client:
+    args = ctx.args
+    _require_access_id(ctx, "replace")
+    with ctx.client() as client:
         try:
             access = client.ssh.regenerate_access(args.id, access_id=args.access_id)
         except Leap0AccessIdRequiredError as exc:
             raise _name_it(exc, "replace") from exc
         except MAYBE_DONE as exc:
-            raise Hinted(exc, may_be_regenerated(session, args.access_id)) from exc
-        with revoke_unless_shown(client, session, access):
-            show_access(access, session, session.revision(client))
+            raise Hinted(exc, may_be_regenerated(ctx, args.access_id)) from exc
+        with revoke_unless_shown(client, ctx, access):
+            show_access(access, ctx, ctx.revision(client))
     if args.access_id is not None and access.id != args.access_id:
         # Only under "single", whose route takes no id: the sandbox's one credential changed.
         note(
@@ -126,22 +151,23 @@ def regen(session: Session) -> int:
     return EXIT_OK
 
 
-def delete(session: Session) -> int:
-    args = session.args
-    _require_access_id(session, "revoke")
-    with session.client() as client:
+def delete(ctx: Context) -> int:
+    args = ctx.args
+    _require_access_id(ctx, "revoke")
+    with ctx.client() as client:
         try:
             client.ssh.delete_access(args.id, access_id=args.access_id)
-        except Leap0AccessIdRequiredError as exc:
-            raise _name_it(exc, "revoke") from exc
-        revision = session.revision(client)
+        except Leap0Error as exc:
+            if ctx.as_json:  # as sandbox delete: the list on stdout, the error on stderr
+                print_json([outcome("ssh_access", args.access_id, args.id, "deleted", error=exc)])
+            if isinstance(exc, Leap0AccessIdRequiredError):
+                raise _name_it(exc, "revoke") from exc
+            raise
+        revision = ctx.revision(client)
     named = args.access_id is not None and revision != "single"
     sbx = clean(args.id)
-    if session.as_json:
-        document: dict[str, object] = {"deleted": True, "sandbox_id": args.id}
-        if named:
-            document["access_id"] = args.access_id
-        print_json(document)
+    if ctx.as_json:  # the single routes cannot say which credential that was: no id then
+        print_json([outcome("ssh_access", args.access_id if named else None, args.id, "deleted")])
     elif named:
         print(f"revoked SSH credential {clean(args.access_id)} of sandbox {sbx}")
     elif args.access_id is not None:
@@ -179,13 +205,13 @@ def _read_password() -> str:
     return password
 
 
-def validate(session: Session) -> int:
-    args = session.args
+def validate(ctx: Context) -> int:
+    args = ctx.args
     password = _read_password()
-    with session.client() as client:
+    with ctx.client() as client:
         result = client.ssh.validate_access(args.id, access_id=args.access_id, password=password)
-    if session.as_json:
+    if ctx.as_json:
         print_json(converter.unstructure(result))
     else:
         print_fields([("valid", result.valid), ("sandbox_id", result.sandbox_id)])
-    return EXIT_OK
+    return EXIT_OK if result.valid else EXIT_FAILURE

@@ -8,7 +8,7 @@ options of ``ssh connect`` and ``ssh cp`` (``--ssh-option``, ``--keep``,
 from __future__ import annotations
 
 from . import values
-from .spec import opt
+from .spec import DEFAULT_WAIT_TIMEOUT, opt
 
 __all__ = ["ACCESS_ID", "KEEP", "SANDBOX_ID", "SANDBOX_IDS", "SSH_OPTION", "WAIT_TIMEOUT"]
 
@@ -34,7 +34,8 @@ KEEP = opt(
 )
 WAIT_TIMEOUT = opt(
     "--wait-timeout S",
-    "give up waiting for the sandbox to be running after S seconds (default: 300)",
+    "give up waiting for the sandbox to be running after S seconds "
+    f"(default: {DEFAULT_WAIT_TIMEOUT:g})",
     type=values.seconds,
-    default=300.0,
 )
+"""``None`` when not given (``sandbox create`` tells): read it with ``wait.timeout``."""

@@ -2,8 +2,9 @@
 
 The parser (``parser.py``), the completion scripts (``completion.py``) and the
 run (``entry.py``) are all built from :data:`COMMANDS` and :data:`GLOBALS`.
-The groups are declared in ``sandbox_commands.py`` and ``ssh_commands.py``,
-the arguments they share in ``arguments.py``. An option is one
+The groups are declared in ``sandbox_commands.py``, ``ssh_commands.py`` and
+``auth_commands.py`` (``leap0 emulator`` in ``emulator_commands.py``), the
+arguments they share in ``arguments.py``. An option is one
 :func:`~.spec.opt` line in its command; its handler reads it from ``args``.
 Handlers are named ``"module:function"`` and imported only to run, so
 ``--help`` and completion load none of the SDK's dependencies.
@@ -12,12 +13,27 @@ Handlers are named ``"module:function"`` and imported only to run, so
 from __future__ import annotations
 
 from . import values
+from .auth_commands import AUTH
+from .emulator_commands import EMULATOR
 from .sandbox_commands import SANDBOX, SANDBOX_CREATE, SANDBOX_LIST
-from .spec import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, SSH_API_ENV, SSH_APIS, Command, opt
+from .spec import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    DEFAULT_PROFILE,
+    LOG_ENV,
+    PROFILE_ENV,
+    SSH_API_ENV,
+    SSH_APIS,
+    Command,
+    opt,
+)
 from .ssh_commands import SSH, SSH_CONNECT, SSH_CP
 
 __all__ = [
+    "AUTH",
     "COMMANDS",
+    "EMULATOR",
     "FORMATS",
     "GLOBALS",
     "SANDBOX",
@@ -36,14 +52,23 @@ GLOBALS = (
     opt("--format", "output: table (default), json or id", choices=FORMATS, default="table"),
     opt("--json", "the same as --format json", action="store_const", dest="format", const="json"),
     opt("--no-header", "tables without their header line", action="store_true", default=False),
-    opt("--api-key KEY", f"API key (default: ${API_KEY_ENV})"),
-    opt("--base-url URL", f"API base URL (default: ${BASE_URL_ENV}, else {DEFAULT_BASE_URL})"),
+    opt("--api-key KEY", f"API key (default: ${API_KEY_ENV}, else the profile's)"),
+    opt(
+        "--base-url URL",
+        f"API base URL (default: ${BASE_URL_ENV}, else the profile's, else {DEFAULT_BASE_URL})",
+    ),
     opt(
         "--ssh-api",
         "the service's SSH routes: auto (find out), single (one credential per sandbox) or "
         "per-credential (several; ssh regen and ssh delete then need --access-id); "
-        f"default: ${SSH_API_ENV}, else auto",
+        f"default: ${SSH_API_ENV}, else the profile's, else auto",
         choices=SSH_APIS,
+    ),
+    opt(
+        "--profile NAME",
+        f"the profile of the profile file to use (leap0 auth login stores one); default: "
+        f"${PROFILE_ENV}, else {DEFAULT_PROFILE}",
+        type=values.profile_name,
     ),
     opt(
         "--request-timeout S",
@@ -51,6 +76,13 @@ GLOBALS = (
         type=values.request_seconds,
     ),
     opt("--max-retries N", "retries of a failed request (default: 2)", type=values.retries),
+    opt(
+        "--debug",
+        f"the SDK's debug log on stderr: each request, its status, retries (the same as "
+        f"{LOG_ENV}=debug; never the API key)",
+        action="store_true",
+        default=False,
+    ),
 )
 
 COMPLETION = Command(
@@ -67,12 +99,4 @@ COMPLETION = Command(
     client=False,
 )
 
-EMULATOR = Command(
-    "emulator",
-    "run a local Leap0 service (see leap0 emulator --help)",
-    "Run a local Leap0 service; all arguments go to it.",
-    "emulator:run",
-    client=False,
-)
-
-COMMANDS: tuple[Command, ...] = (SANDBOX, SSH, COMPLETION, EMULATOR)
+COMMANDS: tuple[Command, ...] = (SANDBOX, SSH, AUTH, COMPLETION, EMULATOR)

@@ -16,13 +16,14 @@ fish hand them to ``compadd`` and ``complete``, which quote what they insert.
 
 from __future__ import annotations
 
-from .commands import COMMANDS, GLOBALS
-from .entry import EXIT_OK, Session
-from .spec import Command, Opt, walk
+from . import completion_words as words
+from .completion_fish import fish
+from .context import EXIT_OK, Context
+from .spec import Opt
 
 __all__ = ["main", "script"]
 
-LIST_IDS = "leap0 sandbox list --format id --page-size 100 --request-timeout 2 --max-retries 0"
+LIST_IDS = words.LIST_IDS
 # Every character a sandbox id may hold, listed (a range such as a-z depends on the locale).
 _ID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
@@ -39,40 +40,25 @@ _leap0_sandboxes() {{
 }}"""
 
 
-def _value(option: Opt) -> str:
-    """What completes the option's value (or a positional): words, @sandbox, @file or ''."""
-    if option.kwargs.get("choices"):
-        return " ".join(option.kwargs["choices"])
-    return f"@{option.complete}" if option.complete else ""
-
-
-def _options(command: Command | None) -> list[Opt]:
-    own = list(command.options) if command is not None else []
-    return [*own, *GLOBALS]
-
-
-def _paths() -> list[tuple[str, Command]]:
-    return [
-        (" ".join(path), command) for path, command in walk(COMMANDS) if command.name != "emulator"
-    ]
-
-
 def _lookups() -> str:
     """Shell functions (bash and zsh alike): children, options, values, positionals of a path."""
-    children = [("", " ".join(command.name for command in COMMANDS))]
-    children += [(path, " ".join(c.name for c in cmd.commands)) for path, cmd in _paths()]
-    options = [("", _names(_options(None)) + " --help --version")]
-    options += [(path, _names(_options(cmd)) + " --help") for path, cmd in _paths()]
-    values = {f"*'|{name}'": _value(o) for o in GLOBALS if o.takes_value for name in o.names}
+    children = [("", " ".join(command.name for command in words.top()))]
+    children += [(path, " ".join(c.name for c in cmd.commands)) for path, cmd in words.paths()]
+    options = [("", _names(words.options(None)) + " --help --version")]
+    options += [(path, _names(words.options(cmd)) + " --help") for path, cmd in words.paths()]
+    values: dict[str, str] = {}  # a command's own first: the first arm that matches wins
     positionals: list[tuple[str, str]] = []
-    for path, cmd in _paths():
+    for path, cmd in words.paths():
         for o in cmd.options:
             if o.positional:
-                positionals.append((path, _value(o)))
+                positionals.append((path, words.value(o)))
                 break
-            if o.takes_value and _value(o):
-                values.update({f"'{path}|{name}'": _value(o) for name in o.names})
-    valued = " ".join(name for o in _every_option() if o.takes_value for name in o.names)
+            if o.takes_value and words.value(o):
+                values.update({f"'{path}|{name}'": words.value(o) for name in o.names})
+    values.update(
+        {f"*'|{name}'": words.value(o) for o in words.GLOBALS if o.takes_value for name in o.names}
+    )
+    valued = " ".join(name for o in words.every_option() if o.takes_value for name in o.names)
     return "\n".join(
         [
             f"_leap0_valued=' {valued} '",
@@ -86,10 +72,6 @@ def _lookups() -> str:
 
 def _names(options: list[Opt]) -> str:
     return " ".join(name for option in options if not option.positional for name in option.names)
-
-
-def _every_option() -> list[Opt]:
-    return [*GLOBALS, *(o for _, cmd in _paths() for o in cmd.options if not o.positional)]
 
 
 def _case(function: str, subject: str, arms: list[tuple[str, str]]) -> str:
@@ -179,106 +161,6 @@ def _posix(template: str, first: str, words: str, last: str, files: str) -> str:
     return template.format(lookups=_lookups(), sandboxes=_SANDBOXES, walk=walk)
 
 
-def _fish_quote(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-_FISH_HEAD = """\
-# fish completion for leap0: leap0 completion fish > ~/.config/fish/completions/leap0.fish
-function __leap0_path
-    set -l valued {valued}
-    set -l tokens (commandline -opc)
-    set -l path ''
-    set -l skip 0
-    for word in $tokens[2..-1]
-        if test $skip = 1
-            set skip 0
-            continue
-        end
-        switch $word
-            case --
-                echo ' --'
-                return
-            case '-*=*'
-            case '-*'
-                contains -- $word $valued; and set skip 1
-            case '*'
-                if contains -- $word (__leap0_children $path)
-                    set path (string trim -- "$path $word")
-                end
-        end
-    end
-    echo $path
-end
-function __leap0_at
-    set -l here (__leap0_path)
-    test "$here" = "$argv[1]"
-end
-function __leap0_children
-    switch "$argv[1]"
-{children}
-    end
-end
-function __leap0_sandboxes
-    # One a line, and only well-formed ids, whatever the service answered.
-    command {list_ids} 2>/dev/null \\
-        | string match -r -- '^[A-Za-z0-9._][A-Za-z0-9._-]{{0,127}}$' \\
-        | string match -v -r -- '^[.][.]?$'
-end
-complete -c leap0 -f
-"""
-
-
-def _fish_option(condition: str, option: Opt) -> str:
-    line = f"complete -c leap0 -n {_fish_quote(condition)}"
-    for flag in option.names:
-        line += f" -s {flag[1:]}" if len(flag) == 2 else f" -l {flag[2:]}"
-    value = _value(option)
-    if option.takes_value:
-        line += " -F" if value == "@file" else " -x"
-        if value == "@sandbox":
-            line += " -a '(__leap0_sandboxes)'"
-        elif value and value != "@file":
-            line += f" -a {_fish_quote(value)}"
-    help_text = str(option.kwargs.get("help", ""))
-    return line + (f" -d {_fish_quote(help_text)}" if help_text else "")
-
-
-def _fish() -> str:
-    valued = " ".join(name for o in _every_option() if o.takes_value for name in o.names)
-    arms = [("", COMMANDS), *((p, c.commands) for p, c in _paths() if c.commands)]
-    children = "\n".join(
-        f"        case {_fish_quote(p)}\n            printf '%s\\n' {' '.join(c.name for c in cs)}"
-        for p, cs in arms
-    )
-    lines = [_FISH_HEAD.format(valued=valued, children=children, list_ids=LIST_IDS)]
-    for option in GLOBALS:
-        lines.append(_fish_option("not __leap0_at ' --'", option))
-    for path, cmds in arms:
-        for command in cmds:
-            condition = f"__leap0_at {_fish_quote(path)}"
-            line = f"complete -c leap0 -n {_fish_quote(condition)} -a {command.name}"
-            lines.append(f"{line} -d {_fish_quote(command.help)}")
-    for path, command in _paths():
-        for option in command.options:
-            condition = f"__leap0_at {_fish_quote(path)}"
-            if not option.positional:
-                lines.append(_fish_option(condition, option))
-                continue
-            value = _value(option)
-            if value == "@sandbox":
-                lines.append(
-                    f"complete -c leap0 -n {_fish_quote(condition)} -a '(__leap0_sandboxes)'"
-                )
-            elif value == "@file":
-                lines.append(f"complete -c leap0 -n {_fish_quote(condition)} -F")
-            elif value:
-                lines.append(
-                    f"complete -c leap0 -n {_fish_quote(condition)} -a {_fish_quote(value)}"
-                )
-    return "\n".join(lines) + "\n"
-
-
 def script(shell: str) -> str:
     """The completion script for ``shell`` (bash, zsh or fish)."""
     if shell == "bash":
@@ -291,9 +173,9 @@ def script(shell: str) -> str:
         )
     if shell == "zsh":
         return _posix(_ZSH, "2", "words", "CURRENT", "_files")
-    return _fish()
+    return fish()
 
 
-def main(session: Session) -> int:
-    print(script(session.args.shell), end="")
+def main(ctx: Context) -> int:
+    print(script(ctx.args.shell), end="")
     return EXIT_OK

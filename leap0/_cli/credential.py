@@ -26,28 +26,28 @@ from typing import TYPE_CHECKING
 from ..errors import Leap0AccessIdRequiredError, Leap0ConflictError, Leap0Error
 from . import manual, report
 from .access import no_more_credentials
-from .entry import Terminated
+from .context import Terminated
 from .output import clean, note
 
 if TYPE_CHECKING:
     from .._sync.client import Leap0Client
     from ..models import SshAccess
-    from .entry import Session
+    from .context import Context
 
 __all__ = ["how_to_revoke", "issue", "revoke"]
 
 
-def issue(client: Leap0Client, session: Session) -> SshAccess:
+def issue(client: Leap0Client, ctx: Context) -> SshAccess:
     """A credential for this session (per-credential: always a new one of its own)."""
-    args = session.args
+    args = ctx.args
     try:
         return client.ssh.create_access(args.id)
     except Leap0ConflictError as exc:
-        if session.revision(client) == "per-credential":
-            raise report.Hinted(exc, no_more_credentials(session, args.id)) from exc
+        if ctx.revision(client) == "per-credential":
+            raise report.Hinted(exc, no_more_credentials(ctx, args.id)) from exc
         conflict = exc
     except manual.MAYBE_DONE as exc:
-        raise report.Hinted(exc, manual.may_be_issued(session, session.revision(client))) from exc
+        raise report.Hinted(exc, manual.may_be_issued(ctx, ctx.revision(client))) from exc
     sbx = clean(args.id)
     after = "" if args.keep else "; it is revoked when the session ends (--keep keeps it)"
     note(
@@ -57,43 +57,43 @@ def issue(client: Leap0Client, session: Session) -> SshAccess:
     try:
         return client.ssh.regenerate_access(args.id)
     except Leap0AccessIdRequiredError as exc:  # auto found the per-credential routes
-        hint = f"no password was changed; {no_more_credentials(session, args.id)}"
+        hint = f"no password was changed; {no_more_credentials(ctx, args.id)}"
         raise report.Hinted(conflict, hint) from exc
     except manual.MAYBE_DONE as exc:
-        raise report.Hinted(exc, manual.may_be_regenerated(session, None)) from exc
+        raise report.Hinted(exc, manual.may_be_regenerated(ctx, None)) from exc
 
 
-def how_to_revoke(session: Session, access: SshAccess, *, by_id: bool = True) -> str:
+def how_to_revoke(ctx: Context, access: SshAccess, *, by_id: bool = True) -> str:
     """``revoke it with: leap0 ... ssh delete ID --access-id ACCESS_ID`` (``manual.py``)."""
-    return manual.how_to_revoke(session, session.args.id, access.id if by_id else None)
+    return manual.how_to_revoke(ctx, ctx.args.id, access.id if by_id else None)
 
 
-def revoke(client: Leap0Client, session: Session, access: SshAccess, status: int | None) -> bool:
+def revoke(client: Leap0Client, ctx: Context, access: SshAccess, status: int | None) -> bool:
     """Revoke the session's credential; whether it is gone (if not, reported on stderr).
 
     ``status``: the session's exit status, if it ended, said in the report as it is
     not the one leap0 exits with then.
     """
-    args = session.args
-    label, what = f"{session.label} {clean(args.id)}", f"SSH credential {clean(access.id)}"
+    args = ctx.args
+    label, what = f"{ctx.label} {clean(args.id)}", f"SSH credential {clean(access.id)}"
     ended = "" if status is None else f" (the session's exit status was {status})"
     try:
         client.ssh.delete_access(args.id, access_id=access.id)
     except Leap0Error as exc:
-        hint = f"{what} was not revoked{ended}; {how_to_revoke(session, access)}"
-        report.failure(label, exc, session.as_json, base_url=session.base_url, hint=hint)
+        hint = f"{what} was not revoked{ended}; {how_to_revoke(ctx, access)}"
+        report.failure(label, exc, ctx.as_json, base_url=ctx.base_url, hint=hint)
         return False
     except ValueError as exc:  # an id the SDK puts in no path: only the single routes need none
-        if session.revision(client) == "single":
-            how = how_to_revoke(session, access, by_id=False)
+        if ctx.revision(client) == "single":
+            how = how_to_revoke(ctx, access, by_id=False)
         else:
             how = f"it expires at {clean(access.expires_at)}"
         message = f"{what} was not revoked: {clean(exc)}{ended}; {how}"
-        report.problem(label, report.Problem(message, code="credential_left"), session.as_json)
+        report.problem(label, report.Problem(message, code="credential_left"), ctx.as_json)
         return False
     except (KeyboardInterrupt, Terminated):
-        how = how_to_revoke(session, access)
+        how = how_to_revoke(ctx, access)
         message = f"{what} was not revoked (interrupted); {how}"
-        report.problem(label, report.Problem(message, code="credential_left"), session.as_json)
+        report.problem(label, report.Problem(message, code="credential_left"), ctx.as_json)
         raise
     return True

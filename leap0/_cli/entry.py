@@ -7,10 +7,11 @@ Exit status:
   ``Leap0Error``), or a sandbox is not running or did not come up
   (``--wait``, ``ssh connect``, ``ssh cp``); also ``ssh connect``/``ssh cp``
   whose credential could not be revoked at the end, whatever ``ssh``'s status
-  (:data:`EXIT_CREDENTIAL_LEFT`);
+  (:data:`~.context.EXIT_CREDENTIAL_LEFT`); ``ssh validate`` of a pair that is
+  not valid; ``auth status`` with no API key;
 * 2: bad usage, bad arguments, or a setup problem: configuration (no API key,
-  a bad base URL), a missing program (``ssh``, ``scp``) or the missing
-  emulator extra;
+  a bad base URL, a profile file leap0 will not read), a missing program
+  (``ssh``, ``scp``) or the missing emulator extra;
 * 130: interrupted (Ctrl-C); 128 + N when signal N (SIGQUIT, SIGTERM, SIGHUP)
   ends ``ssh connect`` or ``ssh cp`` outside ``ssh``;
 * ``ssh connect``/``ssh cp``: otherwise the status of ``ssh``/``scp``.
@@ -23,130 +24,32 @@ request.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import importlib
 import os
 import sys
 
 from . import report
-from .parser import (
-    OptionWords,
-    UsageError,
-    build_parser,
-    emulator_args,
-    split_remote_command,
-    wants_json,
+from .context import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Context,
+    Terminated,
 )
-from .spec import API_KEY_ENV, Command
+from .parser import UsageError, build_parser
+from .prescan import OptionWords, split_remote_command, wants_json
+from .spec import Command
 
 TYPE_CHECKING = False  # typing is not imported at run time: --help stays light
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    import argparse
+    from collections.abc import Sequence
     from typing import NoReturn
 
-    from .._ssh_api import Revision, SshApi
-    from .._sync.client import Leap0Client
+    from .context import Handler
 
-    Handler = Callable[["Session"], int]
-
-__all__ = [
-    "EXIT_CREDENTIAL_LEFT",
-    "EXIT_FAILURE",
-    "EXIT_INTERRUPTED",
-    "EXIT_OK",
-    "EXIT_USAGE",
-    "Handler",
-    "Session",
-    "Terminated",
-    "main",
-]
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-# ssh connect / ssh cp left the credential it issued (the revoke failed): a service
-# error like any other, so 1, never the remote command's status, which may be 0.
-EXIT_CREDENTIAL_LEFT = EXIT_FAILURE
-
-
-class Terminated(BaseException):
-    """SIGQUIT, SIGTERM or SIGHUP arrived while ``ssh connect`` or ``ssh cp`` ran (exit 128 + N).
-
-    A ``BaseException``, like ``KeyboardInterrupt``: ``except Exception`` does
-    not stop it, ``finally`` blocks run. ``signum`` is the signal. Raised by
-    ``openssh.termination_raises``.
-    """
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-class Session:
-    """What a handler gets: the parsed arguments, the SSH routes, a client on demand.
-
-    Handlers check what they can first (nothing is sent, no key is needed for
-    that), then open the client with :meth:`client`.
-    """
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        self.label = " ".join(args.path)
-        self.base_url: str | None = None
-        self._ssh_api: SshApi | None = None
-
-    @property
-    def as_json(self) -> bool:
-        return bool(self.args.format == "json")
-
-    @property
-    def ssh_api(self) -> SshApi:
-        """``--ssh-api``, else ``LEAP0_SSH_API``, else auto; a bad variable is a usage error."""
-        if self._ssh_api is None:
-            from .._ssh_api import resolve_ssh_api
-
-            try:
-                self._ssh_api = resolve_ssh_api(self.args.ssh_api, env=True)
-            except ValueError as exc:  # --ssh-api has choices: only the variable can be bad
-                raise report.Problem(str(exc), code="config") from None
-        return self._ssh_api
-
-    def revision(self, client: Leap0Client) -> Revision | None:
-        """The SSH routes in use: the setting's, or what auto found so far (``None``: not yet)."""
-        ssh_api = self.ssh_api
-        return client.ssh.revision if ssh_api == "auto" else ssh_api
-
-    @contextlib.contextmanager
-    def client(self) -> Iterator[Leap0Client]:
-        """A client for the command; long retry waits are noted on stderr while it is open."""
-        from .._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-        from .._sync.client import Leap0Client
-        from ..errors import Leap0Error
-        from .retries import retry_notes
-
-        args = self.args
-        if args.api_key is None and not os.environ.get(API_KEY_ENV):
-            raise report.Problem(
-                f"no API key: set {API_KEY_ENV} (or pass --api-key)", code="config"
-            )
-        ssh_api = self.ssh_api
-        timeout = DEFAULT_TIMEOUT if args.request_timeout is None else args.request_timeout
-        retries = DEFAULT_MAX_RETRIES if args.max_retries is None else args.max_retries
-        try:  # only the configuration is checked here: a malformed key or base URL
-            client = Leap0Client(
-                api_key=args.api_key,
-                base_url=args.base_url,
-                ssh_api=ssh_api,
-                timeout=timeout,
-                max_retries=retries,
-            )
-        except (Leap0Error, ValueError) as exc:
-            raise report.Problem(str(exc), code="config") from None
-        self.base_url = getattr(client.transport, "base_url", None)
-        with client, retry_notes():
-            yield client
+__all__ = ["main", "run"]
 
 
 def _handler(command: Command) -> Handler:
@@ -156,38 +59,38 @@ def _handler(command: Command) -> Handler:
     return found
 
 
-def _label(session: Session) -> str:
-    ident = getattr(session.args, "id", None)
-    return f"{session.label} {ident}" if isinstance(ident, str) else session.label
+def _label(ctx: Context) -> str:
+    ident = getattr(ctx.args, "id", None)
+    return f"{ctx.label} {ident}" if isinstance(ident, str) else ctx.label
 
 
 def run(command: Command, args: argparse.Namespace) -> int:
     """Run ``command`` with ``args``; report what went wrong; its exit status."""
-    session = Session(args)
+    ctx = Context(args)
     try:
         if args.format == "id" and not command.ids:
             raise report.Problem(
-                f"--format id: {session.label} shows no ids of its own (use --format table or json)"
+                f"--format id: {ctx.label} shows no ids of its own (use --format table or json)"
             )
-        return _call(command, session)
+        return _call(command, ctx)
     except report.Problem as exc:
-        report.problem(_label(session), exc, session.as_json)
+        report.problem(_label(ctx), exc, ctx.as_json)
         return exc.status
 
 
-def _call(command: Command, session: Session) -> int:
+def _call(command: Command, ctx: Context) -> int:
     if not command.client:
-        return _handler(command)(session)
+        return _handler(command)(ctx)
     from ..errors import Leap0Error  # only for commands that talk to the service: attrs
 
     try:
-        return _handler(command)(session)
+        return _handler(command)(ctx)
     except report.Hinted as exc:
-        label, error = _label(session), exc.error
-        report.failure(label, error, session.as_json, base_url=session.base_url, hint=exc.hint)
+        label, error = _label(ctx), exc.error
+        report.failure(label, error, ctx.as_json, base_url=ctx.base_url, hint=exc.hint)
         return EXIT_FAILURE
     except Leap0Error as exc:
-        report.failure(_label(session), exc, session.as_json, base_url=session.base_url)
+        report.failure(_label(ctx), exc, ctx.as_json, base_url=ctx.base_url)
         return EXIT_FAILURE
 
 
@@ -221,19 +124,9 @@ def _stdout_gone() -> NoReturn:
     raise SystemExit(EXIT_FAILURE)
 
 
-def _run_emulator(rest: list[str]) -> int:
-    from .emulator import run as run_emulator
-
-    return run_emulator(rest)
-
-
 def _main(words: list[str]) -> int:
     parser = build_parser()
-    option_words = OptionWords.of(parser)
-    rest = emulator_args(words, option_words)
-    if rest is not None:
-        return _run_emulator(rest)
-    head, remote_command = split_remote_command(words, option_words)
+    head, remote_command = split_remote_command(words, OptionWords.of(parser))
     try:
         args = parser.parse(head)
     except SystemExit as exc:  # --help, --version
@@ -244,8 +137,6 @@ def _main(words: list[str]) -> int:
     if command is None or command.commands:  # bare leap0, or a group: its help
         args.parser.print_help()
         return EXIT_OK
-    if command.name == "emulator":
-        return _run_emulator(args.emulator_args)
     args.remote_command = remote_command or []
     return run(command, args)
 

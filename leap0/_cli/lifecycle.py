@@ -8,9 +8,10 @@ read again to say it (``states.conflict_hint``).
 
 Output: ``sandbox ID is STATE`` a sandbox (the state of the service's answer,
 e.g. ``stopping``), its id with ``--format id``, and with ``--json`` one list
-in the order given: ``{"id", "stopped": true, "sandbox": {...}}`` (the
-service's answer), or ``{"id", "stopped": false, "error": CLASS}`` (the key is
-``started`` or ``paused`` for the other actions).
+in the order given, of the shape deletions have (``results.py``):
+``{"kind": "sandbox", "id", "sandbox_id", "stopped": true, "sandbox": {...}}``
+(the service's answer), or ``{..., "stopped": false, "error": CLASS}`` (the
+key is ``started`` or ``paused`` for the other actions).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from typing import TYPE_CHECKING
 from .._convert import converter
 from ..errors import Leap0ConflictError, Leap0Error, Leap0RateLimitError, Leap0ServerError
 from . import report
-from .entry import EXIT_FAILURE, EXIT_OK, Session
+from .context import EXIT_FAILURE, EXIT_OK, Context
 from .output import PROG, clean, print_json
+from .results import outcome
 from .states import conflict_hint
 
 if TYPE_CHECKING:
@@ -32,39 +34,40 @@ __all__ = ["pause", "start", "stop"]
 _DONE = {"stop": "stopped", "start": "started", "pause": "paused"}
 
 
-def stop(session: Session) -> int:
-    return _each(session, "stop")
+def stop(ctx: Context) -> int:
+    return _each(ctx, "stop")
 
 
-def start(session: Session) -> int:
-    return _each(session, "start")
+def start(ctx: Context) -> int:
+    return _each(ctx, "start")
 
 
-def pause(session: Session) -> int:
-    return _each(session, "pause")
+def pause(ctx: Context) -> int:
+    return _each(ctx, "pause")
 
 
-def _each(session: Session, action: str) -> int:
-    args = session.args
+def _each(ctx: Context, action: str) -> int:
+    args = ctx.args
     done = _DONE[action]
     results: list[dict[str, object]] = []
-    with session.client() as client:
+    with ctx.client() as client:
         act = getattr(client.sandboxes, action)
         for ident in dict.fromkeys(args.ids):  # each once, in order
             try:
                 info = act(ident).info
             except Leap0Error as exc:
-                label, url = f"{session.label} {ident}", session.base_url
+                label, url = f"{ctx.label} {ident}", ctx.base_url
                 hint = _hint(client, action, ident, exc)
-                report.failure(label, exc, session.as_json, base_url=url, hint=hint)
-                results.append({"id": ident, done: False, "error": type(exc).__name__})
+                report.failure(label, exc, ctx.as_json, base_url=url, hint=hint)
+                results.append(outcome("sandbox", ident, ident, done, error=exc))
                 continue
-            results.append({"id": ident, done: True, "sandbox": converter.unstructure(info)})
+            answer = converter.unstructure(info)
+            results.append(outcome("sandbox", ident, ident, done, sandbox=answer))
             if args.format == "id":
                 print(ident)  # as given, and checked as typed (values.sandbox_id)
-            elif not session.as_json:
+            elif not ctx.as_json:
                 print(f"sandbox {clean(ident)} is {clean(info.state)}", flush=True)
-    if session.as_json:
+    if ctx.as_json:
         print_json(results)
     return EXIT_OK if all(result[done] for result in results) else EXIT_FAILURE
 

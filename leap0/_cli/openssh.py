@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .askpass import askpass_env, askpass_script
-from .entry import Terminated
+from .context import Terminated
 
 if TYPE_CHECKING:
     from ..models import SshAccess

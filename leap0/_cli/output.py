@@ -68,7 +68,7 @@ def print_table(
         print(line.rstrip())
 
 
-def print_ids(ids: Iterable[str]) -> None:
+def print_ids(ids: Iterable[str], *, flush: bool = False) -> None:
     """The service's ``ids``, one a line, if each is one leap0 may print; else none of them.
 
     The SDK already refuses an answer with such an id; this is checked again
@@ -88,7 +88,7 @@ def print_ids(ids: Iterable[str]) -> None:
         if problem is not None:
             raise Leap0ResponseError(f"not printing an id of the service's answer: {problem}")
     for ident in shown:
-        print(ident)
+        print(ident, flush=flush)
 
 
 def note(text: str) -> None:

@@ -3,6 +3,11 @@
 Usage errors raise :class:`UsageError` with the parser they belong to, so the
 message comes with that command's usage (``leap0 sandbox list --bogus`` shows
 ``sandbox list``'s), and an unknown command or choice says what was meant.
+A command's ``needs`` and ``excludes`` (``--wait-timeout`` only with
+``--wait``) are usage errors too, found once the line is parsed. A command
+whose options are declared elsewhere (``leap0 emulator``: the emulator's own,
+``Command.arguments``) gets them only when it is the command parsed, with the
+global options that do not share their names.
 """
 
 from __future__ import annotations
@@ -17,18 +22,10 @@ from .spec import Command
 
 TYPE_CHECKING = False  # typing is not imported at run time: --help stays light
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any, NoReturn
 
-__all__ = [
-    "OptionWords",
-    "Parser",
-    "UsageError",
-    "build_parser",
-    "emulator_args",
-    "split_remote_command",
-    "wants_json",
-]
+__all__ = ["Parser", "UsageError", "build_parser"]
 
 
 class UsageError(Exception):
@@ -64,15 +61,19 @@ class Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(**kwargs)
         self.register("action", "parsers", _Commands)
+        self.pending: Callable[[], None] | None = None
+        """What adds this command's options, until it has (``Command.arguments``)."""
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(self, message)
 
     def parse(self, args: Sequence[str]) -> argparse.Namespace:
-        """``parse_args``, with a suggestion for a mistyped option."""
+        """``parse_args``, with a suggestion for a mistyped option; the table's rules checked."""
         parsed, extras = self.parse_known_args(args)
         if extras:
             raise UsageError(self, _unrecognized(self, extras))
+        if parsed.spec is not None:
+            _check_rules(parsed.spec, parsed)
         return parsed
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
@@ -95,6 +96,11 @@ class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
         values: Any,
         option_string: str | None = None,
     ) -> None:
+        sub = self._name_parser_map.get(values[0])
+        if isinstance(sub, Parser) and sub.pending is not None:
+            sub.pending()
+            sub.pending = None
+            _not_before(parser, sub, namespace)
         super().__call__(parser, namespace, values, option_string)
         extras: list[str] = getattr(namespace, argparse._UNRECOGNIZED_ARGS_ATTR, [])
         if extras:
@@ -114,6 +120,59 @@ def _unrecognized(parser: argparse.ArgumentParser, extras: list[str]) -> str:
 def _add_options(parser: argparse.ArgumentParser, command: Command) -> None:
     for option in command.options:
         parser.add_argument(*option.flags, **option.kwargs)
+
+
+def _given(args: argparse.Namespace, parser: argparse.ArgumentParser, flag: str) -> bool:
+    value = getattr(args, parser._option_string_actions[flag].dest, None)
+    return value is not None and value is not False
+
+
+def _check_rules(command: Command, args: argparse.Namespace) -> None:
+    """``command.needs`` and ``command.excludes``: :class:`UsageError` if a pair is broken."""
+    parser: argparse.ArgumentParser = args.parser
+    for flag, other in command.needs:
+        if _given(args, parser, flag) and not _given(args, parser, other):
+            raise UsageError(parser, f"{flag} goes only with {other}: add {other} or leave it out")
+    for flag, other in command.excludes:
+        if _given(args, parser, flag) and _given(args, parser, other):
+            raise UsageError(parser, f"{flag} and {other} do not go together: choose one")
+
+
+def _own_options(parser: Parser, command: Command) -> Callable[[], None]:
+    """What adds ``command.arguments``'s options to ``parser``, then the globals they leave."""
+
+    def add() -> None:
+        import importlib
+
+        assert command.arguments is not None
+        module, _, name = command.arguments.partition(":")
+        getattr(importlib.import_module(f".{module}", __package__), name)(parser)
+        group = parser.add_argument_group("global options")
+        for option in GLOBALS:
+            if not any(flag in parser._option_string_actions for flag in option.flags):
+                group.add_argument(*option.flags, **{**option.kwargs, "default": argparse.SUPPRESS})
+
+    return add
+
+
+def _not_before(top: argparse.ArgumentParser, sub: Parser, namespace: argparse.Namespace) -> None:
+    """A global option given before a command whose own option has its name: a usage error.
+
+    ``leap0 --api-key K emulator`` would otherwise be dropped for the
+    emulator's ``--api-key`` default without a word.
+    """
+    for action in sub._actions:
+        if action.default is argparse.SUPPRESS:  # --help, and the globals it was given
+            continue
+        for flag in action.option_strings:
+            ours = top._option_string_actions.get(flag)
+            if ours is None or getattr(namespace, ours.dest, None) == top.get_default(ours.dest):
+                continue
+            raise UsageError(
+                sub,
+                f"{flag} before '{sub.prog.rpartition(' ')[2]}' is leap0's own option, not this "
+                f"command's: give it after the command ({sub.prog} {flag} ...)",
+            )
 
 
 def _globals(suppress: bool) -> Parser:
@@ -138,12 +197,12 @@ def _add_commands(
     sub = parent.add_subparsers(dest=dest, metavar="COMMAND", parser_class=Parser)
     for command in commands:
         here = (*path, command.name)
-        if command.name == "emulator":  # its arguments are the emulator's own
-            parser = sub.add_parser(
-                command.name, help=command.help, description=command.description, add_help=False
+        if command.arguments is not None:  # options of its own, added once it is the command
+            own: Parser = sub.add_parser(
+                command.name, help=command.help, description=command.description
             )
-            parser.add_argument("emulator_args", nargs=argparse.REMAINDER)
-            parser.set_defaults(spec=command, path=here, parser=parser)
+            own.pending = _own_options(own, command)
+            own.set_defaults(spec=command, path=here, parser=own)
             continue
         parser = sub.add_parser(
             command.name,
@@ -171,117 +230,3 @@ def build_parser() -> Parser:
     parser.set_defaults(spec=None, path=(), parser=parser)
     _add_commands(parser, COMMANDS, (), _globals(suppress=True))
     return parser
-
-
-# -- the pre-scan: what must be known before argparse runs ------------------------
-
-
-class OptionWords:
-    """The option names the pre-scan must know, read from the parser.
-
-    ``global_values`` and ``global_flags``: the top-level options that take a
-    value and those that do not (``--help`` and ``--version`` aside, which end
-    the run). ``values``: every option, at any level, that takes a value.
-    """
-
-    def __init__(
-        self, global_values: frozenset[str], global_flags: frozenset[str], values: frozenset[str]
-    ) -> None:
-        self.global_values, self.global_flags, self.values = global_values, global_flags, values
-
-    @classmethod
-    def of(cls, parser: argparse.ArgumentParser) -> OptionWords:
-        global_values: set[str] = set()
-        global_flags: set[str] = set()
-        for action in parser._actions:
-            if isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
-                continue
-            if action.option_strings:
-                found = global_flags if action.nargs == 0 else global_values
-                found.update(action.option_strings)
-        values: set[str] = set()
-        pending = [parser]
-        seen: set[int] = set()
-        while pending:
-            current = pending.pop()
-            if id(current) in seen:
-                continue
-            seen.add(id(current))
-            for action in current._actions:
-                if isinstance(action, argparse._SubParsersAction):
-                    pending.extend(action.choices.values())
-                elif action.option_strings and action.nargs != 0:
-                    values.update(action.option_strings)
-        return cls(frozenset(global_values), frozenset(global_flags), frozenset(values))
-
-
-def _positionals(argv: Sequence[str], limit: int, words: OptionWords) -> list[str]:
-    """The first ``limit`` words of ``argv`` that are not options."""
-    found: list[str] = []
-    i = 0
-    while i < len(argv) and len(found) < limit:
-        word = argv[i]
-        if word == "--":
-            break
-        if word in words.values:
-            i += 2
-            continue
-        if not word.startswith("-"):
-            found.append(word)
-        i += 1
-    return found
-
-
-def emulator_args(argv: Sequence[str], words: OptionWords) -> list[str] | None:
-    """The arguments after ``emulator`` if that is the command, else ``None``."""
-    i = 0
-    while i < len(argv):
-        word = argv[i]
-        if word in words.global_values:
-            i += 2
-            continue
-        if word in words.global_flags or word.partition("=")[0] in words.global_values:
-            i += 1
-            continue
-        return list(argv[i + 1 :]) if word == "emulator" else None
-    return None
-
-
-def split_remote_command(argv: list[str], words: OptionWords) -> tuple[list[str], list[str] | None]:
-    """For ``ssh connect``: the arguments for argparse, and the remote command (if any).
-
-    ``ssh connect ID -- COMMAND...``: the ``--`` ends leap0's arguments. With no
-    ID before it, ``ssh connect -- ID [-- COMMAND...]``: the word after the
-    first ``--`` is the ID, even one that starts with ``-`` (so that an id read
-    from a pipe, as ``xargs -r leap0 ssh connect --`` gives it, is never an
-    option), and a second ``--`` starts the command. More words after that ID
-    go to argparse, which refuses them: they are not a command.
-    """
-    if "--" not in argv:
-        return argv, None
-    cut = argv.index("--")
-    head = argv[:cut]
-    found = _positionals(head, 3, words)
-    if found[:2] == ["ssh", "connect"] and len(found) == 3:
-        return head, argv[cut + 1 :]
-    if found == ["ssh", "connect"] and cut + 1 < len(argv):
-        rest = argv[cut + 2 :]
-        if rest[:1] == ["--"]:
-            return [*head, "--", argv[cut + 1]], rest[1:]
-        return [*head, "--", argv[cut + 1], *rest], None
-    return argv, None
-
-
-def wants_json(argv: Sequence[str]) -> bool:
-    """Whether the command line asks for JSON (read before parsing, for usage errors)."""
-    found = False
-    for i, word in enumerate(argv):
-        if word == "--":
-            break
-        if word == "--json" or word == "--format=json":
-            found = True
-        elif word == "--format" and i + 1 < len(argv):
-            found = argv[i + 1] == "json"
-        elif word.startswith("--format="):
-            found = False
-    return found

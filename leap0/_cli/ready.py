@@ -19,21 +19,22 @@ from .states import ON_THE_WAY, advice
 if TYPE_CHECKING:
     from .._sync.client import Leap0Client
     from ..models import SandboxInfo
-    from .entry import Session
+    from .context import Context
 
 __all__ = ["running_sandbox"]
 
 
-def running_sandbox(client: Leap0Client, session: Session) -> SandboxInfo:
-    """The sandbox of ``session.args.id``, running; :class:`report.Problem` (exit 1) if not."""
-    args = session.args
+def running_sandbox(client: Leap0Client, ctx: Context) -> SandboxInfo:
+    """The sandbox of ``ctx.args.id``, running; :class:`report.Problem` (exit 1) if not."""
+    args = ctx.args
     info = client.sandboxes.get_info(args.id)
     if info.state in ON_THE_WAY:
+        limit = wait.timeout(args)
         note(
             f"sandbox {clean(info.id)} is {clean(info.state)}: waiting until it is running "
-            f"(at most {args.wait_timeout:g} s, --wait-timeout)"
+            f"(at most {limit:g} s, --wait-timeout)"
         )
-        info = wait.until_running(client, info, timeout=args.wait_timeout)
+        info = wait.until_running(client, info, timeout=limit)
     if info.state != "running":
         raise report.Problem(advice(info.id, info.state), code="not_running", status=1)
     return info

@@ -83,7 +83,10 @@ def failure(
     from ..errors import Leap0AuthenticationError, Leap0ConnectionError
 
     if hint is None and isinstance(exc, Leap0AuthenticationError):
-        hint = f"check the API key (--api-key or ${API_KEY_ENV})"
+        hint = (
+            f"check the API key (--api-key, ${API_KEY_ENV}, or the profile file: "
+            f"{PROG} auth status)"
+        )
     if hint is None and isinstance(exc, Leap0ConnectionError) and base_url:
         hint = f"the base URL is {base_url}"
     document: dict[str, object] = {

@@ -14,7 +14,8 @@ SANDBOX_CREATE = Command(
     "create",
     "create a sandbox",
     "Create a sandbox; unset options take the service's defaults. With --wait, wait "
-    "until it is running (a spinner on a terminal) and show it then.",
+    "until it is running (a spinner on a terminal) and show it then; --wait-timeout "
+    "goes only with --wait.",
     "sandbox:create",
     (
         opt(
@@ -45,26 +46,33 @@ SANDBOX_CREATE = Command(
         WAIT_TIMEOUT,
     ),
     ids=True,
+    needs=(("--wait-timeout", "--wait"),),
 )
 
 SANDBOX_LIST = Command(
     "list",
     "list sandboxes",
-    "List one page of the organization's sandboxes.",
-    "sandbox:list_page",
+    "List one page of the organization's sandboxes, or with --all every page (one "
+    "request a page of --page-size; --format id prints the ids as each page arrives).",
+    "listing:list_page",
     (
         opt("--state", "only sandboxes in this state", choices=LIST_STATES),
         opt("--sort", "sort field", choices=LIST_SORT_FIELDS, default="created_at"),
         opt("--order", "sort order", choices=LIST_ORDERS, default="desc"),
-        opt("--page N", "page, from 1", type=values.list_setting("page"), default=1),
+        opt("--page N", "page, from 1 (default: 1)", type=values.list_setting("page")),
         opt(
             "--page-size N",
             "sandboxes a page, 1 to 100",
             type=values.list_setting("page_size"),
             default=20,
         ),
+        opt("--all", "every page, not one (not with --page)", action="store_true"),
     ),
     ids=True,
+    excludes=(("--page", "--all"),),
+    epilog="examples:\n"
+    "  leap0 sandbox list --state running\n"
+    "  leap0 sandbox list --all --format id | xargs -r leap0 sandbox delete --\n",
 )
 
 _EACH = (

@@ -25,6 +25,11 @@ LIST_ORDERS = ("asc", "desc")
 SSH_API_ENV = "LEAP0_SSH_API"  # leap0._ssh_api
 MAX_TIMEOUT = 86_400.0  # leap0._config: the longest request timeout, a day
 SSH_APIS = ("auto", "single", "per-credential")
+LOG_ENV = "LEAP0_LOG"  # leap0._log
+# The CLI's own: the profile file's (``profiles.py``), and how long --wait waits.
+PROFILE_ENV = "LEAP0_PROFILE"
+DEFAULT_PROFILE = "default"
+DEFAULT_WAIT_TIMEOUT = 300.0
 
 
 class Opt:
@@ -76,7 +81,12 @@ class Command:
 
     ``handler`` is ``"module:function"`` in this package. ``ids``: whether
     ``--format id`` applies (it prints the ids of what the command shows).
-    ``client``: whether it talks to the service.
+    ``client``: whether it talks to the service. ``needs`` and ``excludes``:
+    pairs of flags, ``(A, B)``: A is a usage error without B, or with B.
+    ``arguments``: ``"module:function"`` that adds the command's options to its
+    parser, for a command whose options are declared elsewhere (the
+    emulator's); it is called only once that command is the one parsed, and
+    ``options`` then only tell completion what there is.
     """
 
     def __init__(
@@ -92,10 +102,14 @@ class Command:
         usage: str | None = None,
         ids: bool = False,
         client: bool = True,
+        needs: tuple[tuple[str, str], ...] = (),
+        excludes: tuple[tuple[str, str], ...] = (),
+        arguments: str | None = None,
     ) -> None:
         self.name, self.help, self.description = name, help, description
         self.handler, self.options, self.commands = handler, options, commands
         self.epilog, self.usage, self.ids, self.client = epilog, usage, ids, client
+        self.needs, self.excludes, self.arguments = needs, excludes, arguments
 
     def replace(self, **changes: Any) -> Command:
         """A copy with ``changes`` (keyword arguments of the constructor)."""

@@ -39,7 +39,7 @@ SSH_CONNECT = Command(
     + _SESSION.format(prog="ssh")
     + " One COMMAND word is run by the remote shell as a command line, like ssh; several "
     "words are quoted, so they arrive as typed.",
-    "session:connect",
+    "connect:connect",
     (SANDBOX_ID, SSH_OPTION, KEEP, WAIT_TIMEOUT),
     epilog="examples:\n"
     "  leap0 ssh connect sbx-123\n"
@@ -65,7 +65,7 @@ SSH_CP = Command(
     + " scp runs in SFTP mode (-s; OpenSSH 8.7 or newer), so no remote shell reads PATH: "
     "spaces, quotes or $ in it are plain characters; wildcards in a remote SOURCE are "
     "matched by SFTP. A local path with a ':' before any '/' reads as remote: write ./a:b.",
-    "session:copy",
+    "connect:copy",
     (
         opt("source SOURCE", "LOCAL or SANDBOX:PATH", complete="file"),
         opt("dest DEST", "LOCAL or SANDBOX:PATH", complete="file"),
@@ -94,6 +94,11 @@ _ROUTES = (
     "names (required)."
 )
 
+_ID_ONLY = (
+    "With --format id only the credential's id is printed, and the password nowhere (a line "
+    "on stderr says so): the credential is kept, and 'ssh regen' gives it a password to see."
+)
+
 SSH = Command(
     "ssh",
     "manage SSH access to a sandbox, connect to it, copy files",
@@ -106,16 +111,18 @@ SSH = Command(
             "printed on stdout and cannot be shown again; so is the credential's id, which "
             "validate, regen and delete take as --access-id. On the single SSH routes, fails "
             "with 409 if the sandbox already has one (ssh regen gives it a new password); on "
-            "per-credential, each create issues another one.",
+            "per-credential, each create issues another one. " + _ID_ONLY,
             "access:create",
             (SANDBOX_ID,),
+            ids=True,
         ),
         Command(
             "validate",
             "check an SSH credential",
             "Check whether an access id and password are valid for a sandbox. The password is "
-            "read from stdin (one line), never from the command line. Exits 0 whether or not "
-            "it is valid: read 'valid'.",
+            "read from stdin (one line), never from the command line. Exit status 0 when the "
+            "pair is valid, 1 when it is not (what the service answered is printed either "
+            "way).",
             "access:validate",
             (
                 SANDBOX_ID,
@@ -138,16 +145,18 @@ SSH = Command(
             "replace an SSH credential's password (prints the new one once)",
             "Give an SSH credential a new password and expiry (it keeps its id); the old "
             "password stops working (open sessions continue). On the single SSH routes, the "
-            "sandbox's one credential; on per-credential, the one --access-id names.",
+            "sandbox's one credential; on per-credential, the one --access-id names. " + _ID_ONLY,
             "access:regen",
             (SANDBOX_ID, ACCESS_ID),
+            ids=True,
         ),
         Command(
             "delete",
             "revoke SSH access",
             "Revoke an SSH credential; the sessions logged in with it are closed. On the "
             "single SSH routes, the sandbox's one credential; on per-credential, the one "
-            "--access-id names, and no other.",
+            "--access-id names, and no other. With --json: a list of one "
+            '{"kind": "ssh_access", "id", "sandbox_id", "deleted"}, as sandbox delete gives.',
             "access:delete",
             (SANDBOX_ID, ACCESS_ID),
         ),

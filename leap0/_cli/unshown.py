@@ -24,23 +24,23 @@ from .output import clean
 if TYPE_CHECKING:
     from .._sync.client import Leap0Client
     from ..models import SshAccess
-    from .entry import Session
+    from .context import Context
 
 __all__ = ["revoke_unless_shown"]
 
 
 @contextlib.contextmanager
-def revoke_unless_shown(client: Leap0Client, session: Session, access: SshAccess) -> Iterator[None]:
+def revoke_unless_shown(client: Leap0Client, ctx: Context, access: SshAccess) -> Iterator[None]:
     """Inside, ``access`` is shown; if that fails, it is revoked and the failure said."""
     try:
         yield
         sys.stdout.flush()  # shown: handed to the reader, not left in a buffer
     except BaseException as exc:
-        line = _revoke(client, session, access, _why(exc))
+        line = _revoke(client, ctx, access, _why(exc))
         problem = report.Problem(line, code="not_shown", status=1)
         if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
             raise problem from None
-        report.problem(f"{session.label} {clean(session.args.id)}", problem, session.as_json)
+        report.problem(f"{ctx.label} {clean(ctx.args.id)}", problem, ctx.as_json)
         raise
 
 
@@ -54,15 +54,15 @@ def _why(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _revoke(client: Leap0Client, session: Session, access: SshAccess, why: str) -> str:
+def _revoke(client: Leap0Client, ctx: Context, access: SshAccess, why: str) -> str:
     """Revoke ``access``; what to say about it, either way."""
-    sbx, what = session.args.id, f"SSH credential {clean(access.id)}"
+    sbx, what = ctx.args.id, f"SSH credential {clean(access.id)}"
     try:
         client.ssh.delete_access(sbx, access_id=access.id)
     except (Leap0Error, ValueError) as exc:
-        how = manual.how_to_revoke(session, sbx, access.id)
+        how = manual.how_to_revoke(ctx, sbx, access.id)
         return f"could not show the credential ({why}), nor revoke {what} ({clean(exc)}); {how}"
-    again = manual.command(session, "ssh", "create", sbx)
+    again = manual.command(ctx, "ssh", "create", sbx)
     return (
         f"could not show the credential ({why}): revoked {what}, so that none is left whose "
         f"password nobody has; '{again}' issues another"

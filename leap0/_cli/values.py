@@ -26,6 +26,7 @@ __all__ = [
     "create_setting",
     "env_pair",
     "list_setting",
+    "profile_name",
     "request_seconds",
     "retries",
     "sandbox_id",
@@ -145,6 +146,16 @@ def retries(value: str) -> int:
     if number < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {number}")
     return number
+
+
+def profile_name(value: str) -> str:
+    """``--profile``: a profile's name (``profiles.name_problem`` says which)."""
+    from .profiles import name_problem
+
+    problem = name_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return value
 
 
 def ssh_option(value: str) -> str:

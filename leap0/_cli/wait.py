@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING
 
 from . import report
 from .output import clean
+from .spec import DEFAULT_WAIT_TIMEOUT
 from .states import ON_THE_WAY, advice
 
 if TYPE_CHECKING:
+    import argparse
+
     from .._sync.client import Leap0Client
     from ..models import SandboxInfo
 
-__all__ = ["FIRST_POLL", "MAX_POLL", "until_running"]
+__all__ = ["FIRST_POLL", "MAX_POLL", "timeout", "until_running"]
 
 FIRST_POLL = 0.5
 MAX_POLL = 5.0
@@ -33,6 +36,12 @@ _FRAME_SECONDS = 0.1
 # Read through the module, so tests can run the clock themselves.
 clock = time.monotonic
 sleep = time.sleep
+
+
+def timeout(args: argparse.Namespace) -> float:
+    """``--wait-timeout``, or its default when it was not given."""
+    given: float | None = args.wait_timeout
+    return DEFAULT_WAIT_TIMEOUT if given is None else given
 
 
 class _Spinner:

@@ -22,25 +22,39 @@ from ._settings import (
     Settings,
 )
 
-__all__ = ["main"]
+__all__ = ["add_arguments", "main", "run"]
+
+_ROUTES = {
+    "both": "both (per-credential, and the original ones where a sandbox holds one credential)",
+    "single": "single (the original ones: one credential per sandbox)",
+    "per-credential": "per-credential (several credentials per sandbox)",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="leap0 emulator",
-        description=(
-            "Run a local Leap0 service (HTTP API and SSH server) until Ctrl-C "
-            "(or SIGTERM or SIGHUP). Prints two lines, 'export LEAP0_BASE_URL=...' and "
-            "'export LEAP0_API_KEY=...': paste them into another shell and leap0 "
-            "there talks to this service. It holds at most "
-            f"{Settings().max_sandboxes} sandboxes at once (--max-sandboxes): creating "
-            "one more is a 409 until one is deleted. SSH sessions run commands as the "
-            "current user on this machine, with no isolation."
-        ),
-        epilog=(
-            "It needs the 'emulator' extra: from a clone of leap0, "
-            'python -m pip install ".[emulator]".'
-        ),
+    parser = argparse.ArgumentParser(prog="leap0 emulator")
+    add_arguments(parser)
+    return parser
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The emulator's options, description and epilog, on ``parser``.
+
+    Also what ``leap0 emulator`` adds to its parser in the main command line
+    (``leap0/_cli/emulator_commands.py``), so they are declared here only.
+    """
+    parser.description = (
+        "Run a local Leap0 service (HTTP API and SSH server) until Ctrl-C "
+        "(or SIGTERM or SIGHUP). Prints two lines, 'export LEAP0_BASE_URL=...' and "
+        "'export LEAP0_API_KEY=...': paste them into another shell and leap0 "
+        "there talks to this service. It holds at most "
+        f"{Settings().max_sandboxes} sandboxes at once (--max-sandboxes): creating "
+        "one more is a 409 until one is deleted. SSH sessions run commands as the "
+        "current user on this machine, with no isolation."
+    )
+    parser.epilog = (
+        "It needs the 'emulator' extra: from a clone of leap0, "
+        'python -m pip install ".[emulator]".'
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--api-port", type=int, default=0, help="HTTP port (0: a free one)")
@@ -114,7 +128,6 @@ def _parser() -> argparse.ArgumentParser:
         choices=["debug", "info", "warning", "error"],
         help="log level on stderr (info shows each request)",
     )
-    return parser
 
 
 def _duration(parser: argparse.ArgumentParser, flag: str, default: float, text: str) -> None:
@@ -125,8 +138,12 @@ def _duration(parser: argparse.ArgumentParser, flag: str, default: float, text: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``leap0 emulator``; returns the process exit status."""
-    args = _parser().parse_args(argv)
+    """Entry point of ``python -m leap0.emulator``; returns the process exit status."""
+    return run(_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the emulator with the options :func:`add_arguments` declares, until it is stopped."""
     problem = missing_extra()
     if problem is not None:
         print(f"leap0 emulator: error: {problem}", file=sys.stderr)
@@ -182,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.flush()
             print(
                 f"# Leap0 emulator: API {emulator.base_url}, "
-                f"SSH {emulator.ssh_host} port {emulator.ssh_port}. Ctrl-C stops it.",
+                f"SSH {emulator.ssh_host} port {emulator.ssh_port}, "
+                f"SSH routes: {_ROUTES[emulator.settings.ssh_api]}. Ctrl-C stops it.",
                 file=sys.stderr,
                 flush=True,
             )

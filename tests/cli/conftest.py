@@ -18,6 +18,20 @@ from leap0.models import SshAccess
 from ._helpers import FakePopen, Result, Run
 
 
+@pytest.fixture(autouse=True)
+def own_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``XDG_CONFIG_HOME`` of the test's own: never the user's profile file (``auth``).
+
+    ``LEAP0_PROFILE`` and ``LEAP0_LOG`` are unset, so the default profile is
+    used and the SDK logs nothing unless a test asks.
+    """
+    config = str(tmp_path_factory.mktemp("config"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", config)
+    monkeypatch.delenv("LEAP0_PROFILE", raising=False)
+    monkeypatch.delenv("LEAP0_LOG", raising=False)
+    return config
+
+
 @pytest.fixture
 def emu(leap0_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
     """The emulator, with ``LEAP0_API_KEY`` and ``LEAP0_BASE_URL`` pointing at it.

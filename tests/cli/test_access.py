@@ -87,7 +87,7 @@ def test_ssh_validate_reads_the_password_from_stdin(cli: Run, sandbox_id: str) -
     assert no_newline.json()["valid"] is True
 
     wrong = cli(*argv, "--json", stdin="not-the-password\n")
-    assert wrong.code == 0
+    assert wrong.code == 1  # scriptable: an invalid pair exits 1, what was answered printed
     assert wrong.json() == {"valid": False, "sandbox_id": sandbox_id}
 
 
@@ -138,7 +138,9 @@ def test_ssh_delete_text_and_json(cli: Run, sandbox_id: str) -> None:
 
     cli("ssh", "create", sandbox_id)
     data = cli("--json", "ssh", "delete", sandbox_id)
-    assert data.json() == {"deleted": True, "sandbox_id": sandbox_id}
+    assert data.json() == [
+        {"kind": "ssh_access", "id": None, "sandbox_id": sandbox_id, "deleted": True}
+    ]
 
 
 def test_server_errors_are_one_line_with_the_status(
@@ -279,7 +281,9 @@ def test_per_credential_regen_and_delete_act_on_the_named_credential(
 
     deleted = cli(*PER_CREDENTIAL, "--json", "ssh", "delete", sandbox_id, "--access-id", ident)
     assert deleted.code == 0
-    assert deleted.json() == {"deleted": True, "sandbox_id": sandbox_id, "access_id": ident}
+    assert deleted.json() == [
+        {"kind": "ssh_access", "id": ident, "sandbox_id": sandbox_id, "deleted": True}
+    ]
     assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/{ident}") == 1
     assert emu.attempts("DELETE", f"/v1/sandbox/{sandbox_id}/ssh/access") == 0
     assert is_valid(cli, sandbox_id, ident, new["password"], pc) is False
@@ -351,7 +355,9 @@ def test_single_takes_access_id_but_does_not_send_it(
 
     again = cli("--json", "ssh", "create", sandbox_id).json()
     data = cli("--json", "ssh", "delete", sandbox_id, "--access-id", again["id"])
-    assert data.json() == {"deleted": True, "sandbox_id": sandbox_id}
+    assert data.json() == [
+        {"kind": "ssh_access", "id": None, "sandbox_id": sandbox_id, "deleted": True}
+    ]
 
 
 def test_a_malformed_access_id_exits_2_before_any_request(

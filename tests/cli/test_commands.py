@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from leap0 import _config, _limits, _ssh_api
-from leap0._cli import commands, completion, parser, spec
+from leap0 import _config, _limits, _log, _ssh_api
+from leap0._cli import commands, completion, completion_words, parser, spec
 from leap0._cli.entry import main
-from leap0._cli.parser import OptionWords, build_parser
+from leap0._cli.parser import build_parser
+from leap0._cli.prescan import OptionWords
 
 PACKAGE = Path(commands.__file__).parent
 
@@ -42,6 +43,7 @@ def test_the_names_help_shows_are_the_sdks() -> None:
     assert spec.LIST_ORDERS == _limits.LIST_ORDERS
     assert spec.SSH_API_ENV == _ssh_api.SSH_API_ENV
     assert spec.SSH_APIS == _ssh_api.SSH_APIS
+    assert spec.LOG_ENV == _log.LOG_ENV
 
 
 @pytest.mark.parametrize(
@@ -64,8 +66,9 @@ def test_the_pre_scan_knows_every_option_that_takes_a_value() -> None:
         "--ssh-api",
         "--request-timeout",
         "--max-retries",
+        "--profile",
     }
-    assert words.global_flags == {"--json", "--no-header"}
+    assert words.global_flags == {"--json", "--no-header", "--debug"}
     assert {"--ssh-api", "--access-id", "--ssh-option", "--template", "--env"} <= words.values
     assert not {"--json", "--keep", "--auto-pause", "--password-stdin", "-r"} & words.values
 
@@ -79,7 +82,7 @@ def test_an_option_declared_once_reaches_parsing_help_and_completion(
         commands=tuple(listing if c.name == "list" else c for c in commands.SANDBOX.commands)
     )
     table = tuple(sandbox if c.name == "sandbox" else c for c in commands.COMMANDS)
-    for module in (parser, completion):  # where the table is read
+    for module in (parser, completion_words):  # where the table is read
         monkeypatch.setattr(module, "COMMANDS", table)
     args = build_parser().parse(["sandbox", "list", "--colour", "red"])
     assert args.colour == "red"

@@ -23,7 +23,10 @@ from leap0.emulator import Emulator
 from ._helpers import Run
 
 CASES = [
-    (["leap0", ""], {"sandbox", "ssh", "completion", "emulator"}),
+    (["leap0", ""], {"sandbox", "ssh", "auth", "completion", "emulator"}),
+    (["leap0", "auth", ""], {"login", "status", "logout"}),
+    (["leap0", "emulator", "--ssh-api", ""], {"both", "single", "per-credential"}),
+    (["leap0", "emulator", "--log-level", "w"], {"warning"}),
     (["leap0", "sa"], {"sandbox"}),
     (["leap0", "sandbox", ""], {"create", "get", "list", "stop", "start", "pause", "delete"}),
     (["leap0", "sandbox", "st"], {"stop", "start"}),

@@ -24,7 +24,7 @@ import attrs
 import pytest
 
 import leap0
-from leap0._cli import openssh, session
+from leap0._cli import connect, openssh
 from leap0._cli.openssh import askpass_env, askpass_script, build_ssh_argv
 from leap0.emulator import Emulator
 from leap0.models import SshAccess
@@ -615,7 +615,7 @@ def test_connect_keep_revokes_a_credential_it_could_not_print(
     def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(session, "show_access", interrupted)
+    monkeypatch.setattr(connect, "show_access", interrupted)
     result = cli("ssh", "connect", sandbox_id, "--keep", "--", "true")
     assert result.code == 130
     assert fake_ssh.calls == []

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import selectors
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from leap0._cli import main
+from leap0._cli.completion import script
+from leap0._cli.emulator_commands import EMULATOR, EMULATOR_SSH_APIS
 from leap0.emulator import serve
 
 from ._helpers import one_line
@@ -18,22 +23,122 @@ from ._helpers import one_line
 INSTALL = 'python -m pip install ".[emulator]"'
 
 
-def test_emulator_gets_every_remaining_argument(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> list[argparse.Namespace]:
+    """What the emulator would run with, each time ``leap0 emulator`` gets that far (it does not)."""
     import leap0.emulator._cli as emulator_cli
 
-    seen: list[list[str]] = []
+    seen: list[argparse.Namespace] = []
 
-    def fake_main(argv: list[str]) -> int:
-        seen.append(argv)
+    def fake_run(args: argparse.Namespace) -> int:
+        seen.append(args)
         return 5
 
-    monkeypatch.setattr(emulator_cli, "main", fake_main)
-    assert main(["emulator", "--api-port", "0", "--help"]) == 5
-    assert main(["--json", "emulator"]) == 5
-    assert main(["--ssh-api", "per-credential", "emulator", "--ssh-api", "single"]) == 5
-    assert main(["--ssh-api=single", "--base-url", "http://x", "emulator"]) == 5
-    assert main(["--format", "json", "--request-timeout", "3", "emulator", "-x"]) == 5
-    assert seen == [["--api-port", "0", "--help"], [], ["--ssh-api", "single"], [], ["-x"]]
+    monkeypatch.setattr(emulator_cli, "run", fake_run)
+    return seen
+
+
+def test_the_main_parser_reads_the_emulators_own_options(runs: list[argparse.Namespace]) -> None:
+    assert main(["emulator", "--api-port", "0", "--ssh-api", "single", "--max-sandboxes", "5"]) == 5
+    assert (runs[0].api_port, runs[0].ssh_api, runs[0].max_sandboxes) == (0, "single", 5)
+    assert main(["--json", "emulator", "--api-key", "k", "--request-timeout", "2"]) == 5
+    assert (runs[1].api_key, runs[1].request_timeout, runs[1].format) == ("k", 2.0, "json")
+    assert main(["emulator", "--no-header", "--format", "json", "--ssh-api", "both"]) == 5
+    assert (runs[2].ssh_api, runs[2].format, runs[2].api_key) == ("both", "json", None)
+    assert main(["--base-url", "http://x", "emulator"]) == 5  # leap0's own: no harm
+    assert runs[3].ssh_api == "both"  # the emulator's default, not leap0's
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["emulator", "--max-sandboxes", "many"],
+        ["emulator", "--ssh-api", "auto"],  # leap0's value, not the emulator's
+        ["emulator", "--bogus"],
+    ],
+)
+def test_a_usage_error_of_the_emulator_is_the_main_parsers(
+    capsys: pytest.CaptureFixture[str], runs: list[argparse.Namespace], argv: list[str]
+) -> None:
+    assert main(argv) == 2
+    assert capsys.readouterr().err.startswith("usage: leap0 emulator")
+    assert main(["--json", *argv]) == 2
+    error = json.loads(one_line(capsys.readouterr().err))
+    assert (error["error"], error["command"]) == ("usage", "leap0 emulator")
+    assert main([*argv, "--json"]) == 2
+    assert json.loads(one_line(capsys.readouterr().err))["error"] == "usage"
+    assert main(["emulator", "--format", "id"]) == 2
+    assert "--format id: emulator shows no ids" in capsys.readouterr().err
+    assert runs == []
+
+
+@pytest.mark.parametrize(
+    ("before", "flag"),
+    [
+        (["--api-key", "k"], "--api-key"),
+        (["--ssh-api", "single"], "--ssh-api"),
+        (["--request-timeout", "3"], "--request-timeout"),
+    ],
+)
+def test_a_global_option_before_emulator_that_is_also_its_own_is_refused(
+    capsys: pytest.CaptureFixture[str],
+    runs: list[argparse.Namespace],
+    before: list[str],
+    flag: str,
+) -> None:
+    """It would be leap0's, and silently not the emulator's: the error says where it goes."""
+    assert main([*before, "emulator"]) == 2
+    err = capsys.readouterr().err
+    assert f"{flag} before 'emulator' is leap0's own option" in err
+    assert f"leap0 emulator {flag} ..." in err
+    assert runs == []
+
+
+def test_the_emulator_words_of_completion_are_the_emulators_options() -> None:
+    """The copy completion reads (``emulator_commands.py``) is what the emulator declares."""
+    import leap0.emulator._cli as emulator_cli
+    from leap0.emulator._settings import SSH_API_MODES
+
+    parser = argparse.ArgumentParser(add_help=False)
+    emulator_cli.add_arguments(parser)
+    declared = {
+        flag: (action.nargs != 0, tuple(action.choices or ()))
+        for action in parser._actions
+        for flag in action.option_strings
+    }
+    copied = {
+        flag: (option.takes_value, tuple(option.kwargs.get("choices") or ()))
+        for option in EMULATOR.options
+        for flag in option.flags
+    }
+    assert copied == declared
+    assert EMULATOR_SSH_APIS == SSH_API_MODES
+
+
+def test_emulator_completes_its_options_and_both_for_ssh_api(tmp_path: Path) -> None:
+    source = tmp_path / "leap0.bash"
+    source.write_text(script("bash"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEAP0_")}
+
+    def ask(*words: str) -> set[str]:
+        code = (
+            f'source {source}; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _leap0; '
+            "printf '%s\\n' \"${COMPREPLY[@]}\""
+        )
+        done = subprocess.run(
+            ["bash", "-c", code, "bash", *words], capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        return set(done.stdout.split())
+
+    assert ask("leap0", "emulator", "--ssh-api", "") == {"both", "single", "per-credential"}
+    assert ask("leap0", "--ssh-api", "") == {"auto", "single", "per-credential"}
+    assert ask("leap0", "emulator", "--log-level", "") == {"debug", "info", "warning", "error"}
+    options = ask("leap0", "emulator", "--")
+    assert {"--max-sandboxes", "--ssh-lifetime", "--api-key", "--json", "--format"} <= options
+    fish = script("fish")
+    assert "-n '__leap0_at \\'emulator\\'' -l ssh-api -x -a 'both single per-credential'" in fish
+    assert "and not __leap0_at \\'emulator\\'' -l ssh-api -x -a 'auto single" in fish
 
 
 def test_emulator_help_names_the_sandbox_limit_and_the_export_lines(
@@ -54,11 +159,15 @@ def test_a_missing_extra_is_named_with_the_install_line(
     assert main(["emulator"]) == 2
     line = one_line(capsys.readouterr().err)
     assert line.startswith(
-        f"leap0 emulator: error: the Leap0 emulator needs the 'emulator' extra, and {module} is not installed"
+        f"leap0: emulator: the Leap0 emulator needs the 'emulator' extra, and {module} is not installed"
     )
     assert INSTALL in line
     assert "No module named" not in line
     assert 'pip install "leap0[emulator]"' not in line  # that is the official SDK's name
+    assert main(["--json", "emulator"]) == 2
+    error = json.loads(one_line(capsys.readouterr().err))
+    assert (error["error"], error["command"]) == ("missing", "emulator")
+    assert INSTALL in error["message"]
 
     # python -m leap0.emulator, in an interpreter where the module cannot be imported
     code = (
@@ -79,19 +188,20 @@ def test_emulator_failing_for_want_of_a_module_once_started(
 ) -> None:
     import leap0.emulator._cli as emulator_cli
 
-    def fake_main(argv: list[str]) -> int:
+    def fake_run(args: argparse.Namespace) -> int:
         raise ModuleNotFoundError("No module named 'asyncssh'", name="asyncssh")
 
-    monkeypatch.setattr(emulator_cli, "main", fake_main)
+    monkeypatch.setattr(emulator_cli, "run", fake_run)
     assert main(["emulator"]) == 2
     assert one_line(capsys.readouterr().err) == (
-        "leap0 emulator: error: No module named 'asyncssh'"
+        f"leap0: emulator: No module named 'asyncssh' (the 'emulator' extra: {INSTALL})"
     )
 
 
-def _first_lines(process: subprocess.Popen[bytes], count: int) -> list[str]:
-    assert process.stdout is not None
-    fd = process.stdout.fileno()
+def _first_lines(process: subprocess.Popen[bytes], count: int, stream: str = "stdout") -> list[str]:
+    pipe = getattr(process, stream)
+    assert pipe is not None
+    fd = pipe.fileno()
     buffer = b""
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
@@ -103,6 +213,39 @@ def _first_lines(process: subprocess.Popen[bytes], count: int) -> list[str]:
                 raise AssertionError(f"the emulator exited early; got {buffer!r}")
             buffer += chunk
     return buffer.decode().splitlines()[:count]
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (
+            ["-m", "leap0._cli", "emulator"],
+            "SSH routes: both (per-credential, and the original ones where a sandbox holds "
+            "one credential)",
+        ),
+        (
+            ["-m", "leap0.emulator", "--ssh-api", "single"],
+            "SSH routes: single (the original ones: one credential per sandbox)",
+        ),
+    ],
+)
+def test_the_banner_names_the_ssh_routes_served(command: list[str], said: str) -> None:
+    """``leap0 emulator`` and ``python -m leap0.emulator`` alike."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEAP0_")}
+    emulator = subprocess.Popen(
+        [sys.executable, *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        (banner,) = _first_lines(emulator, 1, "stderr")
+        assert banner.startswith("# Leap0 emulator: API http://127.0.0.1:")
+        assert banner.endswith(f", {said}. Ctrl-C stops it.")
+    finally:
+        emulator.send_signal(signal.SIGTERM)
+        emulator.communicate(timeout=30)
+    assert emulator.returncode == 0
 
 
 def test_the_printed_lines_work_pasted_into_another_shell() -> None:

@@ -221,7 +221,8 @@ def test_missing_api_key_exits_2_naming_the_variable(
     monkeypatch.delenv("LEAP0_API_KEY", raising=False)
     assert main(["sandbox", "list"]) == 2
     assert one_line(capsys.readouterr().err) == (
-        "leap0: sandbox list: no API key: set LEAP0_API_KEY (or pass --api-key)"
+        "leap0: sandbox list: no API key: set LEAP0_API_KEY, pass --api-key, or store one "
+        "with 'leap0 auth login'"
     )
     assert main(["--json", "sandbox", "list"]) == 2
     error = json.loads(one_line(capsys.readouterr().err))
@@ -263,7 +264,9 @@ def test_wrong_api_key_is_a_401_and_is_never_printed(
     captured = capsys.readouterr()
     line = one_line(captured.err)
     assert line.startswith("leap0: sandbox list failed: GET /v1/sandboxes -> 401: ")
-    assert line.endswith("; check the API key (--api-key or $LEAP0_API_KEY)")
+    assert line.endswith(
+        "; check the API key (--api-key, $LEAP0_API_KEY, or the profile file: leap0 auth status)"
+    )
     assert "wrong-key-0123456789" not in captured.out + captured.err
 
 
@@ -378,7 +381,13 @@ print(json.dumps({"status": status, "heavy": heavy}))
         (["sandbx"], 2),
         (["sandbox", "list", "--bogus"], 2),
         (["ssh", "connect"], 2),
-        (["--format", "id", "ssh", "create", "sbx-1"], 2),
+        (["--format", "id", "ssh", "connect", "sbx-1"], 2),
+        (["sandbox", "list", "--all", "--page", "2"], 2),
+        (["sandbox", "create", "--wait-timeout", "5"], 2),
+        (["--profile=-bad", "sandbox", "list"], 2),
+        (["emulator", "--help"], 0),
+        (["emulator", "--max-sandboxes", "x"], 2),
+        (["--api-key", "k", "emulator"], 2),
     ],
 )
 def test_help_completion_and_usage_errors_import_no_sdk_dependency(

@@ -46,6 +46,11 @@ def test_several_ids_json_and_id_formats(cli: Run, emu: Emulator) -> None:
     assert [(item["id"], item["stopped"]) for item in items] == [(first, True), (second, True)]
     assert [item["sandbox"]["state"] for item in items] == ["stopped", "stopped"]
     assert items[0]["sandbox"]["id"] == first
+    assert [list(item)[:4] for item in items] == [["kind", "id", "sandbox_id", "stopped"]] * 2
+    assert {(item["kind"], item["sandbox_id"]) for item in items} == {
+        ("sandbox", first),
+        ("sandbox", second),
+    }
     result = cli("sandbox", "start", first, second, "--format", "id")
     assert (result.code, result.out, result.err) == (0, f"{first}\n{second}\n", "")
 
@@ -67,7 +72,15 @@ def test_one_refused_is_reported_and_the_others_still_acted_on(
     assert " -> 404: " in missing
     as_json = cli("--json", "sandbox", "stop", other)
     assert as_json.code == 1
-    assert as_json.json() == [{"id": other, "stopped": False, "error": "Leap0ConflictError"}]
+    assert as_json.json() == [
+        {
+            "kind": "sandbox",
+            "id": other,
+            "sandbox_id": other,
+            "stopped": False,
+            "error": "Leap0ConflictError",
+        }
+    ]
     error = json.loads(one_line(as_json.err))
     assert (error["status_code"], error["hint"]) == (409, f"sandbox {other} is already stopped")
 

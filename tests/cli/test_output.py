@@ -25,9 +25,8 @@ def test_json_is_an_alias_of_format_json(cli: Run, sandbox_id: str) -> None:
 @pytest.mark.parametrize(
     "argv",
     [
-        ["ssh", "create", "{id}"],
-        ["ssh", "regen", "{id}"],
         ["ssh", "delete", "{id}"],
+        ["ssh", "validate", "{id}", "--access-id", "ssh-1", "--password-stdin"],
         ["ssh", "connect", "{id}", "--keep"],
         ["ssh", "cp", "{id}:a", "b"],
     ],

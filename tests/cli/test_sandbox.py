@@ -223,7 +223,7 @@ def test_sandbox_delete_text_and_json(cli: Run) -> None:
     assert (text.code, text.out, text.err) == (0, f"deleted sandbox {first}\n", "")
     data = cli("sandbox", "delete", second, "--json")
     assert data.code == 0
-    assert data.json() == [{"deleted": True, "id": second}]
+    assert data.json() == [{"kind": "sandbox", "id": second, "sandbox_id": second, "deleted": True}]
     again = cli("sandbox", "delete", first)
     assert again.code == 1
     assert one_line(again.err).startswith(f"leap0: sandbox delete {first} failed: DELETE ")
@@ -246,8 +246,14 @@ def test_delete_several_reports_each_failure_and_deletes_the_rest(cli: Run, emu:
     as_json = cli("--json", "sandbox", "delete", ids[1], "sbx-missing")
     assert as_json.code == 1
     assert as_json.json() == [
-        {"deleted": True, "id": ids[1]},
-        {"deleted": False, "id": "sbx-missing", "error": "Leap0NotFoundError"},
+        {"kind": "sandbox", "id": ids[1], "sandbox_id": ids[1], "deleted": True},
+        {
+            "kind": "sandbox",
+            "id": "sbx-missing",
+            "sandbox_id": "sbx-missing",
+            "deleted": False,
+            "error": "Leap0NotFoundError",
+        },
     ]
     error = json.loads(one_line(as_json.err))
     assert (error["error"], error["status_code"]) == ("Leap0NotFoundError", 404)

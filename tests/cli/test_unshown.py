@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from leap0._cli import session
+from leap0._cli import connect
 from leap0.emulator import Emulator
 from leap0.models import SshAccess
 
@@ -97,7 +97,7 @@ def test_connect_keep_says_it_revoked_a_credential_it_could_not_print(
     def full(*args: object) -> None:  # stdout is a file on a full disk
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(session, "show_access", full)
+    monkeypatch.setattr(connect, "show_access", full)
     result = cli("ssh", "connect", sandbox_id, "--keep", "--", "true")
     assert (result.code, result.out) == (1, "")
     assert fake_ssh.calls == []

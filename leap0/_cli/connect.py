@@ -27,11 +27,10 @@ from typing import TYPE_CHECKING
 from ..models import SshAccess
 from . import askpass, credential, openssh, report
 from .access import show_access
-from .entry import EXIT_CREDENTIAL_LEFT, EXIT_FAILURE, Session
+from .context import EXIT_CREDENTIAL_LEFT, EXIT_FAILURE, Context
 from .output import clean, note
 from .ready import running_sandbox
 from .scp import build_scp_argv, parse_copy
-from .spec import API_KEY_ENV
 from .unshown import revoke_unless_shown
 from .watchdog import Settings, Watchdog
 
@@ -60,8 +59,8 @@ def _program(name: str) -> str:
     return found
 
 
-def connect(session: Session) -> int:
-    args = session.args
+def connect(ctx: Context) -> int:
+    args = ctx.args
     ssh = _program("ssh")
     try:
         tty = sys.stdin is not None and sys.stdin.isatty()
@@ -72,11 +71,11 @@ def connect(session: Session) -> int:
         command = args.remote_command
         return openssh.build_ssh_argv(access, command, args.ssh_option, ssh=program, tty=tty)
 
-    return _with_credential(session, ssh, build)
+    return _with_credential(ctx, ssh, build)
 
 
-def copy(session: Session) -> int:
-    args = session.args
+def copy(ctx: Context) -> int:
+    args = ctx.args
     try:
         plan = parse_copy(args.source, args.dest)
     except ValueError as exc:
@@ -88,49 +87,49 @@ def copy(session: Session) -> int:
         recursive = args.recursive
         return build_scp_argv(access, plan, args.ssh_option, scp=program, recursive=recursive)
 
-    return _with_credential(session, scp, build)
+    return _with_credential(ctx, scp, build)
 
 
-def _with_credential(session: Session, program: str, build: Build) -> int:
+def _with_credential(ctx: Context, program: str, build: Build) -> int:
     parent = _askpass_parent()  # nothing is sent before this is known
     # SIGQUIT/SIGTERM/SIGHUP from here on raise, so the credential is revoked on the way out.
-    with openssh.termination_raises(), session.client() as client:
-        running_sandbox(client, session)  # not running: an error, and no credential issued
-        dog = _watchdog(session)
+    with openssh.termination_raises(), ctx.client() as client:
+        running_sandbox(client, ctx)  # not running: an error, and no credential issued
+        dog = _watchdog(ctx)
         try:
-            return _session(session, client, program, build, parent, dog)
+            return _session(ctx, client, program, build, parent, dog)
         finally:
             if dog is not None:
                 dog.done()  # after leap0's own revoke, whatever came of it
 
 
 def _session(
-    session: Session,
+    ctx: Context,
     client: Leap0Client,
     program: str,
     build: Build,
     parent: str,
     dog: Watchdog | None,
 ) -> int:
-    args = session.args
-    access = credential.issue(client, session)
+    args = ctx.args
+    access = credential.issue(client, ctx)
     if dog is not None and not args.keep:  # kept: the credential is the user's, not its
-        how = credential.how_to_revoke(session, access)
-        dog.guard(args.id, access.id, session.revision(client) or session.ssh_api, how)
+        how = credential.how_to_revoke(ctx, access)
+        dog.guard(args.id, access.id, ctx.revision(client) or ctx.ssh_api, how)
     settled = False  # printed and kept (--keep), or revoked because it could not be printed
     try:
         if args.keep:
             try:
-                with revoke_unless_shown(client, session, access):
-                    show_access(access, session, session.revision(client))
+                with revoke_unless_shown(client, ctx, access):
+                    show_access(access, ctx, ctx.revision(client))
             finally:
                 settled = True
-        status = _run(session, program, build, access, parent, dog)
+        status = _run(ctx, program, build, access, parent, dog)
     except BaseException:
         if not settled:
-            credential.revoke(client, session, access, None)
+            credential.revoke(client, ctx, access, None)
         raise
-    if args.keep or credential.revoke(client, session, access, status):
+    if args.keep or credential.revoke(client, ctx, access, status):
         return status
     return EXIT_CREDENTIAL_LEFT  # never "success" with a credential left behind
 
@@ -143,30 +142,30 @@ def _askpass_parent() -> str:
         raise report.Problem(str(exc), code="unsafe_directory") from None
 
 
-def _watchdog(session: Session) -> Watchdog | None:
+def _watchdog(ctx: Context) -> Watchdog | None:
     """A watchdog for this session's credential, or ``None`` (said) if it cannot start."""
     from .._config import DEFAULT_MAX_RETRIES
 
-    args = session.args
+    args = ctx.args
     settings = Settings(
-        api_key=args.api_key if args.api_key is not None else os.environ.get(API_KEY_ENV, ""),
-        base_url=session.base_url or args.base_url,
+        api_key=ctx.settings.api_key.value or "",  # the client's: flag, environment or profile
+        base_url=ctx.base_url or args.base_url,
         timeout=args.request_timeout,
         max_retries=DEFAULT_MAX_RETRIES if args.max_retries is None else args.max_retries,
-        label=session.label,
+        label=ctx.label,
     )
     try:
         return Watchdog.start(settings)
     except OSError as exc:
         note(
-            f"{session.label} {clean(args.id)}: no watchdog ({clean(exc)}): if leap0 is "
+            f"{ctx.label} {clean(args.id)}: no watchdog ({clean(exc)}): if leap0 is "
             "killed (SIGKILL), the credential of this session stays valid until it expires"
         )
         return None
 
 
 def _run(
-    session: Session,
+    ctx: Context,
     program: str,
     build: Build,
     access: SshAccess,
@@ -185,6 +184,6 @@ def _run(
         try:
             return openssh.run_ssh(argv, openssh.askpass_env(os.environ, script))
         except OSError as exc:
-            label = f"{session.label} {clean(session.args.id)}"
+            label = f"{ctx.label} {clean(ctx.args.id)}"
             note(f"{label}: could not run {program}: {clean(exc)}")
             return EXIT_FAILURE
