@@ -89,8 +89,9 @@ def test_a_missing_extra_skips_or_fails_as_asked(tmp_path: Path) -> None:
         "import leap0_pytest_plugin\nleap0_pytest_plugin._EXTRA = ('no_such_module_leap0',)\n"
     )
     (tmp_path / "test_needs.py").write_text("def test_it(leap0_emulator):\n    pass\n")
-    skipped = _pytest(tmp_path, "test_needs.py")
+    skipped = _pytest(tmp_path, "-rs", "test_needs.py")
     assert skipped.returncode == 0 and "1 skipped" in skipped.stdout, skipped.stdout
+    assert 'python -m pip install ".[emulator]" from a clone' in skipped.stdout, skipped.stdout
     failed = _pytest(tmp_path, "--leap0-require-emulator", "test_needs.py")
     assert failed.returncode == 1, failed.stdout
     assert "no_such_module_leap0" in failed.stdout and "1 error" in failed.stdout

@@ -24,6 +24,7 @@ from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from ._accept import quiet_accept_errors
+from ._binding import bind, resolve, url_host
 from ._faults import Fault, coerce_fault
 from ._fdlimit import raise_open_files_limit
 from ._settings import Settings, SshApiMode
@@ -37,8 +38,6 @@ _START_TIMEOUT = 30.0
 _STOP_TIMEOUT = 15.0
 #: Seconds between two looks for sandboxes whose timeout passed.
 _TICK = 1.0
-_filter_lock = threading.Lock()
-_filter_installed = False
 _DEFAULTS = Settings()
 
 EXTRA_MODULES = ("starlette", "uvicorn", "asyncssh")
@@ -133,7 +132,7 @@ class Emulator:
             stop_delay=stop_delay,
             max_unauthenticated=max_unauthenticated,
         )
-        self._bind_host = _resolve(host)
+        self._bind_host = resolve(host)
         address = ipaddress.ip_address(self._bind_host)
         self._remote = not address.is_loopback
         if self._remote and not allow_remote:
@@ -180,7 +179,7 @@ class Emulator:
     def base_url(self) -> str:
         """The HTTP API's base URL, e.g. ``http://127.0.0.1:54321``."""
         self._check_running()
-        return f"http://{_url_host(self._local_host)}:{self._api_port}"
+        return f"http://{url_host(self._local_host)}:{self._api_port}"
 
     @property
     def api_port(self) -> int:
@@ -442,6 +441,7 @@ class Emulator:
     async def _main(self) -> None:
         from ._app import EmulatorApp
         from ._ssh import SshService
+        from ._uvicorn import ApiServer
 
         stop_event = asyncio.Event()
         quiet_accept_errors(asyncio.get_running_loop())
@@ -450,24 +450,23 @@ class Emulator:
             self._stop_event = stop_event
             root = self._root
         assert root is not None
-        _install_drop_log_filter()
         api_port, ssh_port = self._requested_ports
         socks: list[socket.socket] = []
         ssh: SshService | None = None
-        api: _ApiServer | None = None
+        api: ApiServer | None = None
         ticker: asyncio.Future[None] | None = None
         try:
             # Both addresses first, so that the state is whole from its start.
-            ssh_sock = _bind(self._bind_host, ssh_port)
+            ssh_sock = bind(self._bind_host, ssh_port)
             socks.append(ssh_sock)
-            api_sock = _bind(self._bind_host, api_port)
+            api_sock = bind(self._bind_host, api_port)
             socks.append(api_sock)
             endpoint = SshEndpoint(self._local_host, ssh_sock.getsockname()[1])
             state = State(root=root, ssh=endpoint, settings=self._settings)
             ssh = SshService(state, ssh_sock)
             await ssh.start()
             app = EmulatorApp(state, self._api_key, stopping=stop_event)
-            api = _ApiServer(app, api_sock, state)
+            api = ApiServer(app, api_sock, state)
             await api.start()
             ticker = asyncio.ensure_future(_tick(state, stop_event))
             with self._lock:
@@ -515,126 +514,8 @@ async def _tick(state: State, stop: asyncio.Event) -> None:
             log.exception("ending the sessions of timed-out sandboxes failed")
 
 
-class _ApiServer:
-    """uvicorn serving one pre-bound socket, started and stopped in the current loop.
-
-    Its connections follow :func:`~._connection.http_protocol`'s rules, with the
-    state's ``request_timeout`` and ``max_unauthenticated``.
-    """
-
-    def __init__(self, app: Any, sock: socket.socket, state: State) -> None:
-        import uvicorn
-
-        from ._burst import BurstLog
-        from ._connection import http_protocol
-        from ._waiting import WaitingRoom
-
-        self.waiting = WaitingRoom(
-            lambda: state.settings.max_unauthenticated,
-            BurstLog(
-                log,
-                "closed %d HTTP connection(s) that had sent no request with the API key: "
-                "more than %d were waiting (max_unauthenticated)",
-                lambda: (state.settings.max_unauthenticated,),
-            ),
-        )
-        config = uvicorn.Config(
-            app,
-            log_config=None,
-            log_level=None,
-            access_log=True,
-            lifespan="off",
-            http=http_protocol(lambda: state.settings.request_timeout, self.waiting),
-            ws="none",
-            proxy_headers=False,
-            server_header=False,
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._sock = sock
-        self._task: asyncio.Future[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.ensure_future(self._server.serve(sockets=[self._sock]))
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()  # raises the startup error, if any
-                raise RuntimeError("the HTTP server exited during startup")
-            await asyncio.sleep(0.005)
-
-    async def stop(self) -> None:
-        task = self._task
-        if task is None:
-            return
-        self.waiting.close()
-        self._server.should_exit = True
-        try:
-            await asyncio.wait_for(asyncio.shield(task), timeout=5)
-        except asyncio.TimeoutError:
-            self._server.force_exit = True
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
-        except BaseException:
-            log.debug("HTTP server stopped with an error", exc_info=True)
-
-
-def _resolve(host: str) -> str:
-    """The single IP address ``host`` names (the first one if several)."""
-    if not isinstance(host, str) or not host:
-        raise ValueError("host must be a non-empty string")
-    try:
-        return str(ipaddress.ip_address(host))
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise ValueError(f"cannot resolve host {host!r}: {exc}") from None
-    for family, _, _, _, address in infos:
-        if family in (socket.AF_INET, socket.AF_INET6):
-            return str(address[0])
-    raise ValueError(f"host {host!r} has no IP address")
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
 def _datetime(ts: float) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(ts, tz=datetime.timezone.utc)
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio enables TCP_NODELAY only on sockets that say so.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
-class _DropFilter(logging.Filter):
-    """Hide uvicorn's complaint about responses the emulator drops on purpose."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        from ._app import DROPPING
-
-        return not (
-            DROPPING.get(False) and str(record.msg).startswith("ASGI callable returned without")
-        )
-
-
-def _install_drop_log_filter() -> None:
-    global _filter_installed
-    with _filter_lock:
-        if not _filter_installed:
-            logging.getLogger("uvicorn.error").addFilter(_DropFilter())
-            _filter_installed = True
 
 
 def _run_loop(main: Coroutine[Any, Any, None]) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from leap0.emulator import Emulator, pytest_plugin as plugin, serve
+from leap0.emulator import Emulator, serve
 from leap0.emulator._faults import MAX_DELAY
 
 from ._helpers import NEW, create_access, create_sandbox, make_async_client, make_client
@@ -212,24 +212,11 @@ def test_localhost_resolves_to_one_address() -> None:
 
 def test_importing_the_package_and_plugin_stays_light() -> None:
     code = (
-        "import sys, leap0.emulator, leap0.emulator.pytest_plugin\n"
+        "import sys, leap0.emulator, leap0_pytest_plugin\n"
         f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-W", "error", "-c", code], check=True, timeout=60)
-
-
-def test_plugin_skips_without_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = plugin.importlib.util.find_spec
-
-    def find_spec(name: str, *args: Any) -> Any:
-        return None if name == "asyncssh" else real(name, *args)
-
-    monkeypatch.setattr(plugin.importlib.util, "find_spec", find_spec)
-    with pytest.raises(
-        pytest.skip.Exception, match=r'python -m pip install "\.\[emulator\]" from a clone'
-    ):
-        plugin._require_extra()
 
 
 def test_fixture_part_one_dirties_the_emulator(
