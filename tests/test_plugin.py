@@ -90,14 +90,6 @@ def test_the_entry_point_names_the_top_level_module() -> None:
     assert '\npy-modules = ["leap0_pytest_plugin"]\n' in pyproject
 
 
-def test_the_former_module_path_gives_the_same_fixtures() -> None:
-    import leap0_pytest_plugin
-    from leap0.emulator import pytest_plugin
-
-    for name in ("leap0_emulator", "leap0_emulator_server", "_require_extra"):
-        assert getattr(pytest_plugin, name) is getattr(leap0_pytest_plugin, name), name
-
-
 def test_bench_plugin_runs() -> None:
     """The benchmark script still runs (tiny counts); no timing is asserted."""
     result = _run(
