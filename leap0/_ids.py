@@ -3,6 +3,11 @@
 A sandbox id or access id is a non-empty string of at most 128 ASCII letters,
 digits, ``-``, ``_`` and ``.``, and is neither ``.`` nor ``..``. Such a value is
 always exactly one URL path segment, so a hostile id never leaves the process.
+
+The rule is written here once (:func:`is_id`), from the characters and length
+of ``leap0._constants``; the SSH user name read from a service's
+``ssh_command`` (``leap0._ssh_command``) and the sandbox of ``leap0 ssh cp``'s
+``SANDBOX:PATH`` (``leap0._cli.scp``) are ids by this rule too.
 """
 
 from __future__ import annotations
@@ -10,17 +15,20 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
+from ._constants import ID_CHARS, ID_MAX_LENGTH
+
 __all__ = [
     "HasId",
     "SandboxRef",
     "access_id_of",
     "answer_id_problem",
+    "is_id",
     "sandbox_id_of",
     "validate_id",
 ]
 
-_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,128}")
-_match = _ID_RE.fullmatch
+_match = re.compile(f"[{ID_CHARS}]{{1,{ID_MAX_LENGTH}}}").fullmatch
+_RULE = f"1 to {ID_MAX_LENGTH} ASCII letters, digits, '-', '_' or '.'"
 
 
 class HasId(Protocol):
@@ -34,17 +42,19 @@ SandboxRef = str | HasId
 """A sandbox id, or any object with an ``id`` (``AsyncSandbox``, ``Sandbox``, ``SandboxInfo``)."""
 
 
+def is_id(value: str) -> bool:
+    """Whether the string ``value`` is a well-formed id: the one rule of every id leap0 uses."""
+    return _match(value) is not None and value != "." and value != ".."
+
+
 def validate_id(value: object, name: str) -> str:
     """``value`` if it is a well-formed id, else ``TypeError``/``ValueError`` naming ``name``."""
     if type(value) is not str:
         if not isinstance(value, str):
             raise TypeError(f"{name} must be a str, not {type(value).__name__}")
         value = str.__str__(value)  # a plain copy, whatever the subclass overrides
-    if _match(value) is None or value == "." or value == "..":
-        raise ValueError(
-            f"{name} must be 1 to 128 ASCII letters, digits, '-', '_' or '.' "
-            f"(and not '.' or '..'), got {_preview(value)}"
-        )
+    if not is_id(value):
+        raise ValueError(f"{name} must be {_RULE} (and not '.' or '..'), got {_preview(value)}")
     return value
 
 
@@ -76,8 +86,8 @@ def answer_id_problem(value: str) -> str | None:
     reach a URL path, a command line (``leap0 ... --format id | xargs``) or a
     shell's completion, where ``-x`` would read as an option.
     """
-    if _match(value) is None or value == "." or value == "..":
-        return f"{_preview(value)} is not 1 to 128 ASCII letters, digits, '-', '_' or '.'"
+    if not is_id(value):
+        return f"{_preview(value)} is not {_RULE}"
     if value[0] == "-":
         return f"{_preview(value)} starts with '-'"
     return None

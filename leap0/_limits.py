@@ -11,6 +11,17 @@ from __future__ import annotations
 
 from typing import Literal, TypeGuard, get_args
 
+# The values are written once, in leap0._constants (the literal types above name them
+# for type checkers; tests/test_typing.py keeps the two the same).
+from ._constants import (
+    DEFAULT_ORDER as DEFAULT_ORDER,
+    DEFAULT_SORT as DEFAULT_SORT,
+    DEFAULT_TEMPLATE as DEFAULT_TEMPLATE,
+    LIST_ORDERS as LIST_ORDERS,
+    LIST_SORT_FIELDS as LIST_SORT_FIELDS,
+    LIST_STATES as LIST_STATES,
+)
+
 __all__ = [
     "DEFAULT_ORDER",
     "DEFAULT_SORT",
@@ -47,19 +58,10 @@ SandboxState = Literal[
 
 SANDBOX_STATES: tuple[str, ...] = get_args(SandboxState)
 
-#: The template the SDK asks for when none is named (the service requires one).
-DEFAULT_TEMPLATE = "system/debian:bookworm"
-
-LIST_STATES: tuple[str, ...] = tuple(state for state in SANDBOX_STATES if state != "deleted")
-"""The states a list can filter on (a deleted sandbox is not listed)."""
 SortField = Literal["created_at", "state"]
 """What a sandbox list can be sorted by."""
 SortOrder = Literal["asc", "desc"]
 """The order of a sandbox list."""
-LIST_SORT_FIELDS: tuple[SortField, ...] = get_args(SortField)
-LIST_ORDERS: tuple[SortOrder, ...] = get_args(SortOrder)
-DEFAULT_SORT: SortField = "created_at"
-DEFAULT_ORDER: SortOrder = "desc"
 
 
 def is_int(value: object) -> TypeGuard[int]:

@@ -13,11 +13,19 @@ from __future__ import annotations
 import logging
 import os
 
-__all__ = ["LOG_ENV", "setup_from_env"]
+from ._constants import LOG_ENV
 
-LOG_ENV = "LEAP0_LOG"
+__all__ = ["FORMAT", "env_level", "setup_from_env"]
+
+#: The format of the handler added (the ``leap0`` command's ``--debug`` uses it too).
+FORMAT = "[%(asctime)s %(name)s %(levelname)s] %(message)s"
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 _done: list[bool] = []
+
+
+def env_level() -> int | None:
+    """The level ``LEAP0_LOG`` asks for (``debug``, ``info``, any case), else ``None``."""
+    return _LEVELS.get(os.environ.get(LOG_ENV, "").strip().lower())
 
 
 def setup_from_env() -> None:
@@ -25,13 +33,13 @@ def setup_from_env() -> None:
     if _done:
         return
     _done.append(True)
-    level = _LEVELS.get(os.environ.get(LOG_ENV, "").strip().lower())
+    level = env_level()
     if level is None:
         return
     logger = logging.getLogger("leap0")
     if logger.handlers:
         return
     handler = logging.StreamHandler()  # stderr
-    handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
+    handler.setFormatter(logging.Formatter(FORMAT))
     logger.addHandler(handler)
     logger.setLevel(level)

@@ -1,33 +1,21 @@
-"""Request bodies and query parameters, checked before any I/O (pure, shared)."""
+"""What a request sends, checked before any I/O: bodies, queries, their JSON (pure, shared).
+
+Each body and query is built from checked values (the service's limits,
+``leap0._limits``; its choices, ``leap0._constants``), and :func:`encode_json`
+turns a body into the bytes sent, naming the field it cannot encode without
+showing its value.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from ._limits import (
-    DEFAULT_TEMPLATE,
-    LIST_ORDERS,
-    LIST_SORT_FIELDS,
-    LIST_STATES,
-    MEMORY,
-    PAGE,
-    PAGE_SIZE,
-    TIMEOUT,
-    VCPU,
-    IntLimit,
-    choice_problem,
-    is_int,
-)
+from ._constants import LIST_ORDERS, LIST_SORT_FIELDS, LIST_STATES
+from ._limits import MEMORY, PAGE, PAGE_SIZE, TIMEOUT, VCPU, IntLimit, choice_problem, is_int
 
-__all__ = [
-    "DEFAULT_TEMPLATE",
-    "LIST_ORDERS",
-    "LIST_SORT_FIELDS",
-    "LIST_STATES",
-    "sandbox_create_body",
-    "sandbox_list_params",
-]
+__all__ = ["encode_json", "sandbox_create_body", "sandbox_list_params"]
 
 
 def _checked_int(name: str, value: object, limit: IntLimit) -> int:
@@ -98,3 +86,43 @@ def sandbox_list_params(
     params["page"] = _checked_int("page", page, PAGE)
     params["page-size"] = _checked_int("page_size", page_size, PAGE_SIZE)
     return params
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def encode_json(body: object) -> bytes:
+    """``body`` as the UTF-8 JSON that is sent.
+
+    A string that UTF-8 cannot encode (a lone surrogate) is a ``ValueError``
+    naming its field, never showing its value: it may be a password.
+    """
+    try:
+        return _dumps(body).encode("utf-8")
+    except UnicodeEncodeError:
+        field = _unencodable(body) or "the request body"
+    # Raised outside the except block: the UnicodeEncodeError, which holds the
+    # whole text, is not kept as this error's context.
+    raise ValueError(f"{field} must be text that UTF-8 can encode (no lone surrogates)")
+
+
+def _unencodable(value: object, name: str | None = None) -> str | None:
+    """The name of the field of ``value`` whose text UTF-8 cannot encode."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return name or "a value"
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            label = key if isinstance(key, str) and key.isidentifier() else "a key"
+            found = _unencodable(key, name or "a key") or _unencodable(item, name or label)
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found = _unencodable(item, name)
+            if found:
+                return found
+    return None

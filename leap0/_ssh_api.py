@@ -11,8 +11,9 @@ may hold several credentials, each addressed by its id
 
 ``"auto"`` (the default) serves either: :class:`Router` plans each call as
 one or two :class:`Call` s and learns the revision from the answers that
-prove it. Both revisions create with ``POST .../ssh/access``. Every path and
-body here is built from validated values before anything is sent.
+prove it. Both revisions create with ``POST .../ssh/access``. Every body here
+is built from validated values before anything is sent, every path by
+``leap0._routes``, which validates the ids it puts in it.
 
 What proves what (``../shared/api/CONTRACT.md``, "Telling the two SSH
 revisions apart"): a ``2xx`` proves its route's revision; a ``405`` proves
@@ -31,19 +32,11 @@ from collections import OrderedDict
 from typing import Literal, NamedTuple
 
 from . import _routes
+from ._constants import DEFAULT_SSH_API, SSH_API_ENV, SSH_APIS
 from ._ids import access_id_of, sandbox_id_of
 from .errors import Leap0AccessIdRequiredError
 
-__all__ = [
-    "DEFAULT_SSH_API",
-    "SSH_APIS",
-    "SSH_API_ENV",
-    "Call",
-    "Revision",
-    "Router",
-    "SshApi",
-    "resolve_ssh_api",
-]
+__all__ = ["Call", "Revision", "Router", "SshApi", "mismatch_hint", "resolve_ssh_api"]
 
 logger = logging.getLogger("leap0")
 
@@ -52,10 +45,6 @@ SshApi = Literal["auto", "single", "per-credential"]
 
 Revision = Literal["single", "per-credential"]
 """One revision of the SSH routes."""
-
-SSH_APIS: tuple[SshApi, ...] = ("auto", "single", "per-credential")
-SSH_API_ENV = "LEAP0_SSH_API"
-DEFAULT_SSH_API: SshApi = "auto"
 
 #: Sandboxes whose credential ids one client remembers (the least recently used go first).
 REMEMBERED_SANDBOXES = 1024
@@ -116,7 +105,7 @@ def _validate_call(revision: Revision, sandbox_id: str, access_id: str, password
     if revision == "single":
         body = {"id": access_id, "password": password}
         return Call("POST", _routes.ssh_validate(sandbox_id), body, "single")
-    path = _routes.ssh_credential(sandbox_id, access_id) + "/validate"
+    path = _routes.ssh_credential_validate(sandbox_id, access_id)
     return Call("POST", path, {"password": password}, "per-credential", access_id)
 
 
@@ -124,7 +113,7 @@ def _regen_call(revision: Revision, sandbox_id: str, access_id: str | None) -> C
     if revision == "single":
         return Call("POST", _routes.ssh_regen(sandbox_id), None, "single")
     assert access_id is not None
-    path = _routes.ssh_credential(sandbox_id, access_id) + "/regen"
+    path = _routes.ssh_credential_regen(sandbox_id, access_id)
     return Call("POST", path, None, revision, access_id)
 
 

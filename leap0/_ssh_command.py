@@ -24,8 +24,9 @@ destination. ``HOST`` is a DNS name (letters, digits, ``-`` and ``_`` in dot
 separated labels, none starting or ending with ``-``, at most 253 characters,
 an optional final dot), an IPv4 address, or an IPv6 address: bare or in
 brackets in ``[USER@]HOST``, in brackets in the ``ssh://`` form (where a colon
-after the host starts the port). ``USER`` is a plain id, as access ids are (1
-to 128 ASCII letters, digits, ``-``, ``_``, ``.``; not ``.`` or ``..``).
+after the host starts the port). ``USER`` is a plain id, by the rule of access ids
+(``leap0._ids``: 1 to 128 ASCII letters, digits, ``-``, ``_``, ``.``; not ``.``
+or ``..``).
 ``PORT`` is 1 to 5 ASCII digits, 1 to 65535; 22 when none is named. A value named twice (``-p`` and
 ``-o Port``, ``-l`` and ``USER@``) must be the same both times.
 
@@ -46,6 +47,7 @@ from typing import TypeVar
 
 import attrs
 
+from ._ids import is_id
 from .errors import Leap0ResponseError
 
 __all__ = ["DEFAULT_PORT", "SshTarget", "ssh_target"]
@@ -54,7 +56,6 @@ T = TypeVar("T")
 
 DEFAULT_PORT = 22
 
-_USER_RE = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _DNS_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
 _IPV4_LIKE_RE = re.compile(r"[0-9.]+")
@@ -113,7 +114,7 @@ class _Parser:
                 field="ssh_command",
             ) from None
         if user is None:
-            if type(access_id) is not str or not _is_user(access_id):
+            if type(access_id) is not str or not is_id(access_id):
                 raise Leap0ResponseError(
                     f"the service's access id {_preview(access_id)} is not a valid SSH user name",
                     field="id",
@@ -221,12 +222,8 @@ class _Parser:
         return values[0] if values else None
 
 
-def _is_user(value: str) -> bool:
-    return _USER_RE.fullmatch(value) is not None and value not in (".", "..")
-
-
 def _user(value: str) -> str:
-    if not _is_user(value):
+    if not is_id(value):
         raise _Refused(f"bad user name {_preview(value)}")
     return value
 

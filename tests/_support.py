@@ -1,4 +1,6 @@
-"""Shared test data: wire bodies as the service sends them."""
+"""Shared test data and plain helpers: wire bodies as the service sends them, a fake clock,
+SSH logins. None of it is async code, so the async tests and their generated sync twins
+share it; plain servers are in ``tests/_servers.py``."""
 
 from __future__ import annotations
 
@@ -43,6 +45,32 @@ def sandbox_json(**overrides: Any) -> dict[str, Any]:
 
 def url(path: str) -> str:
     return BASE_URL + path
+
+
+#: The SSH methods, and whether each may be repeated once it may have reached the service.
+METHODS = ["create", "delete", "validate", "regenerate"]
+IDEMPOTENT = {"create": False, "delete": True, "validate": True, "regenerate": True}
+
+
+def retried(kind: str, method: str) -> bool:
+    """Whether a fault retried for ``kind`` (``"all"``, ``"idempotent"``, ``"none"``) is, for ``method``."""
+    return kind == "all" or (kind == "idempotent" and IDEMPOTENT[method])
+
+
+class FakeClock:
+    """``time.monotonic`` for the transport's deadlines: each reading is ``step`` later.
+
+    Set as ``leap0._deadline._now`` (the clock every deadline reads; there is
+    no public one), so a test decides how much time an attempt took.
+    """
+
+    def __init__(self, step: float) -> None:
+        self.now = 1000.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
 
 
 class SshLoginRefused(Exception):

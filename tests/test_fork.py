@@ -41,6 +41,8 @@ SCRIPT = textwrap.dedent(
             return real(*args, **kwargs)
 
         httpx.create_ssl_context = slow
+        # Private, as there is no public way to make the shared context be built again:
+        # each round, a worker builds it while the fork lands.
         _http._contexts.clear()
         worker = threading.Thread(target=_http.tls_context)
         worker.start()

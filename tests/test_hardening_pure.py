@@ -1,23 +1,16 @@
-"""The pure checks behind the transport's hardening: base URLs, keys, bodies, deadlines, answers."""
+"""The pure checks behind the transport's hardening: base URLs, keys, bodies, answers.
+
+An attempt's deadline has its own file, ``test_deadline.py``.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import sys
 import traceback
 
-import httpx
 import pytest
 
-import leap0._config as config
-from leap0._config import (
-    Deadline,
-    attempt_seconds,
-    encode_json,
-    redact_url,
-    resolve_api_key,
-    resolve_base_url,
-)
+from leap0._config import redact_url, resolve_api_key, resolve_base_url
+from leap0._requests import encode_json
 from leap0._responses import api_error, decode_json
 from leap0._retry import MAX_RETRY_AFTER, retry_after_is_honoured, status_may_have_acted
 from leap0.errors import Leap0BadRequestError, Leap0ResponseError
@@ -178,157 +171,3 @@ def test_error_answer_nested_too_deeply_keeps_its_raw_text() -> None:
     error = api_error(400, "Bad Request", {}, b"[" * 100_000, "POST", "/v1/x")
     assert isinstance(error, Leap0BadRequestError)
     assert error.body == "[" * 2000
-
-
-# --- an attempt's deadline; async: one watchdog per event loop ------------------------
-
-
-@pytest.mark.parametrize(
-    ("timeout", "seconds"),
-    [
-        (httpx.Timeout(30.0, connect=5.0), 30.0),
-        (httpx.Timeout(1.0), 1.0),
-        (httpx.Timeout(2.0, connect=10.0), 10.0),
-        (httpx.Timeout(None), None),
-        (httpx.Timeout(5.0, read=None), None),
-    ],
-)
-def test_attempt_seconds_is_the_largest_limit(
-    timeout: httpx.Timeout, seconds: float | None
-) -> None:
-    assert attempt_seconds(timeout) == seconds
-
-
-def test_deadline_checks_against_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [100.0]
-    monkeypatch.setattr(config, "_now", lambda: now[0])
-    deadline = Deadline(2.0)
-    assert deadline.left() == 2.0
-    deadline.check()
-    now[0] = 101.5
-    assert deadline.left() == 0.5
-    now[0] = 102.0
-    with pytest.raises(TimeoutError):
-        deadline.check()
-    with pytest.raises(TimeoutError):
-        deadline.left()
-    endless = Deadline(None)
-    now[0] = 1e12
-    endless.check()
-    assert endless.left() is None
-
-
-needs_uncancel = pytest.mark.skipif(
-    sys.version_info < (3, 11), reason="before 3.11 (no Task.uncancel) an anyio scope is used"
-)
-
-
-async def _expire_soon(deadline: Deadline) -> None:
-    """Make ``deadline`` due now and let its loop's watchdog fire at the next turn."""
-    loop = asyncio.get_running_loop()
-    watchdog = config._watchdog(loop)
-    watchdog._watched[deadline] = loop.time() - 1.0
-    loop.call_soon(watchdog._fire)
-
-
-async def _stall(deadline: Deadline) -> None:
-    """An attempt that waits forever, and whose deadline comes at the next turn of the loop."""
-    async with deadline:
-        await _expire_soon(deadline)
-        await asyncio.Event().wait()
-
-
-@needs_uncancel
-async def test_deadline_turns_its_own_cancellation_into_timeout_error() -> None:
-    deadline = Deadline(30.0)
-    with pytest.raises(TimeoutError):
-        await _stall(deadline)
-    task = asyncio.current_task()
-    assert task is not None
-    assert task.cancelling() == 0
-    assert deadline not in config._watchdog(asyncio.get_running_loop())._watched
-
-
-async def test_deadline_lets_any_other_cancellation_through() -> None:
-    entered = asyncio.Event()
-
-    async def attempt() -> None:
-        async with Deadline(30.0):
-            entered.set()
-            await asyncio.Event().wait()
-
-    task = asyncio.create_task(attempt())
-    await entered.wait()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-
-
-@needs_uncancel
-async def test_deadline_and_an_outer_cancellation_together_stay_a_cancellation() -> None:
-    entered = asyncio.Event()
-
-    async def attempt() -> None:
-        async with Deadline(30.0) as deadline:
-            await _expire_soon(deadline)
-            entered.set()
-            await asyncio.Event().wait()
-
-    task = asyncio.create_task(attempt())
-    await entered.wait()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-
-
-@needs_uncancel
-async def test_finished_attempts_are_forgotten_and_one_timer_serves_them_all() -> None:
-    loop = asyncio.get_running_loop()
-    watchdog = config._watchdog(loop)
-    async with Deadline(30.0) as first:
-        timer = watchdog._timer
-        assert timer is not None
-        async with Deadline(60.0) as later:
-            assert watchdog._timer is timer  # a later deadline arms nothing
-            async with Deadline(10.0):
-                assert watchdog._timer is not timer  # an earlier one re-arms
-        assert set(watchdog._watched) == {first}
-    assert later not in watchdog._watched
-    assert watchdog._watched == {}
-
-
-@needs_uncancel
-async def test_watchdog_fires_only_the_attempts_that_are_due() -> None:
-    loop = asyncio.get_running_loop()
-    watchdog = config._watchdog(loop)
-    async with Deadline(30.0) as waiting:
-        with pytest.raises(TimeoutError):
-            await _stall(Deadline(30.0))
-        assert set(watchdog._watched) == {waiting}
-        assert watchdog._timer is not None
-        assert watchdog._due == watchdog._watched[waiting]  # re-armed for the one left
-
-
-async def test_without_an_uncancellable_asyncio_task_an_anyio_scope_bounds_the_attempt(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(config, "_asyncio_task", lambda: None)  # as under trio or Python 3.10
-
-    async def stall(deadline: Deadline) -> None:
-        async with deadline:
-            deadline._scope.cancel()  # what the scope does at the deadline
-            await asyncio.Event().wait()
-
-    with pytest.raises(TimeoutError):
-        await stall(Deadline(30.0))
-    async with Deadline(30.0) as deadline:
-        assert deadline._scope is not None
-
-
-async def test_no_deadline_watches_nothing() -> None:
-    async with Deadline(None) as deadline:
-        assert deadline._scope is None
-
-
-def test_a_loop_without_weakrefs_gets_no_watchdog() -> None:
-    assert config._watchdog(object()) is None

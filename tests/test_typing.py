@@ -12,8 +12,15 @@ import pytest
 
 import leap0
 import leap0.models
-from leap0 import AsyncSandboxesClient, SandboxesClient, SandboxState, SortField, SortOrder
-from leap0._limits import LIST_ORDERS, LIST_SORT_FIELDS
+from leap0 import (
+    AsyncSandboxesClient,
+    SandboxesClient,
+    SandboxState,
+    SortField,
+    SortOrder,
+    SshApi,
+    _constants,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,8 +35,13 @@ def test_list_takes_literal_types(cls: type) -> None:
 
 
 def test_the_checked_values_are_the_typed_ones() -> None:
-    assert typing.get_args(SortField) == LIST_SORT_FIELDS == ("created_at", "state")
-    assert typing.get_args(SortOrder) == LIST_ORDERS == ("asc", "desc")
+    # The values are written once, in leap0._constants (which imports nothing); their
+    # literal types, which type checkers need written out, name the same values.
+    assert typing.get_args(SortField) == _constants.LIST_SORT_FIELDS == ("created_at", "state")
+    assert typing.get_args(SortOrder) == _constants.LIST_ORDERS == ("asc", "desc")
+    assert typing.get_args(SshApi) == _constants.SSH_APIS
+    states = typing.get_args(SandboxState)
+    assert tuple(state for state in states if state != "deleted") == _constants.LIST_STATES
 
 
 def _mypy(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:

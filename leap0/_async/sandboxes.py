@@ -8,10 +8,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from .. import _routes
+from .._constants import DEFAULT_ORDER, DEFAULT_SORT, DEFAULT_TEMPLATE
 from .._convert import structure
 from .._ids import SandboxRef, sandbox_id_of
 from .._limits import SandboxState, SortField, SortOrder
-from .._requests import DEFAULT_TEMPLATE, sandbox_create_body, sandbox_list_params
+from .._requests import sandbox_create_body, sandbox_list_params
 from ..errors import Leap0NotFoundError
 from ._transport import AsyncTransport
 from .ssh import AsyncSshClient
@@ -225,8 +226,8 @@ class AsyncSandboxesClient:
         self,
         *,
         state: SandboxState | None = None,
-        sort: SortField = "created_at",
-        order: SortOrder = "desc",
+        sort: SortField = DEFAULT_SORT,
+        order: SortOrder = DEFAULT_ORDER,
         page: int = 1,
         page_size: int = 20,
         http_timeout: float | None = None,
@@ -323,8 +324,8 @@ class AsyncSandboxesClient:
         self,
         *,
         state: SandboxState | None = None,
-        sort: SortField = "created_at",
-        order: SortOrder = "desc",
+        sort: SortField = DEFAULT_SORT,
+        order: SortOrder = DEFAULT_ORDER,
         page_size: int = 100,
         http_timeout: float | None = None,
     ) -> AsyncIterator[SandboxSummary]:

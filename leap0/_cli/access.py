@@ -15,8 +15,9 @@ import getpass
 import sys
 from typing import TYPE_CHECKING
 
+from .._constants import SSH_API_ENV
 from .._convert import converter
-from .._ssh_api import SSH_API_ENV, Revision
+from .._ssh_api import Revision
 from ..errors import Leap0AccessIdRequiredError, Leap0ConflictError, Leap0Error
 from ..models import SshAccess
 from .context import EXIT_FAILURE, EXIT_OK, Context

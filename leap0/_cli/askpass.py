@@ -28,7 +28,7 @@ import stat
 import tempfile
 from collections.abc import Iterator, Mapping
 
-from .spec import API_KEY_ENV
+from .._constants import API_KEY_ENV
 
 __all__ = ["UnsafeDirectory", "askpass_env", "askpass_script", "private_parent"]
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 import getpass
 import sys
 
+from .._constants import API_KEY_ENV, DEFAULT_BASE_URL
 from ..errors import Leap0Error
 from . import profiles, report
 from .context import EXIT_FAILURE, EXIT_OK, Context
 from .output import PROG, clean, note, print_fields, print_json
 from .settings import ENVIRONMENT, FLAG, Setting, mask
-from .spec import API_KEY_ENV, DEFAULT_BASE_URL
 
 __all__ = ["login", "logout", "status"]
 

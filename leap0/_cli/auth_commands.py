@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .spec import API_KEY_ENV, BASE_URL_ENV, PROFILE_ENV, SSH_API_ENV, Command
+from .._constants import API_KEY_ENV, BASE_URL_ENV, SSH_API_ENV
+from .spec import PROFILE_ENV, Command
 
 __all__ = ["AUTH"]
 

@@ -12,22 +12,19 @@ Handlers are named ``"module:function"`` and imported only to run, so
 
 from __future__ import annotations
 
+from .._constants import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    LOG_ENV,
+    SSH_API_ENV,
+    SSH_APIS,
+)
 from . import values
 from .auth_commands import AUTH
 from .emulator_commands import EMULATOR
 from .sandbox_commands import SANDBOX, SANDBOX_CREATE, SANDBOX_LIST
-from .spec import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
-    DEFAULT_BASE_URL,
-    DEFAULT_PROFILE,
-    LOG_ENV,
-    PROFILE_ENV,
-    SSH_API_ENV,
-    SSH_APIS,
-    Command,
-    opt,
-)
+from .spec import DEFAULT_PROFILE, PROFILE_ENV, Command, opt
 from .ssh_commands import SSH, SSH_CONNECT, SSH_CP
 
 __all__ = [

@@ -16,6 +16,7 @@ fish hand them to ``compadd`` and ``complete``, which quote what they insert.
 
 from __future__ import annotations
 
+from .._constants import ID_CHARS, ID_MAX_LENGTH
 from . import completion_words as words
 from .completion_fish import fish
 from .context import EXIT_OK, Context
@@ -24,17 +25,16 @@ from .spec import Opt
 __all__ = ["main", "script"]
 
 LIST_IDS = words.LIST_IDS
-# Every character a sandbox id may hold, listed (a range such as a-z depends on the locale).
-_ID_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
-# bash and zsh alike: the service's ids, one a line, only those that are well-formed ids.
+# bash and zsh alike: the service's ids, one a line, only those that are well-formed ids
+# (the SDK's rule, its characters listed: a range such as a-z depends on the locale).
 _SANDBOXES = f"""\
 _leap0_sandboxes() {{
     local id
     command {LIST_IDS} 2>/dev/null | while IFS= read -r id || [[ -n $id ]]; do
         case $id in
-            ''|.|..|-*|*[!{_ID_CHARS}]*) ;;
-            *) (( ${{#id}} <= 128 )) && printf '%s\\n' "$id" ;;
+            ''|.|..|-*|*[!{ID_CHARS}]*) ;;
+            *) (( ${{#id}} <= {ID_MAX_LENGTH} )) && printf '%s\\n' "$id" ;;
         esac
     done
 }}"""

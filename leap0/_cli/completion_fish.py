@@ -8,6 +8,7 @@ come from ``leap0 sandbox list --format id``, only well-formed ones kept
 
 from __future__ import annotations
 
+from .._constants import ID_CHARS, ID_MAX_LENGTH
 from . import completion_words as words
 from .spec import Opt
 
@@ -57,7 +58,7 @@ end
 function __leap0_sandboxes
     # One a line, and only well-formed ids, whatever the service answered.
     command {list_ids} 2>/dev/null \\
-        | string match -r -- '^[A-Za-z0-9._][A-Za-z0-9._-]{{0,127}}$' \\
+        | string match -r -- '^[{id_first}][{id_chars}]{{0,{id_rest}}}$' \\
         | string match -v -r -- '^[.][.]?$'
 end
 complete -c leap0 -f
@@ -86,7 +87,16 @@ def fish() -> str:
         f"        case {_fish_quote(p)}\n            printf '%s\\n' {' '.join(c.name for c in cs)}"
         for p, cs in arms
     )
-    lines = [_FISH_HEAD.format(valued=valued, children=children, list_ids=words.LIST_IDS)]
+    lines = [
+        _FISH_HEAD.format(
+            valued=valued,
+            children=children,
+            list_ids=words.LIST_IDS,
+            id_first=ID_CHARS.replace("-", ""),  # no id shown starts with '-'
+            id_chars=ID_CHARS,
+            id_rest=ID_MAX_LENGTH - 1,
+        )
+    ]
     shadowing = words.shadowing()
     for option in words.GLOBALS:
         condition = "not __leap0_at ' --'"

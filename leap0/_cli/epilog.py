@@ -6,15 +6,8 @@ this is how ``leap0 --help`` tells them.
 
 from __future__ import annotations
 
-from .spec import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
-    DEFAULT_BASE_URL,
-    DEFAULT_PROFILE,
-    LOG_ENV,
-    PROFILE_ENV,
-    SSH_API_ENV,
-)
+from .._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, LOG_ENV, SSH_API_ENV
+from .spec import DEFAULT_PROFILE, PROFILE_ENV
 
 __all__ = ["EPILOG"]
 

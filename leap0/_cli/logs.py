@@ -14,23 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
 from collections.abc import Iterator
 
-from .spec import LOG_ENV
+from .._log import FORMAT, env_level
 
-__all__ = ["FORMAT", "level", "sdk_log"]
-
-FORMAT = "[%(asctime)s %(name)s %(levelname)s] %(message)s"  # leap0._log's
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}  # what leap0._log reads
+__all__ = ["level", "sdk_log"]
 
 
 def level(debug: bool) -> int | None:
     """The level to log at: DEBUG for ``--debug``, else ``LEAP0_LOG``'s, else ``None``."""
     if debug:
         return logging.DEBUG
-    return _LEVELS.get(os.environ.get(LOG_ENV, "").strip().lower())
+    return env_level()
 
 
 @contextlib.contextmanager

@@ -14,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import sys
 
+from .._constants import API_KEY_ENV
 from .output import PROG, clean
-from .spec import API_KEY_ENV
 
 TYPE_CHECKING = False  # typing is not imported at run time: --help stays light
 if TYPE_CHECKING:

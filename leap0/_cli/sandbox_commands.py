@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import argparse
 
+from .._constants import (
+    DEFAULT_ORDER,
+    DEFAULT_SORT,
+    DEFAULT_TEMPLATE,
+    LIST_ORDERS,
+    LIST_SORT_FIELDS,
+    LIST_STATES,
+)
 from . import values
 from .arguments import SANDBOX_ID, SANDBOX_IDS, WAIT_TIMEOUT
-from .spec import DEFAULT_TEMPLATE, LIST_ORDERS, LIST_SORT_FIELDS, LIST_STATES, Command, opt
+from .spec import Command, opt
 
 __all__ = ["SANDBOX", "SANDBOX_CREATE", "SANDBOX_LIST"]
 
@@ -57,8 +65,8 @@ SANDBOX_LIST = Command(
     "listing:list_page",
     (
         opt("--state", "only sandboxes in this state", choices=LIST_STATES),
-        opt("--sort", "sort field", choices=LIST_SORT_FIELDS, default="created_at"),
-        opt("--order", "sort order", choices=LIST_ORDERS, default="desc"),
+        opt("--sort", "sort field", choices=LIST_SORT_FIELDS, default=DEFAULT_SORT),
+        opt("--order", "sort order", choices=LIST_ORDERS, default=DEFAULT_ORDER),
         opt("--page N", "page, from 1 (default: 1)", type=values.list_setting("page")),
         opt(
             "--page-size N",

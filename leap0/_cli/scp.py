@@ -1,8 +1,9 @@
 """``leap0 ssh cp``: its two operands, and the ``scp`` command line.
 
 One operand is local, the other ``SANDBOX:PATH``: an operand is remote when
-what comes before its first ``:`` is a sandbox id (no ``/`` in it), as scp
-itself reads ``HOST:PATH``. ``./a:b`` is local.
+what comes before its first ``:`` is a sandbox id (by the SDK's one rule,
+``leap0._ids.is_id``: no ``/`` in it), as scp itself reads ``HOST:PATH``.
+``./a:b`` is local.
 
 ``scp`` gets only what leap0 built: ``-s`` (SFTP mode: the remote path is
 read by the SFTP server, never by a shell, so quotes, spaces, ``$`` or ``;``
@@ -19,19 +20,17 @@ cannot take it for a host.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .._ids import is_id
 from .openssh import check_ssh_options, common_options
 
 if TYPE_CHECKING:
     from ..models import SshAccess
 
 __all__ = ["Copy", "build_scp_argv", "parse_copy"]
-
-_SANDBOX_RE = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ class Copy:
 
 def _remote(operand: str) -> tuple[str, str] | None:
     head, sep, path = operand.partition(":")
-    if not sep or _SANDBOX_RE.fullmatch(head) is None or head in (".", ".."):
+    if not sep or not is_id(head):
         return None
     return head, path
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import os
 
+from .._constants import API_KEY_ENV, BASE_URL_ENV, SSH_API_ENV, SSH_APIS
 from . import report
 from .output import PROG, clean
-from .spec import API_KEY_ENV, BASE_URL_ENV, DEFAULT_PROFILE, PROFILE_ENV, SSH_API_ENV, SSH_APIS
+from .spec import DEFAULT_PROFILE, PROFILE_ENV
 
 TYPE_CHECKING = False  # typing is not imported at run time: --help stays light
 if TYPE_CHECKING:

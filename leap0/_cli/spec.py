@@ -1,7 +1,9 @@
 """The shapes of the command table (``commands.py``): :class:`Command` and :class:`Opt`.
 
-Also the few names of the SDK that help texts show and whose modules import
-httpx or attrs; ``tests/cli/test_commands.py`` keeps them the same as the SDK's.
+Also the command's own settings: the profile variable, the default profile, how
+long ``--wait`` waits. The SDK's names and values that help texts show (its
+environment variables, defaults and choices) are in ``leap0._constants``,
+which imports nothing.
 """
 
 from __future__ import annotations
@@ -14,19 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Command", "Opt", "opt", "walk"]
 
-API_KEY_ENV = "LEAP0_API_KEY"  # leap0._config
-BASE_URL_ENV = "LEAP0_BASE_URL"
-DEFAULT_BASE_URL = "https://api.leap0.dev"
-DEFAULT_TEMPLATE = "system/debian:bookworm"  # leap0._requests
-LIST_STATES: tuple[str, ...] = ("starting", "stopping", "running", "snapshotting", "paused")
-LIST_STATES += ("unpausing", "stopped", "deleting")
-LIST_SORT_FIELDS = ("created_at", "state")
-LIST_ORDERS = ("asc", "desc")
-SSH_API_ENV = "LEAP0_SSH_API"  # leap0._ssh_api
-MAX_TIMEOUT = 86_400.0  # leap0._config: the longest request timeout, a day
-SSH_APIS = ("auto", "single", "per-credential")
-LOG_ENV = "LEAP0_LOG"  # leap0._log
-# The CLI's own: the profile file's (``profiles.py``), and how long --wait waits.
+# The profile file's (``profiles.py``), and how long --wait waits.
 PROFILE_ENV = "LEAP0_PROFILE"
 DEFAULT_PROFILE = "default"
 DEFAULT_WAIT_TIMEOUT = 300.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from .spec import MAX_TIMEOUT
+from .._constants import MAX_TIMEOUT
 
 TYPE_CHECKING = False  # typing is not imported at run time: --help stays light
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def seconds(value: str) -> float:
 def request_seconds(value: str) -> float:
     """``--request-timeout``: a positive number of seconds, at most a day.
 
-    The SDK's own limit (``leap0._config.MAX_TIMEOUT``), checked here so that
+    The SDK's own limit (``leap0._constants.MAX_TIMEOUT``), checked here so that
     a larger value is a usage error naming the option, before anything else
     (no API key is needed to be told), and no deadline overflows later.
     """

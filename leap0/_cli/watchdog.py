@@ -34,11 +34,12 @@ import subprocess
 import sys
 from typing import Any
 
+from .._constants import API_KEY_ENV
+
 __all__ = ["MODULE", "Settings", "Watchdog", "main"]
 
 MODULE = "leap0._cli.watchdog"
 _DONE = b"done\n"
-_API_KEY_ENV = "LEAP0_API_KEY"  # spec.API_KEY_ENV (not imported: this runs on its own)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Watchdog:
     @classmethod
     def start(cls, settings: Settings) -> Watchdog:
         """Start a watchdog and hand it ``settings``; ``OSError`` if it cannot start."""
-        env = {key: value for key, value in os.environ.items() if key != _API_KEY_ENV}
+        env = {key: value for key, value in os.environ.items() if key != API_KEY_ENV}
         process = subprocess.Popen(
             [sys.executable, "-m", MODULE],
             stdin=subprocess.PIPE,

@@ -9,6 +9,8 @@ from pytest_httpx import HTTPXMock
 from leap0 import AsyncHttpxTransport, AsyncLeap0Client, Leap0Error
 from tests._support import API_KEY, BASE_URL, SANDBOX_ID, access_json
 
+from ._fakes import FakeTransport, Sent
+
 
 async def test_api_key_and_base_url_from_environment(
     monkeypatch: pytest.MonkeyPatch, httpx_mock: HTTPXMock
@@ -75,13 +77,21 @@ async def test_injected_http_client_is_used_and_left_open(httpx_mock: HTTPXMock)
         assert request.headers["authorization"] == f"Bearer {API_KEY}"
 
 
-async def test_own_http_client_is_closed() -> None:
+async def test_own_http_client_is_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    closed: list[httpx.AsyncClient] = []
+    close = httpx.AsyncClient.aclose
+
+    async def counted(self: httpx.AsyncClient) -> None:
+        closed.append(self)
+        await close(self)
+
+    monkeypatch.setattr(httpx.AsyncClient, "aclose", counted)
     client = AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL)
-    transport = client.transport
-    assert isinstance(transport, AsyncHttpxTransport)
+    assert closed == []
     await client.aclose()
     await client.aclose()  # closing twice is harmless
-    assert transport._client.is_closed
+    assert closed  # the httpx client leap0 built, closed with it
+    assert all(http_client is closed[0] and http_client.is_closed for http_client in closed)
 
 
 async def test_wrong_http_client_type_is_refused() -> None:
@@ -122,32 +132,17 @@ async def test_bad_max_retries_is_refused(value: object, error: type) -> None:
 
 
 async def test_custom_transport_replaces_http() -> None:
-    calls: list[tuple[str, str]] = []
-
-    class FakeTransport:
-        async def request(self, method: str, path: str, **kwargs: object) -> object:
-            calls.append((method, path))
-            return access_json()
-
-        async def aclose(self) -> None:
-            pass
-
-    async with AsyncLeap0Client(transport=FakeTransport()) as client:  # type: ignore[arg-type]
+    transport = FakeTransport(access_json())
+    async with AsyncLeap0Client(transport=transport) as client:
         access = await client.ssh.regenerate_access(SANDBOX_ID)
     assert access.sandbox_id == SANDBOX_ID
-    assert calls == [("POST", f"/v1/sandbox/{SANDBOX_ID}/ssh/regen")]
+    assert transport.sent == [Sent("POST", f"/v1/sandbox/{SANDBOX_ID}/ssh/regen")]
+    assert transport.closed
 
 
 async def test_transport_and_http_settings_are_exclusive() -> None:
-    class FakeTransport:
-        async def request(self, method: str, path: str, **kwargs: object) -> object:
-            return None
-
-        async def aclose(self) -> None:
-            pass
-
     with pytest.raises(TypeError):
-        AsyncLeap0Client(api_key="k", transport=FakeTransport())  # type: ignore[arg-type]
+        AsyncLeap0Client(api_key="k", transport=FakeTransport())
 
 
 @pytest.mark.parametrize(
@@ -156,37 +151,12 @@ async def test_transport_and_http_settings_are_exclusive() -> None:
     ids=["max_retries=7", "max_retries=2", "timeout=5", "timeout=None"],
 )
 async def test_transport_with_http_settings_is_refused(settings: dict[str, object]) -> None:
-    class FakeTransport:
-        async def request(self, method: str, path: str, **kwargs: object) -> object:
-            return None
-
-        async def aclose(self) -> None:
-            pass
-
     (name,) = settings
     with pytest.raises(TypeError, match=rf"^{name} and transport cannot be passed together"):
         AsyncLeap0Client(transport=FakeTransport(), **settings)  # type: ignore[arg-type]
 
 
 async def test_transport_without_http_settings_is_accepted() -> None:
-    class FakeTransport:
-        async def request(self, method: str, path: str, **kwargs: object) -> object:
-            return None
-
-        async def aclose(self) -> None:
-            pass
-
     transport = FakeTransport()
-    async with AsyncLeap0Client(transport=transport) as client:  # type: ignore[arg-type]
+    async with AsyncLeap0Client(transport=transport) as client:
         assert client.transport is transport
-
-
-async def test_own_http_client_builds_no_connections_until_its_first_request(
-    httpx_mock: HTTPXMock,
-) -> None:
-    httpx_mock.add_response(json=access_json())
-    async with AsyncLeap0Client(api_key=API_KEY, base_url=BASE_URL) as client:
-        http_client = client.transport._client  # type: ignore[attr-defined]
-        assert http_client._transport._inner is None
-        await client.ssh.regenerate_access(SANDBOX_ID)
-        assert http_client._transport._inner is not None

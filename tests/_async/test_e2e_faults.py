@@ -25,11 +25,10 @@ from leap0 import (
     Leap0TimeoutError,
 )
 from leap0.emulator import Emulator, Fault
+from tests._support import METHODS, retried
 
 MAX_RETRIES = 2
 CALL_TIMEOUT = 0.3
-METHODS = ["create", "delete", "validate", "regenerate"]
-IDEMPOTENT = {"create": False, "delete": True, "validate": True, "regenerate": True}
 HTTP = {
     "create": ("POST", "access"),
     "delete": ("DELETE", "access"),
@@ -103,10 +102,6 @@ async def _call(
     return await client.ssh.regenerate_access(sandbox_id, http_timeout=CALL_TIMEOUT)
 
 
-def _retried(kind: str, method: str) -> bool:
-    return kind == "all" or (kind == "idempotent" and IDEMPOTENT[method])
-
-
 @pytest.mark.parametrize("persistent", [True, False], ids=["persistent", "transient"])
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -123,15 +118,15 @@ async def test_fault_matrix(
     verb = HTTP[method][0]
     leap0_emulator.inject(verb, path, *([spec] * (MAX_RETRIES + 1 if persistent else 1)))
 
-    retried = _retried(kind, method)
-    if retried and not persistent:
+    is_retried = retried(kind, method)
+    if is_retried and not persistent:
         await _call(client, method, sandbox_id, access_id, password)
         expected_attempts = 2
     else:
         with pytest.raises(Leap0Error) as info:
             await _call(client, method, sandbox_id, access_id, password)
         assert type(info.value) is error
-        expected_attempts = MAX_RETRIES + 1 if retried else 1
+        expected_attempts = MAX_RETRIES + 1 if is_retried else 1
     assert leap0_emulator.attempts(verb, path) == expected_attempts
     if fault == "429 + Retry-After":
         assert sleeps == [2.0] * (expected_attempts - 1)

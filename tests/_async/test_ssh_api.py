@@ -9,7 +9,6 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from leap0 import (
-    AsyncHttpxTransport,
     AsyncLeap0Client,
     AsyncSshClient,
     Leap0APIError,
@@ -26,13 +25,12 @@ from tests._support import (
     url,
 )
 
+from ._fakes import FakeTransport
+
+pytestmark = pytest.mark.usefixtures("no_ssh_api_env")
+
 SBX = f"/v1/sandbox/{SANDBOX_ID}"
 VALID = {"valid": True, "sandbox_id": SANDBOX_ID}
-
-
-@pytest.fixture(autouse=True)
-def _no_ssh_api_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LEAP0_SSH_API", raising=False)
 
 
 @pytest.fixture
@@ -110,14 +108,15 @@ async def test_ssh_client_takes_it_and_ignores_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LEAP0_SSH_API", "per-credential")
-    async with AsyncHttpxTransport(api_key=API_KEY, base_url=BASE_URL) as transport:
-        assert AsyncSshClient(transport).ssh_api == "auto"
-        assert AsyncSshClient(transport, ssh_api=None).ssh_api == "auto"  # type: ignore[arg-type]
-        ssh = AsyncSshClient(transport, ssh_api="per-credential")
-        assert ssh.ssh_api == "per-credential"
-        assert "ssh_api='per-credential'" in repr(ssh)
-        with pytest.raises(ValueError, match="ssh_api must be"):
-            AsyncSshClient(transport, ssh_api="bogus")  # type: ignore[arg-type]
+    transport = FakeTransport()
+    assert AsyncSshClient(transport).ssh_api == "auto"
+    assert AsyncSshClient(transport, ssh_api=None).ssh_api == "auto"  # type: ignore[arg-type]
+    ssh = AsyncSshClient(transport, ssh_api="per-credential")
+    assert ssh.ssh_api == "per-credential"
+    assert "ssh_api='per-credential'" in repr(ssh)
+    with pytest.raises(ValueError, match="ssh_api must be"):
+        AsyncSshClient(transport, ssh_api="bogus")  # type: ignore[arg-type]
+    assert transport.sent == []
 
 
 # -- per-credential routes ----------------------------------------------------------

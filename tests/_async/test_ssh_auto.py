@@ -35,15 +35,12 @@ from tests._support import (
     url,
 )
 
+pytestmark = pytest.mark.usefixtures("no_ssh_api_env")
+
 SBX = f"/v1/sandbox/{SANDBOX_ID}"
 VALID = {"valid": True, "sandbox_id": SANDBOX_ID}
 NO_ROUTE = {"message": "Not Found"}
 NOT_ALLOWED = {"message": "Method Not Allowed"}
-
-
-@pytest.fixture(autouse=True)
-def _no_ssh_api_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LEAP0_SSH_API", raising=False)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from pytest_httpx import HTTPXMock
 from leap0 import HttpxTransport, Leap0Client, Leap0Error
 from tests._support import API_KEY, BASE_URL, SANDBOX_ID, access_json
 
+from ._fakes import FakeTransport, Sent
+
 
 def test_api_key_and_base_url_from_environment(
     monkeypatch: pytest.MonkeyPatch, httpx_mock: HTTPXMock
@@ -75,13 +77,21 @@ def test_injected_http_client_is_used_and_left_open(httpx_mock: HTTPXMock) -> No
         assert request.headers["authorization"] == f"Bearer {API_KEY}"
 
 
-def test_own_http_client_is_closed() -> None:
+def test_own_http_client_is_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    closed: list[httpx.Client] = []
+    close = httpx.Client.close
+
+    def counted(self: httpx.Client) -> None:
+        closed.append(self)
+        close(self)
+
+    monkeypatch.setattr(httpx.Client, "close", counted)
     client = Leap0Client(api_key=API_KEY, base_url=BASE_URL)
-    transport = client.transport
-    assert isinstance(transport, HttpxTransport)
+    assert closed == []
     client.close()
     client.close()  # closing twice is harmless
-    assert transport._client.is_closed
+    assert closed  # the httpx client leap0 built, closed with it
+    assert all(http_client is closed[0] and http_client.is_closed for http_client in closed)
 
 
 def test_wrong_http_client_type_is_refused() -> None:
@@ -122,32 +132,17 @@ def test_bad_max_retries_is_refused(value: object, error: type) -> None:
 
 
 def test_custom_transport_replaces_http() -> None:
-    calls: list[tuple[str, str]] = []
-
-    class FakeTransport:
-        def request(self, method: str, path: str, **kwargs: object) -> object:
-            calls.append((method, path))
-            return access_json()
-
-        def close(self) -> None:
-            pass
-
-    with Leap0Client(transport=FakeTransport()) as client:  # type: ignore[arg-type]
+    transport = FakeTransport(access_json())
+    with Leap0Client(transport=transport) as client:
         access = client.ssh.regenerate_access(SANDBOX_ID)
     assert access.sandbox_id == SANDBOX_ID
-    assert calls == [("POST", f"/v1/sandbox/{SANDBOX_ID}/ssh/regen")]
+    assert transport.sent == [Sent("POST", f"/v1/sandbox/{SANDBOX_ID}/ssh/regen")]
+    assert transport.closed
 
 
 def test_transport_and_http_settings_are_exclusive() -> None:
-    class FakeTransport:
-        def request(self, method: str, path: str, **kwargs: object) -> object:
-            return None
-
-        def close(self) -> None:
-            pass
-
     with pytest.raises(TypeError):
-        Leap0Client(api_key="k", transport=FakeTransport())  # type: ignore[arg-type]
+        Leap0Client(api_key="k", transport=FakeTransport())
 
 
 @pytest.mark.parametrize(
@@ -156,37 +151,12 @@ def test_transport_and_http_settings_are_exclusive() -> None:
     ids=["max_retries=7", "max_retries=2", "timeout=5", "timeout=None"],
 )
 def test_transport_with_http_settings_is_refused(settings: dict[str, object]) -> None:
-    class FakeTransport:
-        def request(self, method: str, path: str, **kwargs: object) -> object:
-            return None
-
-        def close(self) -> None:
-            pass
-
     (name,) = settings
     with pytest.raises(TypeError, match=rf"^{name} and transport cannot be passed together"):
         Leap0Client(transport=FakeTransport(), **settings)  # type: ignore[arg-type]
 
 
 def test_transport_without_http_settings_is_accepted() -> None:
-    class FakeTransport:
-        def request(self, method: str, path: str, **kwargs: object) -> object:
-            return None
-
-        def close(self) -> None:
-            pass
-
     transport = FakeTransport()
-    with Leap0Client(transport=transport) as client:  # type: ignore[arg-type]
+    with Leap0Client(transport=transport) as client:
         assert client.transport is transport
-
-
-def test_own_http_client_builds_no_connections_until_its_first_request(
-    httpx_mock: HTTPXMock,
-) -> None:
-    httpx_mock.add_response(json=access_json())
-    with Leap0Client(api_key=API_KEY, base_url=BASE_URL) as client:
-        http_client = client.transport._client  # type: ignore[attr-defined]
-        assert http_client._transport._inner is None
-        client.ssh.regenerate_access(SANDBOX_ID)
-        assert http_client._transport._inner is not None

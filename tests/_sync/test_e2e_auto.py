@@ -23,14 +23,12 @@ from leap0 import Leap0Client, Sandbox, Leap0ConflictError, SshAccess
 from leap0.emulator import Emulator
 from tests._support import openssh_logs_in
 
-pytestmark = pytest.mark.skipif(shutil.which("ssh") is None, reason="no OpenSSH client")
+pytestmark = [
+    pytest.mark.usefixtures("no_ssh_api_env"),
+    pytest.mark.skipif(shutil.which("ssh") is None, reason="no OpenSSH client"),
+]
 
 MODES = ["single", "per-credential", "both"]
-
-
-@pytest.fixture(autouse=True)
-def _no_ssh_api_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LEAP0_SSH_API", raising=False)
 
 
 @contextlib.contextmanager

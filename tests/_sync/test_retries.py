@@ -27,11 +27,18 @@ from leap0 import (
     Leap0ServerError,
     Leap0TimeoutError,
 )
-from tests._support import ACCESS_ID, API_KEY, BASE_URL, PASSWORD, SANDBOX_ID, access_json
+from tests._support import (
+    ACCESS_ID,
+    API_KEY,
+    BASE_URL,
+    METHODS,
+    PASSWORD,
+    SANDBOX_ID,
+    access_json,
+    retried,
+)
 
 MAX_RETRIES = 2
-METHODS = ["create", "delete", "validate", "regenerate"]
-IDEMPOTENT = {"create": False, "delete": True, "validate": True, "regenerate": True}
 
 # fault -> (how to register it, error when it persists, retried for: "all" | "idempotent" | "none")
 FAULTS: dict[str, tuple[dict[str, Any], type[Leap0Error], str]] = {
@@ -93,10 +100,6 @@ def client() -> Iterator[Leap0Client]:
         yield c
 
 
-def _retried(kind: str, method: str) -> bool:
-    return kind == "all" or (kind == "idempotent" and IDEMPOTENT[method])
-
-
 def _add_fault(httpx_mock: HTTPXMock, spec: dict[str, Any], reusable: bool) -> None:
     if "exception" in spec:
         httpx_mock.add_exception(spec["exception"], is_reusable=reusable)
@@ -141,7 +144,7 @@ def test_persistent_fault(
         _call(client, method)
 
     assert type(info.value) is error
-    expected_attempts = MAX_RETRIES + 1 if _retried(kind, method) else 1
+    expected_attempts = MAX_RETRIES + 1 if retried(kind, method) else 1
     assert len(httpx_mock.get_requests()) == expected_attempts
     assert len(sleeps) == expected_attempts - 1
     if fault == "429 + Retry-After":
@@ -162,7 +165,7 @@ def test_transient_fault(
     _add_fault(httpx_mock, spec, reusable=False)
     _add_success(httpx_mock, method)
 
-    if _retried(kind, method):
+    if retried(kind, method):
         _call(client, method)
         assert len(httpx_mock.get_requests()) == 2
     else:

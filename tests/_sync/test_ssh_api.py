@@ -11,7 +11,6 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from leap0 import (
-    HttpxTransport,
     Leap0Client,
     SshClient,
     Leap0APIError,
@@ -28,13 +27,12 @@ from tests._support import (
     url,
 )
 
+from ._fakes import FakeTransport
+
+pytestmark = pytest.mark.usefixtures("no_ssh_api_env")
+
 SBX = f"/v1/sandbox/{SANDBOX_ID}"
 VALID = {"valid": True, "sandbox_id": SANDBOX_ID}
-
-
-@pytest.fixture(autouse=True)
-def _no_ssh_api_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LEAP0_SSH_API", raising=False)
 
 
 @pytest.fixture
@@ -110,14 +108,15 @@ def test_ssh_client_takes_it_and_ignores_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LEAP0_SSH_API", "per-credential")
-    with HttpxTransport(api_key=API_KEY, base_url=BASE_URL) as transport:
-        assert SshClient(transport).ssh_api == "auto"
-        assert SshClient(transport, ssh_api=None).ssh_api == "auto"  # type: ignore[arg-type]
-        ssh = SshClient(transport, ssh_api="per-credential")
-        assert ssh.ssh_api == "per-credential"
-        assert "ssh_api='per-credential'" in repr(ssh)
-        with pytest.raises(ValueError, match="ssh_api must be"):
-            SshClient(transport, ssh_api="bogus")  # type: ignore[arg-type]
+    transport = FakeTransport()
+    assert SshClient(transport).ssh_api == "auto"
+    assert SshClient(transport, ssh_api=None).ssh_api == "auto"  # type: ignore[arg-type]
+    ssh = SshClient(transport, ssh_api="per-credential")
+    assert ssh.ssh_api == "per-credential"
+    assert "ssh_api='per-credential'" in repr(ssh)
+    with pytest.raises(ValueError, match="ssh_api must be"):
+        SshClient(transport, ssh_api="bogus")  # type: ignore[arg-type]
+    assert transport.sent == []
 
 
 # -- per-credential routes ----------------------------------------------------------

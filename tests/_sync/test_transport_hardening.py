@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import inspect
 import json
-import socket
 import ssl
-import threading
 import traceback
 from collections.abc import Iterator, Generator
 from typing import Any
@@ -23,7 +21,7 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock, IteratorStream
 
-import leap0._config as config
+import leap0._deadline as deadlines
 import leap0._http as http
 from leap0 import (
     Leap0Client,
@@ -38,7 +36,8 @@ from leap0 import (
 )
 from leap0._responses import MAX_ANSWER_BYTES
 from leap0.models import SshValidation
-from tests._support import ACCESS_ID, API_KEY, BASE_URL, PASSWORD, SANDBOX_ID
+from tests._servers import DripServer, LoopbackServer, PacedClock
+from tests._support import ACCESS_ID, API_KEY, BASE_URL, PASSWORD, SANDBOX_ID, FakeClock
 
 VALID = {"valid": True, "sandbox_id": SANDBOX_ID}
 SECRET = "Zq9-do-not-show-0123"  # the part of each secret that must never be shown
@@ -69,78 +68,6 @@ def _assert_hidden(exc: BaseException, secret: str) -> None:
 # --- proxies -----------------------------------------------------------------------
 
 
-def _read_request(conn: socket.socket) -> bytes | None:
-    """One HTTP request from ``conn`` (``None`` if it closed first)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return data or None
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head + b"\r\n\r\n" + body
-
-
-class LoopbackServer:
-    """A TCP server on 127.0.0.1, in a thread: it records each request and sends ``answer``."""
-
-    def __init__(self, answer: bytes) -> None:
-        self.answer = answer
-        self.requests: list[bytes] = []
-        self._stopping = False
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self._sock.getsockname()[1]
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            conn, _ = self._sock.accept()
-            with conn:
-                if self._stopping:
-                    return
-                conn.settimeout(10)
-                request = _read_request(conn)
-                if request is not None:
-                    self.requests.append(request)
-                    conn.sendall(self.answer)
-
-    def stop(self) -> None:
-        self._stopping = True
-        socket.create_connection(("127.0.0.1", self.port), timeout=10).close()  # wakes accept()
-        self._thread.join(timeout=10)
-        self._sock.close()
-
-
-def _answer(status: str, body: bytes) -> bytes:
-    return (
-        f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    ).encode() + body
-
-
-@pytest.fixture
-def loopback() -> Generator[tuple[LoopbackServer, LoopbackServer], None, None]:
-    """(the API, a proxy that answers 502): both on loopback, both recording what reaches them."""
-    api = LoopbackServer(_answer("200 OK", json.dumps(VALID).encode()))
-    proxy = LoopbackServer(_answer("502 Bad Gateway", b'{"message": "via the proxy"}'))
-    try:
-        yield api, proxy
-    finally:
-        api.stop()
-        proxy.stop()
-
-
 @pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"])
 def test_http_base_url_never_goes_through_a_proxy_from_the_environment(
     loopback: tuple[LoopbackServer, LoopbackServer], monkeypatch: pytest.MonkeyPatch, variable: str
@@ -160,15 +87,6 @@ def test_http_base_url_never_goes_through_a_proxy_from_the_environment(
     assert proxy.requests == []
     assert len(api.requests) == 1
     assert f"Bearer {API_KEY}".encode() in api.requests[0]
-
-
-def test_https_base_url_keeps_the_environment_settings(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-    with Leap0Client(api_key=API_KEY, base_url=BASE_URL) as client:
-        http_client = client.transport._client  # type: ignore[attr-defined]
-        assert http_client.trust_env
 
 
 def test_https_base_url_goes_through_the_proxy_from_the_environment(
@@ -203,6 +121,8 @@ def tls_contexts(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         made.append(kwargs)
         return create(*args, **kwargs)
 
+    # The TLS contexts leap0 shares are kept in a private cache, with no public way
+    # to empty it: each test starts from none, as a fresh process would.
     monkeypatch.setattr(http, "_contexts", {})
     monkeypatch.setattr(ssl, "create_default_context", counted)
     return made
@@ -240,7 +160,7 @@ def test_own_http_client_keeps_its_own_tls_context(
     httpx_mock.add_response(json=VALID)
     with httpx.Client() as http_client:
         assert len(tls_contexts) == 1  # the client's own, made when it was built
-        transport = http_client._transport
+        transport = http_client._transport  # httpx's: no public way to see it is the same
         with Leap0Client(api_key=API_KEY, base_url=BASE_URL, http_client=http_client) as client:
             _validate(client)
         assert http_client._transport is transport
@@ -261,15 +181,31 @@ def test_certificates_that_cannot_be_loaded_are_a_connection_error(
     assert sleeps == []  # not retried
 
 
-def test_own_http_client_is_used_as_is_with_an_http_base_url() -> None:
+def test_own_http_client_is_used_as_is_with_an_http_base_url(
+    loopback: tuple[LoopbackServer, LoopbackServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The client handed in keeps its own settings: it reads the environment's proxy,
+    # where the client leap0 builds for an http:// base URL reads none (see above).
+    api, proxy = loopback
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
     with (
-        httpx.Client() as http_client,
+        httpx.Client(headers={"X-Team": "blue"}) as http_client,
         Leap0Client(
-            api_key=API_KEY, base_url="http://127.0.0.1:9", http_client=http_client
+            api_key=API_KEY,
+            base_url=f"http://127.0.0.1:{api.port}",
+            http_client=http_client,
+            max_retries=0,
         ) as client,
     ):
-        assert client.transport._client is http_client  # type: ignore[attr-defined]
-        assert http_client.trust_env
+        with pytest.raises(Leap0ServerError, match="via the proxy"):
+            _validate(client)
+    assert api.requests == []
+    (request,) = proxy.requests
+    assert request.startswith(f"POST http://127.0.0.1:{api.port}/".encode())
+    assert b"x-team: blue" in request.lower()
 
 
 # --- answers nested too deeply, answers too large -------------------------------------
@@ -389,18 +325,8 @@ def test_uncompressed_answers_are_asked_for_with_a_client_handed_in_too(
 
 
 # --- an attempt's total time -----------------------------------------------------------
-
-
-class FakeClock:
-    """``time.monotonic`` for the transport's deadlines: each reading is ``step`` later."""
-
-    def __init__(self, step: float) -> None:
-        self.now = 1000.0
-        self.step = step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
+# The tests below set the clock every deadline reads (leap0._deadline._now; there is no
+# public one) to a FakeClock, so that an attempt takes as long as the test says.
 
 
 def _dripped(request: httpx.Request) -> httpx.Response:
@@ -412,7 +338,7 @@ def _dripped(request: httpx.Request) -> httpx.Response:
 def test_answer_dripped_a_byte_at_a_time_is_cut_at_the_timeout(
     httpx_mock: HTTPXMock, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(config, "_now", FakeClock(0.25), raising=False)
+    monkeypatch.setattr(deadlines, "_now", FakeClock(0.25))
     httpx_mock.add_callback(_dripped, is_reusable=True)
     with Leap0Client(api_key=API_KEY, base_url=BASE_URL, timeout=1.0, max_retries=2) as client:
         with pytest.raises(Leap0TimeoutError, match="took longer than its 1 s timeout"):
@@ -428,7 +354,7 @@ def test_call_timeout_bounds_the_attempt_too(
     sleeps: list[float],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(config, "_now", FakeClock(0.25), raising=False)
+    monkeypatch.setattr(deadlines, "_now", FakeClock(0.25))
     httpx_mock.add_callback(_dripped)
     with pytest.raises(Leap0TimeoutError, match=r"took longer than its 1\.5 s timeout"):
         client.ssh.create_access(SANDBOX_ID, http_timeout=1.5)
@@ -436,76 +362,6 @@ def test_call_timeout_bounds_the_attempt_too(
 
 
 BLOCKING = not inspect.iscoroutinefunction(Leap0Client.close)
-
-
-class DripServer:
-    """A TCP server on 127.0.0.1 answering one request with headers that never end.
-
-    It sends one byte of them for each ``pace()``, none before the request is in.
-    """
-
-    HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Drip: " + b"a" * 4000
-
-    def __init__(self) -> None:
-        self.requests: list[bytes] = []
-        self.sent = 0
-        self._allowed = 0
-        self._conn: socket.socket | None = None
-        self._accepted = False
-        self._lock = threading.Lock()
-        self._stopped = threading.Event()
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self._sock.getsockname()[1]
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        conn, _ = self._sock.accept()
-        self._accepted = True
-        with conn:
-            conn.settimeout(10)
-            request = _read_request(conn)
-            with self._lock:
-                if request is not None and not self._stopped.is_set():
-                    self.requests.append(request)
-                    self._conn = conn
-                    self._send()
-            self._stopped.wait(timeout=60)
-            with self._lock:
-                self._conn = None
-
-    def pace(self) -> None:
-        with self._lock:
-            self._allowed += 1
-            self._send()
-
-    def _send(self) -> None:
-        while self._conn is not None and self.sent < min(self._allowed, len(self.HEAD)):
-            try:
-                self._conn.sendall(self.HEAD[self.sent : self.sent + 1])
-            except OSError:  # the client hung up
-                self._conn = None
-                return
-            self.sent += 1
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if not self._accepted:
-            socket.create_connection(("127.0.0.1", self.port), timeout=10).close()
-        self._thread.join(timeout=10)
-        self._sock.close()
-
-
-class PacedClock(FakeClock):
-    """A ``FakeClock`` whose every reading lets ``server`` send one more byte."""
-
-    def __init__(self, step: float, server: DripServer) -> None:
-        super().__init__(step)
-        self.server = server
-
-    def __call__(self) -> float:
-        self.server.pace()
-        return super().__call__()
 
 
 def test_answer_dripped_in_its_headers_is_cut_at_the_deadline(
@@ -517,7 +373,7 @@ def test_answer_dripped_in_its_headers_is_cut_at_the_deadline(
     # async client's watchdog is armed once, when the attempt starts waiting: by then the
     # clock says all but 10 ms have passed.
     clock = PacedClock(0.25 if BLOCKING else 29.99, server)
-    monkeypatch.setattr(config, "_now", clock, raising=False)
+    monkeypatch.setattr(deadlines, "_now", clock)
     try:
         with Leap0Client(
             api_key=API_KEY, base_url=f"http://127.0.0.1:{server.port}", timeout=30.0, max_retries=0
@@ -539,7 +395,7 @@ def test_answer_dripped_in_its_headers_is_cut_at_the_deadline(
 def test_no_timeout_reads_a_dripped_answer_to_its_end(
     httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(config, "_now", FakeClock(0.25), raising=False)
+    monkeypatch.setattr(deadlines, "_now", FakeClock(0.25))
     httpx_mock.add_callback(_dripped)
     with Leap0Client(api_key=API_KEY, base_url=BASE_URL, timeout=None) as client:
         check = _validate(client)
@@ -550,7 +406,7 @@ def test_slow_but_steady_answer_within_the_timeout_is_read(
     httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     body_chunks = len(json.dumps(VALID))
-    monkeypatch.setattr(config, "_now", FakeClock(0.9 / (body_chunks + 4)), raising=False)
+    monkeypatch.setattr(deadlines, "_now", FakeClock(0.9 / (body_chunks + 4)))
     httpx_mock.add_callback(_dripped)
     with Leap0Client(api_key=API_KEY, base_url=BASE_URL, timeout=1.0) as client:
         check = _validate(client)
@@ -592,7 +448,7 @@ def test_an_error_after_one_attempt_says_so(client: Leap0Client, httpx_mock: HTT
 def test_attempt_timeout_says_how_many_attempts_were_made(
     httpx_mock: HTTPXMock, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(config, "_now", FakeClock(0.25), raising=False)
+    monkeypatch.setattr(deadlines, "_now", FakeClock(0.25))
     httpx_mock.add_callback(_dripped, is_reusable=True)
     with Leap0Client(api_key=API_KEY, base_url=BASE_URL, timeout=1.0, max_retries=1) as client:
         with pytest.raises(Leap0TimeoutError, match=r"1 s timeout \(2 attempts\)$"):

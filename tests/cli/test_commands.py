@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from leap0 import _config, _limits, _log, _ssh_api
+from leap0 import _constants, _limits
 from leap0._cli import commands, completion, completion_words, parser, spec
 from leap0._cli.entry import main
 from leap0._cli.parser import build_parser
@@ -33,17 +35,28 @@ def test_every_handler_named_in_the_table_exists() -> None:
         assert callable(handler), path
 
 
-def test_the_names_help_shows_are_the_sdks() -> None:
-    assert spec.API_KEY_ENV == _config.API_KEY_ENV
-    assert spec.BASE_URL_ENV == _config.BASE_URL_ENV
-    assert spec.DEFAULT_BASE_URL == _config.DEFAULT_BASE_URL
-    assert spec.DEFAULT_TEMPLATE == _limits.DEFAULT_TEMPLATE
-    assert spec.LIST_STATES == _limits.LIST_STATES
-    assert spec.LIST_SORT_FIELDS == _limits.LIST_SORT_FIELDS
-    assert spec.LIST_ORDERS == _limits.LIST_ORDERS
-    assert spec.SSH_API_ENV == _ssh_api.SSH_API_ENV
-    assert spec.SSH_APIS == _ssh_api.SSH_APIS
-    assert spec.LOG_ENV == _log.LOG_ENV
+def test_the_constants_help_shows_import_nothing() -> None:
+    """The names the SDK and the command share (``leap0._constants``) cost ``--help`` nothing.
+
+    A fresh interpreter imports it: nothing is loaded but it and the package's
+    ``__init__`` (which loads only ``leap0._version``).
+    """
+    code = (
+        "import sys; before = set(sys.modules); import leap0._constants; "
+        "print(' '.join(sorted(set(sys.modules) - before)))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert run.stdout.split() == ["leap0", "leap0._constants", "leap0._version"]
+
+
+def test_the_command_shows_the_sdks_own_constants() -> None:
+    """No copy: the module of the table takes them from the SDK's one module."""
+    for name in ("API_KEY_ENV", "BASE_URL_ENV", "DEFAULT_BASE_URL", "SSH_APIS", "LOG_ENV"):
+        assert not hasattr(spec, name), name
+    (state,) = [o for o in commands.SANDBOX_LIST.options if o.flags == ("--state",)]
+    assert state.kwargs["choices"] is _constants.LIST_STATES
 
 
 @pytest.mark.parametrize(
