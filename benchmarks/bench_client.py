@@ -20,8 +20,9 @@ client over the rounds. With no budget, the first client of a fresh
 interpreter is also timed (after ``import leap0`` with ``leap0.Leap0Client``
 reached, or ``import httpx``), median of ``--first-runs`` interpreters after an
 untimed one (bytecode caches written): httpx imports httpcore for its first
-client, leap0 imports ``leap0._http`` for its first and httpcore at its first
-request.
+client, and so for leap0's first (leap0 also imports ``leap0._http`` then, and
+makes the one ``ssl.SSLContext`` its clients of that kind share, without
+certificates).
 
     python benchmarks/bench_client.py [--clients 200] [--raw-clients 10] [--repeats 15]
 """

@@ -6,10 +6,12 @@ the pool leap0 builds, ``max_concurrency`` 100, 2 retries), against the
 emulator in another process, where the first request of each sandbox's create
 route waits ``--delay`` seconds (a ``delay`` fault) before it is answered: a
 slow service behind a full pool. Calls queue for a connection; those whose
-time runs out in the queue fail as "timed out waiting for a free connection
-... nothing was sent" (and are retried, even a create), those whose request
-was sent and not answered in time as "the attempt took longer than": the
-request may have acted, so a create is not repeated.
+time runs out before their request headers start to go out (in leap0's queue,
+in httpx's pool, connecting: httpcore's trace extension tells) fail as "timed
+out waiting for a free connection ... nothing was sent" (and are retried, even
+a create), those whose request was sent and not answered in time as "the
+attempt took longer than": the request may have acted, so a create is not
+repeated.
 
 After the calls, and after the delayed requests have been answered, the
 emulator's attempts counter of each sandbox's route says whether a request

@@ -5,7 +5,12 @@ fan-out of thousands of calls on one client gets slower per call the more
 there are. A client therefore admits at most as many requests as its pool has
 connections; the others wait here, first come first served, at a constant
 cost each. A request that runs out of time while waiting here was never sent:
-it fails as "no free connection", which every operation may retry.
+it fails as "no free connection", which every operation may retry. Past the
+queue a request may still wait without being sent (in httpx's pool when it is
+smaller than the queue, connecting, or before its task runs again); on the
+client leap0 builds, httpcore's trace tells that apart from a request whose
+headers went out, and such an attempt fails the same way (see ``_Progress`` in
+``leap0._async._transport``).
 
 :class:`AsyncGate` serves the async client, :class:`Gate` the blocking one
 (threads); the generated sync code names ``Gate`` where the async source
@@ -20,7 +25,7 @@ from typing import TYPE_CHECKING
 from ._config import DefaultInt
 
 if TYPE_CHECKING:
-    from ._config import Deadline
+    from ._deadline import Deadline
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "AsyncGate", "Gate", "resolve_max_concurrency"]
 

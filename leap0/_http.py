@@ -1,26 +1,53 @@
-"""The httpx clients leap0 builds when none is handed in.
+"""The httpx clients leap0 builds when none is handed in, on httpx's and httpcore's public API.
 
-Building an ``httpx`` client costs about 29 ms, nearly all of it a new TLS
-context loading the CA certificates. The clients built here cost a fraction of
-a millisecond: they share one TLS context per process, built at the first
-``https://`` request (a loopback ``http://`` client never builds one), and
-each transport sets up its connection pool at its first request.
+Building ``httpx.Client()`` costs 20 ms or more, nearly all of it a new TLS
+context loading the CA certificates. The clients built here cost about
+0.1 ms: they are plain ``httpx.Client`` / ``httpx.AsyncClient`` objects handed
+an ``ssl.SSLContext`` leap0 made once per process, and no certificate is
+loaded until a request needs one:
 
-They keep what httpx does with the environment. With ``trust_env`` (the
-``https://`` clients), httpx still reads the proxies (``HTTPS_PROXY``,
-``ALL_PROXY``, ``NO_PROXY``) when the client is built, and the TLS context is
-the one ``httpx.create_ssl_context(trust_env=True)`` makes (``SSL_CERT_FILE``,
-``SSL_CERT_DIR``, as set at a client's first request; one context per setting
-seen). Without it (the ``http://`` clients), no proxy.
+* ``https://``: the client's context (``verify=``) is a stand-in that trusts
+  what :func:`tls_context` trusts, the context httpx makes with ``trust_env``
+  (``httpx.create_ssl_context``: ``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else
+  certifi's bundle). That one is made once per process for each
+  ``SSL_CERT_FILE``/``SSL_CERT_DIR`` setting, by :func:`prepare_tls` at the
+  client's first request, before any I/O (certificates that cannot be loaded
+  are then a ``Leap0ConnectionError``, not retried), and each TLS handshake
+  uses the one of the setting in force when it starts. httpx reads the
+  environment's proxies (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) when the
+  client is built, as it does with ``trust_env``.
+* loopback ``http://``: a context that trusts nothing, made once per process,
+  never with a certificate in it; ``trust_env=False``: no proxy, whatever the
+  environment says (the API key would cross to it in clear text).
 
-The blocking client's connections wait at most until the current attempt's
-deadline (``leap0._config.ATTEMPT_END``, set by ``with Deadline(...)``) on
-every connect, TLS handshake, read and write, and raise httpcore's timeout once
-it has passed: a status line and headers trickled in a byte at a time cannot
-hold an attempt past its timeout.
+Their pool is httpx's default: 100 connections (leap0's admission queue,
+``leap0._gate``, lets no more requests than that through at once), 20 kept
+alive. Not more kept alive: httpcore (1.0.x) hands an idle connection to every
+request queued at that moment, and all but the first find it taken and queue
+again; with all 100 kept alive, 600 concurrent creates behind a slow service
+made 1,170 such hand-outs in vain and ended with 191 successes instead of 300
+(``benchmarks/bench_queue_timeout.py``). With 20, httpcore closes the idle
+connections of a pool that holds more than 20, so under a fan-out each request
+gets a connection of its own (a new one).
 
-This module is imported when the first such client is built, httpcore at its
-first request.
+The blocking client sends through :class:`_DeadlineTransport`, an
+``httpx.HTTPTransport`` (built by its own ``__init__``) over an
+``httpcore.ConnectionPool`` whose network backend caps every connect, TLS
+handshake, read and write at the current attempt's deadline
+(``leap0._deadline.ATTEMPT_END``, set by ``with Deadline(...)``) and raises
+httpcore's timeout once it has passed, and whose wait for a pooled connection
+ends there too (a ``PoolTimeout``: nothing was sent). A status line and
+headers trickled in a byte at a time cannot hold an attempt past its timeout.
+When ``httpx.HTTPTransport.handle_request`` is not httpx's own (a mock such as
+pytest-httpx replaced it on the class), the transport defers to it. When the
+environment names a proxy for ``https://`` (``HTTPS_PROXY`` or ``ALL_PROXY``,
+as ``urllib.request.getproxies()`` reads them), the blocking client is a plain
+``httpx.Client`` with ``trust_env``, so that httpx applies the proxy and
+``NO_PROXY`` exactly as it does: through it, as through an ``http_client``
+handed in, the attempt's deadline is checked between the body's reads only.
+
+This module is imported when the first such client is built (httpx imports
+httpcore then).
 """
 
 from __future__ import annotations
@@ -28,44 +55,49 @@ from __future__ import annotations
 import os
 import ssl
 import threading
-from collections.abc import Iterable
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import httpx
 
-from . import _config
-from ._config import ATTEMPT_END
+from . import _deadline
+from ._deadline import ATTEMPT_END
+from ._gate import DEFAULT_MAX_CONCURRENCY
 from .errors import Leap0ConnectionError
 
 if TYPE_CHECKING:
+    import socket
+
     import httpcore
     from httpcore import NetworkBackend as _BackendBase, NetworkStream as _StreamBase
-else:  # httpcore's bases only name the interface: httpcore is imported at the first request
+else:  # httpcore's bases only name the interface: httpcore is imported with the first client
     _BackendBase = _StreamBase = object
 
-__all__ = ["build_client", "tls_context"]
+__all__ = ["LIMITS", "build_client", "prepare_tls", "reaches_httpcore", "tls_context"]
 
-_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-"""httpx's default limits, for a transport httpx asks for without naming any."""
+LIMITS = httpx.Limits(max_connections=int(DEFAULT_MAX_CONCURRENCY), max_keepalive_connections=20)
+"""The pool of the clients leap0 builds: httpx's default, as many connections as are admitted."""
 
 _contexts: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
 _contexts_lock = threading.Lock()
-_open_lock = threading.Lock()
+_made_lock = threading.Lock()
+_stand_ins: dict[bool, ssl.SSLContext] = {}
 
 
 def _reset_in_child() -> None:
-    """After ``fork``: new locks and no shared contexts in the child.
+    """After ``fork``: new locks and no loaded contexts in the child.
 
-    A thread of the parent may have held a lock at the fork (building the
-    TLS context of its first ``https://`` request); that thread does not
+    A thread of the parent may have held a lock at the fork (loading the
+    certificates at its first ``https://`` request); that thread does not
     exist in the child, so its lock would never be released there. Clients
-    made in the child build their own context; a client made before the fork
-    must not be used in the child (as with httpx: its pooled connections are
-    the parent's).
+    made in the child load their own; a client made before the fork must not
+    be used in the child (as with httpx: its pooled connections are the
+    parent's).
     """
-    global _contexts_lock, _open_lock
+    global _contexts_lock, _made_lock
     _contexts_lock = threading.Lock()
-    _open_lock = threading.Lock()
+    _made_lock = threading.Lock()
     _contexts.clear()
 
 
@@ -74,7 +106,7 @@ if hasattr(os, "register_at_fork"):  # POSIX
 
 
 def tls_context() -> ssl.SSLContext:
-    """The TLS context of the ``https://`` clients leap0 builds.
+    """The TLS context the ``https://`` clients leap0 builds verify the service with.
 
     Made as httpx makes it with ``trust_env`` (``httpx.create_ssl_context``),
     once per process for each ``SSL_CERT_FILE``/``SSL_CERT_DIR`` setting, the
@@ -86,197 +118,301 @@ def tls_context() -> ssl.SSLContext:
         with _contexts_lock:
             context = _contexts.get(key)
             if context is None:
-                context = _contexts[key] = httpx.create_ssl_context(trust_env=True)
+                context = httpx.create_ssl_context(trust_env=True)
+                context.set_alpn_protocols(["http/1.1"])  # what httpcore sets for HTTP/1.1
+                _contexts[key] = context
     return context
 
 
-@overload
-def build_client(
-    kind: type[httpx.AsyncClient], *, headers: dict[str, str], trust_env: bool
-) -> httpx.AsyncClient: ...
-@overload
-def build_client(
-    kind: type[httpx.Client], *, headers: dict[str, str], trust_env: bool
-) -> httpx.Client: ...
-def build_client(
-    kind: type[httpx.Client] | type[httpx.AsyncClient], *, headers: dict[str, str], trust_env: bool
-) -> httpx.Client | httpx.AsyncClient:
-    """A client of ``kind``'s flavour whose transports are set up at their first request."""
-    cls = _AsyncClient if issubclass(kind, httpx.AsyncClient) else _Client
-    return cls(headers=headers, trust_env=trust_env)
+def prepare_tls() -> ssl.SSLContext:
+    """:func:`tls_context`, or ``Leap0ConnectionError`` when its certificates cannot be loaded."""
+    try:
+        return tls_context()
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        raise Leap0ConnectionError(
+            f"the TLS certificates could not be loaded ({type(exc).__name__}: {exc})"
+        ) from exc
 
 
-def _check_proxy(proxy: httpx.Proxy) -> None:
-    """Refuse now, as httpx would, a SOCKS proxy that could not be used."""
-    if proxy.url.scheme in ("socks5", "socks5h"):
-        import importlib.util
+class _StandIn(ssl.SSLContext):
+    """The ``verify=`` of the ``https://`` clients: its handshakes are :func:`tls_context`'s.
 
-        if importlib.util.find_spec("socksio") is None:
-            raise ImportError(
-                "a SOCKS proxy is set in the environment but the 'socksio' package "
-                "is not installed: install httpx[socks]"
-            )
-
-
-class _Client(httpx.Client):
-    """``httpx.Client`` with transports that set up their pool at their first request.
-
-    httpx reads the environment's proxies itself (with ``trust_env``) and asks
-    ``_init_transport`` and ``_init_proxy_transport`` for the transports; these
-    answer without building a TLS context.
+    A bare context (it trusts nothing of its own) whose ``wrap_socket`` and
+    ``wrap_bio``, the two ways a TLS connection is made from a context, hand
+    the work to the loaded context of the setting in force. Certificates are
+    thus loaded at the first request, not when a client is built. (anyio runs
+    ``wrap_bio`` of a context that is not exactly ``ssl.SSLContext`` in a
+    worker thread: a few tens of microseconds more per new connection.)
     """
 
-    def _init_transport(self, *args: Any, **kwargs: Any) -> httpx.BaseTransport:
-        transport: httpx.BaseTransport | None = kwargs.get("transport")
-        if transport is not None:
-            return transport
-        return _LazyTransport(None, kwargs.get("limits", _LIMITS))
+    def wrap_socket(
+        self,
+        sock: socket.socket,
+        server_side: bool = False,
+        do_handshake_on_connect: bool = True,
+        suppress_ragged_eofs: bool = True,
+        server_hostname: str | bytes | None = None,
+        session: ssl.SSLSession | None = None,
+    ) -> ssl.SSLSocket:
+        return prepare_tls().wrap_socket(
+            sock,
+            server_side,
+            do_handshake_on_connect,
+            suppress_ragged_eofs,
+            server_hostname,
+            session,
+        )
 
-    def _init_proxy_transport(
-        self, proxy: httpx.Proxy, *args: Any, **kwargs: Any
-    ) -> httpx.BaseTransport:
-        _check_proxy(proxy)
-        return _LazyTransport(proxy, kwargs.get("limits", _LIMITS))
-
-
-class _AsyncClient(httpx.AsyncClient):
-    """``httpx.AsyncClient`` with transports that set up their pool at their first request."""
-
-    def _init_transport(self, *args: Any, **kwargs: Any) -> httpx.AsyncBaseTransport:
-        transport: httpx.AsyncBaseTransport | None = kwargs.get("transport")
-        if transport is not None:
-            return transport
-        return _AsyncLazyTransport(None, kwargs.get("limits", _LIMITS))
-
-    def _init_proxy_transport(
-        self, proxy: httpx.Proxy, *args: Any, **kwargs: Any
-    ) -> httpx.AsyncBaseTransport:
-        _check_proxy(proxy)
-        return _AsyncLazyTransport(proxy, kwargs.get("limits", _LIMITS))
-
-
-class _LazyTransport(httpx.BaseTransport):
-    """A transport that sets up its pool (for ``https``, with the TLS context) on first use."""
-
-    def __init__(self, proxy: httpx.Proxy | None, limits: httpx.Limits) -> None:
-        self._proxy = proxy
-        self._limits = limits
-        self._inner: httpx.HTTPTransport | None = None
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self._inner
-        if inner is None:
-            inner = self._open(request.url.scheme == "https")
-        return inner.handle_request(request)
-
-    def _open(self, tls: bool) -> httpx.HTTPTransport:
-        with _open_lock:
-            if self._inner is None:
-                self._inner = _PoolTransport(_pool(self._proxy, self._limits, tls, blocking=True))
-            return self._inner
-
-    def close(self) -> None:
-        with _open_lock:
-            inner, self._inner = self._inner, None
-        if inner is not None:
-            inner.close()
+    def wrap_bio(
+        self,
+        incoming: ssl.MemoryBIO,
+        outgoing: ssl.MemoryBIO,
+        server_side: bool = False,
+        server_hostname: str | bytes | None = None,
+        session: ssl.SSLSession | None = None,
+    ) -> ssl.SSLObject:
+        return prepare_tls().wrap_bio(incoming, outgoing, server_side, server_hostname, session)
 
 
-class _AsyncLazyTransport(httpx.AsyncBaseTransport):
-    """The async ``_LazyTransport``."""
+def _verify(tls: bool) -> ssl.SSLContext:
+    """The ``verify=`` of a client: the stand-in for ``https://``, else one trusting nothing.
 
-    def __init__(self, proxy: httpx.Proxy | None, limits: httpx.Limits) -> None:
-        self._proxy = proxy
-        self._limits = limits
-        self._inner: httpx.AsyncHTTPTransport | None = None
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self._inner
-        if inner is None:
-            inner = self._open(request.url.scheme == "https")
-        return await inner.handle_async_request(request)
-
-    def _open(self, tls: bool) -> httpx.AsyncHTTPTransport:
-        with _open_lock:
-            if self._inner is None:
-                pool = _pool(self._proxy, self._limits, tls, blocking=False)
-                self._inner = _AsyncPoolTransport(pool)
-            return self._inner
-
-    async def aclose(self) -> None:
-        with _open_lock:
-            inner, self._inner = self._inner, None
-        if inner is not None:
-            await inner.aclose()
-
-
-class _PoolTransport(httpx.HTTPTransport):
-    """httpx's transport over a pool built by ``_pool``.
-
-    httpx's own ``__init__`` is not called: it would build a pool of its own,
-    with a TLS context of its own. Sending, closing and turning httpcore's
-    errors into httpx's are httpx's, unchanged.
+    Each is made once per process (an ``ssl.SSLContext`` costs about 0.3 ms).
     """
-
-    def __init__(self, pool: httpcore.ConnectionPool) -> None:
-        self._pool = pool
-
-
-class _AsyncPoolTransport(httpx.AsyncHTTPTransport):
-    """The async ``_PoolTransport``."""
-
-    def __init__(self, pool: httpcore.AsyncConnectionPool) -> None:
-        self._pool = pool
+    context = _stand_ins.get(tls)
+    if context is None:
+        with _made_lock:
+            context = _stand_ins.get(tls)
+            if context is None:
+                cls = _StandIn if tls else ssl.SSLContext
+                context = _stand_ins[tls] = cls(ssl.PROTOCOL_TLS_CLIENT)
+    return context
 
 
-def _pool(proxy: httpx.Proxy | None, limits: httpx.Limits, tls: bool, *, blocking: bool) -> Any:
-    """The httpcore pool httpx would build for ``proxy`` and ``limits``, HTTP/1.1 only.
+class Built(NamedTuple):
+    """A client leap0 built, and what to call before its first request (or ``None``)."""
 
-    ``tls``: with the shared TLS context (else none: httpcore would make a
-    verifying one if a TLS connection were ever asked for). ``blocking``: the
-    blocking pool, its connections capped at the attempt's deadline.
+    client: Any
+    prepare: Callable[[], object] | None
+
+
+@overload
+def build_client(kind: type[httpx.AsyncClient], *, tls: bool, headers: dict[str, str]) -> Built: ...
+@overload
+def build_client(kind: type[httpx.Client], *, tls: bool, headers: dict[str, str]) -> Built: ...
+def build_client(
+    kind: type[httpx.Client] | type[httpx.AsyncClient], *, tls: bool, headers: dict[str, str]
+) -> Built:
+    """A client of ``kind``'s flavour for an ``https://`` (``tls``) or loopback ``http://`` URL.
+
+    ``Built.prepare`` loads the certificates (:func:`prepare_tls`); it is
+    ``None`` for ``http://``. A SOCKS proxy from the environment without the
+    ``socksio`` package, or a proxy URL httpx cannot use, fails here, as httpx
+    fails building its client.
+    """
+    verify = _verify(tls)
+    prepare = prepare_tls if tls else None
+    if issubclass(kind, httpx.AsyncClient):
+        client: Any = httpx.AsyncClient(
+            verify=verify, limits=LIMITS, trust_env=tls, headers=headers
+        )
+    elif tls and _proxy_in_environment():
+        client = httpx.Client(verify=verify, limits=LIMITS, trust_env=True, headers=headers)
+    else:
+        # With a transport given, httpx reads no proxy; trust_env says what it would do.
+        transport = _DeadlineTransport(verify, LIMITS)
+        client = httpx.Client(transport=transport, trust_env=tls, headers=headers)
+    return Built(client, prepare)
+
+
+def _proxy_in_environment() -> bool:
+    """Whether the environment names a proxy httpx would use for an ``https://`` URL."""
+    proxies = urllib.request.getproxies()  # what httpx reads with trust_env
+    return bool(proxies.get("https") or proxies.get("all"))
+
+
+def _defined_in(package: str, cls: object, name: str) -> bool:
+    """Whether ``cls.name`` is a function of ``package``'s own (no mock replaced it)."""
+    module = getattr(getattr(cls, name, None), "__module__", None)
+    return isinstance(module, str) and module.partition(".")[0] == package
+
+
+def reaches_httpcore(client: httpx.Client | httpx.AsyncClient) -> bool:
+    """Whether requests of the client leap0 built reach httpcore's own pool and connections.
+
+    Then httpcore's ``trace`` extension reports what they do, and a request it
+    never reported sending its headers for never left. Not so when a mock
+    replaced httpx's transport (pytest-httpx) or httpcore's pool or
+    connections (respx) on their class.
     """
     import httpcore
 
-    if tls:
+    if isinstance(client, httpx.AsyncClient):
+        send = "handle_async_request"
+        transport: type = httpx.AsyncHTTPTransport
+        classes: tuple[type, ...] = (
+            httpcore.AsyncConnectionPool,
+            httpcore.AsyncHTTPProxy,
+            httpcore.AsyncSOCKSProxy,
+            httpcore.AsyncHTTPConnection,
+        )
+    else:
+        send = "handle_request"
+        transport = httpx.HTTPTransport
+        classes = (
+            httpcore.ConnectionPool,
+            httpcore.HTTPProxy,
+            httpcore.SOCKSProxy,
+            httpcore.HTTPConnection,
+        )
+    # httpcore's SOCKS pools are placeholders without a handle method when socksio is absent.
+    return _defined_in("httpx", transport, send) and all(
+        _defined_in("httpcore", cls, send) for cls in classes if hasattr(cls, send)
+    )
+
+
+_httpx_send: list[object] = []
+"""``httpx.HTTPTransport.handle_request`` once seen to be httpx's own (at most one)."""
+
+
+def _httpx_sends(function: object) -> bool:
+    """Whether ``function`` is httpx's own ``HTTPTransport.handle_request``, not a mock's."""
+    if function in _httpx_send:
+        return True
+    module = getattr(function, "__module__", None)
+    own = (
+        isinstance(module, str)
+        and module.partition(".")[0] == "httpx"
+        and getattr(function, "__qualname__", None) == "HTTPTransport.handle_request"
+    )
+    if own:
+        _httpx_send[:] = [function]
+    return own
+
+
+class _DeadlineTransport(httpx.HTTPTransport):
+    """httpx's blocking transport, sending through a pool whose waits end at the deadline.
+
+    ``__init__`` is httpx's (its own pool stays idle, there for a mock that
+    calls httpx's ``handle_request``); requests go to ``deadline_pool``, an
+    ``httpcore.ConnectionPool`` over :class:`_CappedBackend`, converted to and
+    from httpcore as httpx converts them, httpcore's errors turned into
+    httpx's.
+    """
+
+    def __init__(self, verify: ssl.SSLContext, limits: httpx.Limits) -> None:
+        super().__init__(verify=verify, limits=limits, trust_env=False)
+        import httpcore
+
+        self.deadline_pool = httpcore.ConnectionPool(
+            ssl_context=verify,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_CappedBackend(httpcore.SyncBackend()),
+        )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not _httpx_sends(httpx.HTTPTransport.handle_request):
+            return super().handle_request(request)  # a mock's, on httpx's class
+        import httpcore
+
+        url = request.url
+        extensions = request.extensions
+        end = ATTEMPT_END.at
+        if end is not None:
+            # Waiting for a pooled connection ends at the deadline too: a PoolTimeout.
+            left = end - _deadline._now()
+            if left <= 0:
+                raise httpx.PoolTimeout("the attempt's time is up", request=request)
+            timeouts = extensions.get("timeout") or {}
+            pool = timeouts.get("pool")
+            if pool is None or pool > left:
+                extensions = {**extensions, "timeout": {**timeouts, "pool": left}}
         try:
-            ssl_context: ssl.SSLContext | None = tls_context()
-        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
-            raise Leap0ConnectionError(
-                f"the TLS certificates could not be loaded ({type(exc).__name__}: {exc})"
-            ) from exc
-    else:
-        ssl_context = None
-    options: dict[str, Any] = {
-        "ssl_context": ssl_context,
-        "max_connections": limits.max_connections,
-        "max_keepalive_connections": limits.max_keepalive_connections,
-        "keepalive_expiry": limits.keepalive_expiry,
-    }
-    classes: tuple[Any, Any, Any]
-    if blocking:
-        options["network_backend"] = _CappedBackend(httpcore.SyncBackend())
-        classes = (httpcore.ConnectionPool, httpcore.HTTPProxy, httpcore.SOCKSProxy)
-    else:
-        classes = (httpcore.AsyncConnectionPool, httpcore.AsyncHTTPProxy, httpcore.AsyncSOCKSProxy)
-    pool, http_proxy, socks_proxy = classes
-    if proxy is None:
-        return pool(**options)
-    url = httpcore.URL(
-        scheme=proxy.url.raw_scheme,
-        host=proxy.url.raw_host,
-        port=proxy.url.port,
-        target=proxy.url.raw_path,
-    )
-    if proxy.url.scheme in ("socks5", "socks5h"):
-        return socks_proxy(proxy_url=url, proxy_auth=proxy.raw_auth, **options)
-    return http_proxy(
-        proxy_url=url,
-        proxy_auth=proxy.raw_auth,
-        proxy_headers=proxy.headers.raw,
-        proxy_ssl_context=proxy.ssl_context,
-        **options,
-    )
+            answer = self.deadline_pool.handle_request(
+                httpcore.Request(
+                    method=request.method,
+                    url=httpcore.URL(
+                        scheme=url.raw_scheme,
+                        host=url.raw_host,
+                        port=url.port,
+                        target=url.raw_path,
+                    ),
+                    headers=request.headers.raw,
+                    content=request.stream,
+                    extensions=extensions,
+                )
+            )
+        except Exception as exc:
+            raise _httpx_error(exc) from exc
+        return httpx.Response(
+            status_code=answer.status,
+            headers=answer.headers,
+            stream=_ResponseStream(answer.stream),  # type: ignore[arg-type]
+            extensions=answer.extensions,
+        )
+
+    def close(self) -> None:
+        super().close()
+        self.deadline_pool.close()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        try:
+            super().__exit__(*exc_info)
+        finally:
+            self.deadline_pool.close()
+
+
+class _ResponseStream(httpx.SyncByteStream):
+    """An answer's body from httpcore, its errors turned into httpx's."""
+
+    def __init__(self, source: Iterable[bytes]) -> None:
+        self.source = source
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self.source
+        except Exception as exc:
+            raise _httpx_error(exc) from exc
+
+    def close(self) -> None:
+        close = getattr(self.source, "close", None)
+        if close is not None:
+            close()
+
+
+_errors: dict[type[BaseException], type[httpx.TransportError]] = {}
+
+
+def _httpx_error(exc: Exception) -> Exception:
+    """httpx's error for httpcore's ``exc`` (the most specific, as httpx maps them), or ``exc``."""
+    if not _errors:
+        import httpcore
+
+        _errors.update(
+            {
+                httpcore.TimeoutException: httpx.TimeoutException,
+                httpcore.ConnectTimeout: httpx.ConnectTimeout,
+                httpcore.ReadTimeout: httpx.ReadTimeout,
+                httpcore.WriteTimeout: httpx.WriteTimeout,
+                httpcore.PoolTimeout: httpx.PoolTimeout,
+                httpcore.NetworkError: httpx.NetworkError,
+                httpcore.ConnectError: httpx.ConnectError,
+                httpcore.ReadError: httpx.ReadError,
+                httpcore.WriteError: httpx.WriteError,
+                httpcore.ProxyError: httpx.ProxyError,
+                httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+                httpcore.ProtocolError: httpx.ProtocolError,
+                httpcore.LocalProtocolError: httpx.LocalProtocolError,
+                httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+            }
+        )
+    for cls in type(exc).__mro__:
+        error = _errors.get(cls)
+        if error is not None:
+            return error(str(exc))
+    return exc
 
 
 class _Timeouts(NamedTuple):
@@ -290,7 +426,7 @@ def _capped(timeout: float | None, error: type[Exception]) -> float | None:
     end = ATTEMPT_END.at
     if end is None:
         return timeout
-    left = end - _config._now()
+    left = end - _deadline._now()
     if left <= 0:
         raise error("the attempt's time is up")
     return left if timeout is None or left < timeout else timeout
@@ -302,8 +438,8 @@ class _CappedBackend(_BackendBase):
     def __init__(self, backend: httpcore.NetworkBackend) -> None:
         import httpcore
 
-        self._backend = backend
-        self._timeouts = _Timeouts(
+        self.backend = backend
+        self.timeouts = _Timeouts(
             httpcore.ConnectTimeout, httpcore.ReadTimeout, httpcore.WriteTimeout
         )
 
@@ -315,9 +451,9 @@ class _CappedBackend(_BackendBase):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        timeout = _capped(timeout, self._timeouts.connect)
-        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
-        return _CappedStream(stream, self._timeouts)
+        timeout = _capped(timeout, self.timeouts.connect)
+        stream = self.backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _CappedStream(stream, self.timeouts)
 
     def connect_unix_socket(
         self,
@@ -325,31 +461,31 @@ class _CappedBackend(_BackendBase):
         timeout: float | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        timeout = _capped(timeout, self._timeouts.connect)
-        stream = self._backend.connect_unix_socket(path, timeout, socket_options)
-        return _CappedStream(stream, self._timeouts)
+        timeout = _capped(timeout, self.timeouts.connect)
+        stream = self.backend.connect_unix_socket(path, timeout, socket_options)
+        return _CappedStream(stream, self.timeouts)
 
     def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
+        self.backend.sleep(seconds)
 
 
 class _CappedStream(_StreamBase):
     """A connection whose every read, write and TLS handshake ends by the attempt's deadline."""
 
-    __slots__ = ("_stream", "_timeouts")
+    __slots__ = ("stream", "timeouts")
 
     def __init__(self, stream: httpcore.NetworkStream, timeouts: _Timeouts) -> None:
-        self._stream = stream
-        self._timeouts = timeouts
+        self.stream = stream
+        self.timeouts = timeouts
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _capped(timeout, self._timeouts.read))
+        return self.stream.read(max_bytes, _capped(timeout, self.timeouts.read))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _capped(timeout, self._timeouts.write))
+        self.stream.write(buffer, _capped(timeout, self.timeouts.write))
 
     def close(self) -> None:
-        self._stream.close()
+        self.stream.close()
 
     def start_tls(
         self,
@@ -357,9 +493,9 @@ class _CappedStream(_StreamBase):
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.NetworkStream:
-        timeout = _capped(timeout, self._timeouts.connect)
-        stream = self._stream.start_tls(ssl_context, server_hostname, timeout)
-        return _CappedStream(stream, self._timeouts)
+        timeout = _capped(timeout, self.timeouts.connect)
+        stream = self.stream.start_tls(ssl_context, server_hostname, timeout)
+        return _CappedStream(stream, self.timeouts)
 
     def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
+        return self.stream.get_extra_info(info)

@@ -120,7 +120,11 @@ def attempt_timeout_error(
 def queue_timeout_error(
     method: str, path: str, seconds: float | None, attempts: int
 ) -> Leap0TimeoutError:
-    """The error for an attempt whose time ran out before a connection was free (never sent)."""
+    """The error for an attempt whose time ran out before its request started to go out.
+
+    Waiting in the client's queue, for a pooled connection, or connecting:
+    nothing was sent, so every operation may retry it.
+    """
     limit = "its timeout" if seconds is None else f"its {seconds:g} s timeout"
     return Leap0TimeoutError(
         f"{method} {path}: timed out waiting for a free connection (or connecting) within "

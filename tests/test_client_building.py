@@ -12,17 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-import leap0._config as config
+import leap0._deadline as deadlines
 import leap0._http as http
 from leap0 import AsyncLeap0Client, Leap0Client
-from leap0._config import (
-    ATTEMPT_END,
-    DEFAULT_MAX_RETRIES,
-    USER_AGENT,
-    Deadline,
-    build_headers,
-    resolve_max_retries,
-)
+from leap0._config import DEFAULT_MAX_RETRIES, USER_AGENT, build_headers, resolve_max_retries
+from leap0._deadline import ATTEMPT_END, Deadline
 from leap0._responses import attempt_timeout_error, transport_error
 
 # --- the TLS context ---------------------------------------------------------------
@@ -59,6 +53,7 @@ def test_tls_context_is_made_once_as_httpx_makes_it_with_trust_env(
     first = http.tls_context()
     assert http.tls_context() is first
     assert made == [{"httpx": {"trust_env": True}}, {"cafile": certifi.where()}]
+    assert http.prepare_tls() is first
 
 
 def test_threads_asking_at_once_share_one_tls_context(made: list[dict[str, Any]]) -> None:
@@ -202,7 +197,7 @@ def test_plain_with_makes_the_deadline_the_current_attempt_end(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock = Clock()
-    monkeypatch.setattr(config, "_now", clock)
+    monkeypatch.setattr(deadlines, "_now", clock)
     assert ATTEMPT_END.at is None
     with Deadline(30.0):
         assert ATTEMPT_END.at == 130.0
@@ -213,7 +208,7 @@ def test_plain_with_makes_the_deadline_the_current_attempt_end(
 
 def test_waits_are_capped_at_the_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = Clock()
-    monkeypatch.setattr(config, "_now", clock)
+    monkeypatch.setattr(deadlines, "_now", clock)
     assert http._capped(5.0, TimeoutError) == 5.0  # no attempt under way
     with Deadline(30.0) as deadline:
         assert http._capped(5.0, TimeoutError) == 5.0
@@ -254,7 +249,7 @@ def test_capped_stream_passes_the_capped_timeouts_on(monkeypatch: pytest.MonkeyP
             return Stream()
 
     clock = Clock()
-    monkeypatch.setattr(config, "_now", clock)
+    monkeypatch.setattr(deadlines, "_now", clock)
     backend = http._CappedBackend(Backend())  # type: ignore[arg-type]
     with Deadline(10.0):
         stream = backend.connect_tcp("h", 1, timeout=5.0)

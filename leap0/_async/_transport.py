@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import AsyncIterable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Protocol, cast
 
@@ -24,19 +24,18 @@ from .._config import (
     DEFAULT_TIMEOUT,
     IDENTITY,
     NOT_GIVEN,
-    Deadline,
     NotGiven,
     TimeoutTypes,
-    attempt_seconds,
     build_headers,
-    encode_json,
     resolve_api_key,
     resolve_base_url,
     resolve_max_retries,
     resolve_timeout,
 )
+from .._deadline import Deadline, attempt_seconds
 from .._gate import DEFAULT_MAX_CONCURRENCY, AsyncGate, resolve_max_concurrency
 from .._log import setup_from_env
+from .._requests import encode_json
 from .._responses import (
     MAX_ANSWER_BYTES,
     api_error,
@@ -119,11 +118,13 @@ class AsyncHttpxTransport:
             an ``http://`` (loopback) base URL, so the API key and passwords
             never reach a proxy in clear text; for ``https://`` it follows the
             environment (``HTTPS_PROXY``, ``SSL_CERT_FILE``, ...). It costs
-            well under a millisecond to build: its connections are set up at
-            its first request, with the one TLS context every client leap0
-            builds shares (made at the first ``https://`` request). Its
-            blocking connections wait on no connect, read or write past the
-            attempt's deadline (see ``leap0._http``).
+            about 0.1 ms to build: it connects at its first request, and loads
+            the certificates then, into the one TLS context all the clients
+            leap0 builds share (one per ``SSL_CERT_FILE`` setting). Its pool
+            has httpx's default limits. Its blocking connections wait on
+            no connect, read, write or free connection past the attempt's
+            deadline, except through a proxy from the environment, where the
+            deadline is checked between the body's reads (see ``leap0._http``).
         max_concurrency: How many requests this transport hands to the pool
             at once (default 100, the pool's size for the client leap0
             builds and httpx's default); the others wait in turn, at a
@@ -153,16 +154,19 @@ class AsyncHttpxTransport:
                 f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}"
             )
         self._owns_client = http_client is None
+        # Called before the first request (the client leap0 builds for https://
+        # loads its certificates then); None once done, or for a client handed in.
+        self._prepare: Callable[[], object] | None = None
         if http_client is None:
             from .._http import build_client  # not needed by `import leap0`
 
             # Over http:// (loopback only) nothing may go through a proxy: the
-            # key would cross to it in clear text. trust_env=False drops the
-            # environment's proxies; its other settings concern TLS only.
-            http_client = build_client(
+            # key would cross to it in clear text; the client built for it
+            # ignores the environment (see leap0._http).
+            http_client, self._prepare = build_client(
                 httpx.AsyncClient,
+                tls=self.base_url.startswith("https://"),
                 headers=IDENTITY,
-                trust_env=not self.base_url.startswith("http://"),
             )
         self._client = http_client
         # Built once: httpx parses a str URL and normalises a dict of headers on
@@ -226,6 +230,9 @@ class AsyncHttpxTransport:
         url = self._urls.get(path)
         if url is None:
             url = self._url(path)
+        if self._prepare is not None:
+            self._prepare()  # Leap0ConnectionError, before any I/O, if it cannot be done
+            self._prepare = None
         if json is None:
             content, headers = None, self._headers
         else:
@@ -241,7 +248,8 @@ class AsyncHttpxTransport:
             deadline = Deadline(seconds)
             gate = self._gate
             admitted = gate is None
-            # On the client leap0 builds, httpcore says when the request starts to go out.
+            # On the client leap0 builds, httpcore says when the request's headers start to
+            # go out: an attempt whose time ran out before that was never sent.
             progress = _Progress() if self._owns_client else None
             try:
                 try:
@@ -259,21 +267,22 @@ class AsyncHttpxTransport:
                 cause: BaseException | None = exc
                 error: Leap0Error
                 if isinstance(exc, httpx.HTTPError):
+                    sent = not never_sent(exc)
                     if isinstance(exc, httpx.TimeoutException) and deadline.passed():
                         # A wait cut short at the attempt's deadline (the
                         # blocking connections of the client leap0 builds).
-                        error = attempt_timeout_error(method, path, seconds, attempt)
+                        timed_out = attempt_timeout_error if sent else queue_timeout_error
+                        error = timed_out(method, path, seconds, attempt)
                     else:
                         error = transport_error(exc, method, path, attempt)
-                    sent = not never_sent(exc)
                     retry = (
                         attempt <= self.max_retries
                         and not isinstance(error, Leap0TLSError)  # would fail the same way
                         and ((idempotent and isinstance(exc, httpx.TransportError)) or not sent)
                     )
-                elif not admitted or (progress is not None and progress.unsent):
-                    # Its time ran out in the queue, waiting for a pooled connection
-                    # or connecting: not a byte of the request was sent.
+                elif not admitted or (progress is not None and progress.unsent(self._client)):
+                    # Its time ran out before its headers went out: waiting in the
+                    # queue, in httpx's pool, connecting. Not a byte of it was sent.
                     error, cause = queue_timeout_error(method, path, seconds, attempt), None
                     sent = False
                     retry = attempt <= self.max_retries
@@ -435,31 +444,42 @@ class AsyncHttpxTransport:
 
 
 class _Progress:
-    """How far an attempt went, from httpcore's ``trace`` extension.
+    """How far an attempt went, from httpcore's ``trace`` extension (the client leap0 builds).
 
-    While a new connection is being made (connecting, the TLS handshake) and
-    before the request's headers start to go out, the request cannot have
-    acted, so an attempt whose time runs out then is retried for every
-    operation. Only what httpcore reported counts: a transport that reports
-    nothing (a mock) leaves the attempt "may have acted".
+    httpcore reports ``http11.send_request_headers.started`` before the first
+    byte of a request goes out (a ``CONNECT`` to a proxy aside: that one never
+    reaches the service). An attempt whose time ran out before that was never
+    sent, wherever it waited: after leap0's queue let it through, in httpx's
+    pool (for a connection, or on one handed to it that closed before its task
+    ran: no event tells those apart), connecting, in the TLS handshake, in a
+    proxy's tunnel. That holds while its requests reach httpcore's own pool and
+    connections (``leap0._http.reaches_httpcore``); a mock in their place
+    (pytest-httpx) reports nothing, and an attempt that reported nothing to a
+    mock is taken to have been sent: it may have acted.
     """
 
-    __slots__ = ("connecting", "sent")
+    __slots__ = ("reported", "sent")
 
     def __init__(self) -> None:
-        self.connecting = False
+        self.reported = False
         self.sent = False
 
-    @property
-    def unsent(self) -> bool:
-        """Whether httpcore showed the attempt connecting, and never sending."""
-        return self.connecting and not self.sent
+    def unsent(self, client: httpx.AsyncClient) -> bool:
+        """Whether httpcore handled the attempt and never started sending its headers."""
+        if self.sent:
+            return False
+        if self.reported:
+            return True
+        from .._http import reaches_httpcore
+
+        return reaches_httpcore(client)
 
     async def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        self.reported = True
         if event.endswith(".send_request_headers.started"):
-            self.sent = True
-        elif event == "connection.connect_tcp.started":
-            self.connecting = True
+            request = info.get("request")
+            if getattr(request, "method", None) != b"CONNECT":
+                self.sent = True
 
 
 def _encoded(response: httpx.Response) -> bool:
