@@ -2,24 +2,54 @@
 
 Each handler checks its input (:mod:`._validate`), asks the state, and answers;
 what goes wrong (``Invalid``, ``NotFound``, ``Conflict``) is turned into its
-answer by the app, in one place. The requests that end SSH access (delete,
-stop, pause) ask the state from a worker thread: ending sessions sweeps the
-processes they left (:mod:`._reaper`), which must not hold up the event loop.
+answer by the app, in one place. A route that takes no body refuses one
+(an empty body, ``{}`` or ``null`` pass). Every other operation of the public
+OpenAPI description (:mod:`._catalogue`) answers 501 ``{"message":
+"<operationId> is not emulated"}`` (:meth:`PublicApi.not_emulated`); on a
+sandbox's path, a sandbox that does not exist is 404 first. The requests
+that end SSH access (delete, stop, pause) ask the state from a worker thread:
+ending sessions sweeps the processes they left (:mod:`._reaper`), which must
+not hold up the event loop.
 Imported only when an emulator starts.
 """
 
 from __future__ import annotations
 
+import re
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ._http import Routes, read_json
+from ._catalogue import OPERATIONS
+from ._http import Handler, HTTPError, Routes, read_body, read_json, read_no_body
 from ._settings import SshApiMode
 from ._state import State
 from ._validate import create_request, list_query, string_fields
 
-__all__ = ["PublicApi"]
+__all__ = ["EMULATED", "PublicApi"]
+
+#: The operations of the public OpenAPI description the emulator implements (with
+#: ``ssh_api="single"``, the per-credential SSH ones are absent, as on a service of the
+#: seed's revision: 404, not 501).
+EMULATED = frozenset(
+    {
+        "createSandbox",
+        "getSandbox",
+        "deleteSandbox",
+        "listSandboxes",
+        "stopSandbox",
+        "startSandbox",
+        "pauseSandbox",
+        "createSshAccess",
+        "deleteSshAccess",
+        "validateSshAccess",
+        "regenSshAccess",
+    }
+)
+
+# The path parameter naming a sandbox in the description's templates.
+_SANDBOX_PARAM = "sandboxID"
 
 _PARAM = r"(?P<{}>[^/]+)"
 _SBX = "/v1/sandbox/" + _PARAM.format("sandbox_id")
@@ -31,6 +61,42 @@ class PublicApi:
 
     def __init__(self, state: State) -> None:
         self.state = state
+
+    def not_emulated(self) -> Routes:
+        """A route for each path of the description with an operation not implemented.
+
+        Each such operation answers 501 (after a 404 for a missing sandbox).
+        Where one path fits several templates (``/v1/snapshot/restore`` and
+        ``/v1/snapshot/{snapshotID}``), it takes every method of each, the
+        template with fewer parameters winning a method both have; templates
+        with fewer parameters come first. The implemented routes come before
+        these, and none of these paths is theirs.
+        """
+        by_template: dict[str, dict[str, str]] = {}
+        for method, template, operation_id in OPERATIONS:
+            if operation_id not in EMULATED:
+                by_template.setdefault(template.rstrip("/") or "/", {})[method] = operation_id
+        templates = sorted(by_template, key=lambda t: t.count("{"))
+        routes: Routes = []
+        for template in templates:
+            methods = dict(by_template[template])
+            for other in templates:
+                if other != template and _covers(other, template):
+                    for method, operation_id in by_template[other].items():
+                        methods.setdefault(method, operation_id)
+            handlers = {method: self._not_emulated(op) for method, op in methods.items()}
+            routes.append((_pattern(template), handlers))
+        return routes
+
+    def _not_emulated(self, operation_id: str) -> Handler:
+        async def handler(request: Request, params: dict[str, str]) -> Response:
+            await read_body(request)  # taken, so that the request record shows it
+            sandbox_id = params.get(_SANDBOX_PARAM)
+            if sandbox_id is not None:
+                self.state.get_sandbox(sandbox_id)  # NotFound: 404
+            raise HTTPError(501, f"{operation_id} is not emulated")
+
+        return handler
 
     def routes(self, mode: SshApiMode) -> Routes:
         """The routes served under ``mode``; the first whose path matches answers."""
@@ -75,42 +141,53 @@ class PublicApi:
     # -- sandboxes -----------------------------------------------------------
 
     async def create_sandbox(self, request: Request, params: dict[str, str]) -> Response:
-        checked = create_request(await read_json(request))
+        checked = create_request(await read_json(request), self.state.settings)
         return JSONResponse(self.state.create_sandbox(checked), status_code=201)
 
     async def get_sandbox(self, request: Request, params: dict[str, str]) -> Response:
+        await read_no_body(request)
         return JSONResponse(self.state.get_sandbox(params["sandbox_id"]))
 
     async def delete_sandbox(self, request: Request, params: dict[str, str]) -> Response:
+        await read_no_body(request)
         await run_in_threadpool(self.state.delete_sandbox, params["sandbox_id"])
         return Response(status_code=204)
 
     async def stop_sandbox(self, request: Request, params: dict[str, str]) -> Response:
+        await read_no_body(request)
         return JSONResponse(await run_in_threadpool(self.state.stop_sandbox, params["sandbox_id"]))
 
     async def start_sandbox(self, request: Request, params: dict[str, str]) -> Response:
+        await read_no_body(request)
         return JSONResponse(self.state.start_sandbox(params["sandbox_id"]))
 
     async def pause_sandbox(self, request: Request, params: dict[str, str]) -> Response:
+        await read_no_body(request)
         paused = await run_in_threadpool(self.state.pause_sandbox, params["sandbox_id"])
         return JSONResponse(paused, status_code=201)
 
     async def list_sandboxes(self, request: Request, params: dict[str, str]) -> Response:
-        items, total = self.state.list_sandboxes(list_query(request.query_params))
+        await read_no_body(request)
+        query = request.query_params
+        checked = list_query(query, [name for name, _ in query.multi_items()])
+        items, total = self.state.list_sandboxes(checked)
         return JSONResponse({"items": items, "total_items": total})
 
     # -- SSH access ----------------------------------------------------------
 
     async def create_access(self, request: Request, params: dict[str, str]) -> Response:
+        await read_no_body(request)
         return JSONResponse(self.state.create_access(params["sandbox_id"]), status_code=201)
 
     async def delete_access(self, request: Request, params: dict[str, str]) -> Response:
+        await read_no_body(request)
         await run_in_threadpool(
             self.state.delete_access, params["sandbox_id"], params.get("ssh_id")
         )
         return Response(status_code=204)
 
     async def regen_access(self, request: Request, params: dict[str, str]) -> Response:
+        await read_no_body(request)
         return JSONResponse(self.state.regen_access(params["sandbox_id"], params.get("ssh_id")))
 
     async def validate_access(self, request: Request, params: dict[str, str]) -> Response:
@@ -124,3 +201,22 @@ class PublicApi:
     def _validation(self, sandbox_id: str, ssh_id: str, password: str) -> Response:
         valid = self.state.validate_access(sandbox_id, ssh_id, password)
         return JSONResponse({"valid": valid, "sandbox_id": sandbox_id})
+
+
+def _pattern(template: str) -> str:
+    """A description's path template as a route pattern: ``{name}`` is one segment."""
+    parts = re.split(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", template)
+    pattern = ""
+    for index, part in enumerate(parts):
+        pattern += _PARAM.format(part) if index % 2 else re.escape(part)
+    return pattern
+
+
+def _covers(general: str, specific: str) -> bool:
+    """Whether every path that template ``specific`` matches, ``general`` matches too."""
+    mine, theirs = general.split("/"), specific.split("/")
+    if len(mine) != len(theirs):
+        return False
+    return all(
+        a == b or (a.startswith("{") and a.endswith("}")) for a, b in zip(mine, theirs, strict=True)
+    )

@@ -1,11 +1,14 @@
 """The emulator's ASGI application: the door every HTTP request goes through.
 
-In order: a request id on every answer, the API key, counting and scripted
-faults (public routes only), routing on the raw path, the handler, and one
-place where what went wrong becomes its answer (``Invalid`` 400 with field
-errors, ``NotFound`` 404, ``Conflict`` 409, 405/413/no route, 500 for
-anything else). The routes themselves live in :mod:`._api` (the Leap0 API)
-and :mod:`._control` (``/_emulator/*``). Imported only when an emulator
+In order: a request id on every answer, the health check (the one route
+answered without the API key), the API key, counting and scripted faults
+(public routes only), routing on the raw path, the handler, and one place
+where what went wrong becomes its answer (``Invalid`` 400 with field errors,
+``NotFound`` 404, ``Conflict`` 409, 405/413/501/no route, 500 for anything
+else); then every request of the public routes that carried the key is
+recorded (:mod:`._recorder`). The routes themselves live in :mod:`._api`
+(the Leap0 API, and 501 for the description's other operations) and
+:mod:`._control` (``/_emulator/*``). Imported only when an emulator
 starts: it needs the ``emulator`` extra.
 """
 
@@ -19,16 +22,18 @@ import json
 import logging
 import re
 import urllib.parse
+from collections.abc import Callable
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from ._api import PublicApi
-from ._control import Control
+from ._control import HEALTH_PATH, Control
 from ._errors import Conflict, Invalid, NotFound
 from ._faults import Fault, canonical_path, is_control_path
 from ._http import AUTHENTICATED, REQUEST_ID, Handler, HTTPError, error_response, new_request_id
+from ._recorder import MAX_RECORDED_BODY
 from ._settings import SSH_API_MODES, SshApiMode
 from ._state import State
 
@@ -51,10 +56,11 @@ class EmulatorApp:
         self._key = api_key.encode("utf-8")
         self._stopping = stopping
         public, control = PublicApi(state), Control(state)
+        not_emulated = public.not_emulated()
         self._routes: dict[SshApiMode, _Compiled] = {
             mode: [
                 (re.compile(pattern), methods)
-                for pattern, methods in [*public.routes(mode), *control.routes()]
+                for pattern, methods in [*public.routes(mode), *not_emulated, *control.routes()]
             ]
             for mode in SSH_API_MODES
         }
@@ -66,11 +72,51 @@ class EmulatorApp:
             return
         request_id = new_request_id()
         started = False
+        status: int | None = None
+        method: str = scope["method"].upper()
+        path = request_path(scope)
+        # Public routes' requests are recorded once answered, if they carried the key.
+        recording = not is_control_path(path)
+        arrived = self.state.clock.now() if recording else 0.0
+        authenticated = False
+        body_start: list[bytes] = []
+        body_size = 0
+
+        async def receive_recording() -> Message:
+            nonlocal body_size
+            message = await receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                if chunk and body_size < MAX_RECORDED_BODY:
+                    body_start.append(chunk[: MAX_RECORDED_BODY - body_size])
+                body_size += len(chunk)
+            return message
+
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if recorded or not (recording and authenticated):
+                return
+            recorded = True
+            self.state.recorder.record(
+                method=method,
+                path=path,
+                query=scope.get("query_string") or b"",
+                status=status,
+                request_id=request_id,
+                time=arrived,
+                body=b"".join(body_start),
+                body_size=body_size,
+            )
 
         async def send_with_id(message: Message) -> None:
-            nonlocal started
+            nonlocal started, status
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                record()  # before the client has its answer, so a look after it sees this
             if message["type"] == "http.response.start":
                 started = True
+                status = int(message["status"])
                 # Exactly one request id: the emulator's, whatever the answer brought.
                 headers = [
                     (name, value)
@@ -81,8 +127,16 @@ class EmulatorApp:
                 message["headers"] = headers
             await send(message)
 
+        def passed_the_key() -> None:
+            nonlocal authenticated
+            authenticated = True
+
         try:
-            await self._handle(scope, receive, send_with_id)
+            if method == "GET" and path == HEALTH_PATH:
+                # The one route without the key: something to wait on while starting.
+                await JSONResponse({"status": "ok"})(scope, receive, send_with_id)
+                return
+            await self._handle(scope, receive_recording, send_with_id, passed_the_key)
         except ClientDisconnect:
             # The client gave up (e.g. its timeout) before sending the whole body.
             log.debug("client went away during %s %s", scope.get("method"), scope.get("path"))
@@ -96,17 +150,22 @@ class EmulatorApp:
             if not started:
                 response = JSONResponse({"message": "internal error"}, status_code=500)
                 await response(scope, receive, send_with_id)
+        finally:
+            record()  # no complete answer: the client left, or a dropped one
 
-    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, passed_the_key: Callable[[], None]
+    ) -> None:
         method: str = scope["method"].upper()
         path = request_path(scope)
         request = Request(scope, receive)
         # The key first: a request without it leaves nothing behind (no
-        # counter, no consumed fault).
+        # counter, no consumed fault, no record).
         problem = self._key_problem(request)
         if problem is not None:
             await error_response(401, problem)(scope, receive, send)
             return
+        passed_the_key()
         authenticated = scope.get(AUTHENTICATED)
         if callable(authenticated):
             authenticated()  # the connection no longer counts as waiting to authenticate

@@ -1,7 +1,9 @@
-"""The emulator's own routes, ``/_emulator/*``: faults, counters, reset, settings, clock.
+"""The emulator's own routes, ``/_emulator/*``: faults, counters, reset, settings, clock,
+the request record and the health check.
 
-Not part of the Leap0 API: requests to them need the API key but are never
-counted or faulted. A reset and a move of the clock may end many sandboxes'
+Not part of the Leap0 API: requests to them need the API key (all but the
+health check, which the app answers before looking for the key) but are never
+counted, faulted or recorded. A reset and a move of the clock may end many sandboxes'
 SSH sessions: they ask the state from a worker thread, so the event loop goes
 on answering meanwhile. Imported only when an emulator starts.
 """
@@ -20,10 +22,13 @@ from ._http import Routes, read_json
 from ._state import State
 from ._validate import clock_request, fault_request, route_query
 
-__all__ = ["PREFIX", "Control", "clock_json"]
+__all__ = ["HEALTH_PATH", "PREFIX", "Control", "clock_json"]
 
 #: Every control route's path starts with this.
 PREFIX = CONTROL_PREFIX
+
+#: ``GET`` answers 200 ``{"status": "ok"}`` here, without the API key.
+HEALTH_PATH = PREFIX + "/health"
 
 
 def clock_json(state: State, now: float) -> dict[str, Any]:
@@ -44,6 +49,8 @@ class Control:
             (PREFIX + "/reset", {"POST": self.reset}),
             (PREFIX + "/config", {"GET": self.get_config, "POST": self.set_config}),
             (PREFIX + "/clock", {"GET": self.get_clock, "POST": self.advance_clock}),
+            (PREFIX + "/requests", {"GET": self.get_requests}),
+            (HEALTH_PATH, {"GET": self.health}),
         ]
 
     async def inject_faults(self, request: Request, params: dict[str, str]) -> Response:
@@ -72,3 +79,9 @@ class Control:
     async def advance_clock(self, request: Request, params: dict[str, str]) -> Response:
         now = await run_in_threadpool(self.state.advance, clock_request(await read_json(request)))
         return JSONResponse(clock_json(self.state, now))
+
+    async def get_requests(self, request: Request, params: dict[str, str]) -> Response:
+        return Response(self.state.recorder.to_json(), media_type="application/json")
+
+    async def health(self, request: Request, params: dict[str, str]) -> Response:
+        return JSONResponse({"status": "ok"})

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ._validate import parse_json_object
+from ._validate import no_body, parse_json_object
 
 __all__ = [
     "AUTHENTICATED",
@@ -23,7 +23,9 @@ __all__ = [
     "Routes",
     "error_response",
     "new_request_id",
+    "read_body",
     "read_json",
+    "read_no_body",
 ]
 
 #: The largest request body taken, in bytes (413 beyond).
@@ -75,12 +77,11 @@ class HTTPError(Exception):
         return error_response(self.status, self.message, headers=self.headers)
 
 
-async def read_json(request: Request) -> dict[str, Any]:
-    """The request's body as a checked JSON object (see :func:`parse_json_object`).
+async def read_body(request: Request) -> bytes:
+    """The request's body.
 
     Raises:
         HTTPError: 413 beyond :data:`MAX_BODY` bytes.
-        Invalid: The body is not a JSON object of valid text.
     """
     chunks: list[bytes] = []
     size = 0
@@ -89,4 +90,24 @@ async def read_json(request: Request) -> dict[str, Any]:
         if size > MAX_BODY:
             raise HTTPError(413, "request body too large")
         chunks.append(chunk)
-    return parse_json_object(b"".join(chunks))
+    return b"".join(chunks)
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The request's body as a checked JSON object (see :func:`parse_json_object`).
+
+    Raises:
+        HTTPError: 413 beyond :data:`MAX_BODY` bytes.
+        Invalid: The body is not a JSON object of valid text.
+    """
+    return parse_json_object(await read_body(request))
+
+
+async def read_no_body(request: Request) -> None:
+    """Check that a route taking no body got none (or ``{}``, or ``null``: :func:`no_body`).
+
+    Raises:
+        HTTPError: 413 beyond :data:`MAX_BODY` bytes.
+        Invalid: Something else was sent; each field of an object is named.
+    """
+    no_body(await read_body(request))

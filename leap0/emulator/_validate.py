@@ -5,6 +5,12 @@ all of them, so one answer names every bad field. The service's limits on
 sandboxes and lists come from :mod:`leap0._limits`, which the SDK checks too;
 the shapes of ``mounts`` and ``network_policy`` follow the public OpenAPI
 description (``MountRequest``, ``NetworkPolicy``, ``TransformRule``).
+
+Nothing sent is dropped silently: a field no schema has is an error naming
+it (as is a query parameter the list does not take, or one given twice), and
+so is ``null`` where the description does not say ``nullable`` (only
+``network_policy`` is). The official SDK up to 0.6.1 sends ``memory_mib``
+and ``timeout_min``: they are taken as it meant them (:data:`LEGACY_FIELDS`).
 No web or SSH imports.
 """
 
@@ -15,18 +21,25 @@ import ipaddress
 import json
 import re
 import urllib.parse
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .. import _limits as limits
 from ._errors import Invalid
 from ._faults import Fault, coerce_fault, is_text, normalize_method, normalize_path
 
+if TYPE_CHECKING:
+    from ._settings import Settings
+
 __all__ = [
+    "CREATE_FIELDS",
+    "LEGACY_FIELDS",
+    "LIST_PARAMETERS",
     "MAX_DEPTH",
     "MAX_ENV_VARS",
     "MAX_ENV_VAR_BYTES",
     "MAX_MOUNTS",
+    "TIMEOUT_MINUTES",
     "CreateRequest",
     "ListQuery",
     "MountRequest",
@@ -34,6 +47,7 @@ __all__ = [
     "create_request",
     "fault_request",
     "list_query",
+    "no_body",
     "parse_json_object",
     "route_query",
     "string_fields",
@@ -54,7 +68,13 @@ _MAX_ALLOW_CIDRS = 10
 _MAX_TRANSFORMS = 20
 _POLICY_MODES = ("allow-all", "deny-all", "custom")
 _MOUNT_TYPES = ("object-storage",)
-_QUERY_INT = re.compile(r"-?[0-9]{1,12}")
+_QUERY_INT = re.compile(r"-?[0-9]+")
+# A query integer with more digits than this is out of every range (and not parsed).
+_QUERY_INT_DIGITS = 12
+#: ``timeout_min`` (official SDK 0.6.1): minutes, 1 to 480 as that SDK checks them.
+TIMEOUT_MINUTES = limits.IntLimit(
+    1, limits.TIMEOUT.high // 60, default=limits.TIMEOUT.default // 60
+)
 
 Errors = list[tuple[str, str]]
 
@@ -113,11 +133,68 @@ def _bad_json_value(data: object) -> tuple[str, str] | None:
 
 
 def string_fields(body: Mapping[str, Any], *names: str) -> tuple[str, ...]:
-    """The values of ``names`` in ``body``, each of which must be a string."""
+    """The values of ``names`` in ``body``, each of which must be a string; no other field."""
     errors = [(name, "must be a string") for name in names if not isinstance(body.get(name), str)]
+    _unknown(body, names, "", errors)
     if errors:
         raise Invalid(errors)
     return tuple(body[name] for name in names)
+
+
+def no_body(raw: bytes) -> None:
+    """Check the body of a route that takes none: empty, ``{}`` or ``null``.
+
+    Raises:
+        Invalid: Anything else; each field of an object is named.
+    """
+    if not raw.strip():
+        return
+    try:
+        data = json.loads(raw, parse_constant=_reject_constant)
+    except Exception:
+        data = ...
+    if data is None or data == {}:
+        return
+    errors: Errors = []
+    if isinstance(data, dict) and all(is_text(key) for key in data):
+        _unknown(data, (), "", errors, "is not a field: this route takes no body")
+    else:
+        errors.append(("body", "this route takes no body (send none, or {})"))
+    raise Invalid(errors)
+
+
+# How many unknown fields of one object are named, each in an error of its own.
+_NAMED_UNKNOWN = 20
+
+
+def _unknown(
+    item: Mapping[str, Any],
+    known: Iterable[str],
+    where: str,
+    errors: Errors,
+    error: str = "is not a field",
+) -> None:
+    """An error for each field of ``item`` not in ``known`` (``where``: the object's place).
+
+    The first :data:`_NAMED_UNKNOWN` are named (a long name cut at 80
+    characters); one more error counts the rest.
+    """
+    allowed = frozenset(known)
+    unknown = [key for key in item if key not in allowed]
+    for key in unknown[:_NAMED_UNKNOWN]:
+        name = key if len(key) <= 80 else key[:80] + "..."
+        errors.append((f"{where}.{name}" if where else name, error))
+    if len(unknown) > _NAMED_UNKNOWN:
+        more = len(unknown) - _NAMED_UNKNOWN
+        errors.append((where or "body", f"has {more} more fields that are not fields"))
+
+
+def _nulls(item: Mapping[str, Any], names: Iterable[str], where: str, errors: Errors) -> None:
+    """An error for each of ``names`` that ``item`` gives as ``null`` (not ``nullable``)."""
+    for name in names:
+        if name in item and item[name] is None:
+            field = f"{where}.{name}" if where else name
+            errors.append((field, "must not be null"))
 
 
 # -- sandbox create ----------------------------------------------------------------------
@@ -148,23 +225,59 @@ class CreateRequest:
     network_policy: Mapping[str, Any] | None = None
 
 
-def create_request(body: Mapping[str, Any]) -> CreateRequest:
+#: The fields of ``SandboxCreateRequest``.
+CREATE_FIELDS = (
+    "template_name",
+    "env_vars",
+    "mounts",
+    "vcpu",
+    "memory",
+    "timeout",
+    "auto_pause",
+    "network_policy",
+)
+
+#: The create body's fields of an older revision, which the official SDK up to 0.6.1
+#: sends: each is the field it names, in that revision's unit (memory in MiB, the
+#: timeout in minutes).
+LEGACY_FIELDS = {"memory_mib": "memory", "timeout_min": "timeout"}
+
+# The fields that may not be null (only network_policy is nullable).
+_NOT_NULL = tuple(name for name in (*CREATE_FIELDS, *LEGACY_FIELDS) if name != "network_policy")
+
+
+def create_request(body: Mapping[str, Any], settings: Settings | None = None) -> CreateRequest:
     """Check a sandbox create body the way the service does (``SandboxCreateRequest``).
 
-    Unknown fields are ignored, as the service ignores them.
+    A field the schema does not have is an error naming it, except the older
+    revision's ``memory_mib`` (MiB, as ``memory``) and ``timeout_min``
+    (minutes: ``timeout`` is 60 times it), which are taken as they were meant
+    (giving both names of one size is an error). ``null`` is an error for
+    every field but ``network_policy``. With ``settings``, the template must
+    be one of its ``templates``.
 
     Raises:
         Invalid: Every bad field.
     """
     errors: Errors = []
+    _unknown(body, (*CREATE_FIELDS, *LEGACY_FIELDS), "", errors)
+    _nulls(body, _NOT_NULL, "", errors)
     template = body.get("template_name")
-    if template is None:
+    if "template_name" not in body:
         errors.append(("template_name", "is required"))
-    elif not isinstance(template, str) or not template.strip():
+    elif template is not None and (not isinstance(template, str) or not template.strip()):
         errors.append(("template_name", "must be a non-empty string"))
+    elif isinstance(template, str) and settings is not None:
+        problem = _template_problem(template, settings)
+        if problem is not None:
+            errors.append(("template_name", problem))
     values: dict[str, Any] = {
         name: _int_field(body, name, limit, errors) for name, limit in _SIZES.items()
     }
+    if "memory_mib" in body:
+        values["memory"] = _legacy_size(body, "memory_mib", limits.MEMORY, 1, errors)
+    if "timeout_min" in body:
+        values["timeout"] = _legacy_size(body, "timeout_min", TIMEOUT_MINUTES, 60, errors)
     auto_pause = body.get("auto_pause")
     if auto_pause is not None and not isinstance(auto_pause, bool):
         errors.append(("auto_pause", "must be a boolean"))
@@ -179,10 +292,50 @@ def create_request(body: Mapping[str, Any]) -> CreateRequest:
 #: The sizes a create body may give, each with the service's limit and default.
 _SIZES = {"vcpu": limits.VCPU, "memory": limits.MEMORY, "timeout": limits.TIMEOUT}
 
+# How many known templates an unknown template's error names.
+_SHOWN_TEMPLATES = 5
+
+
+def _template_problem(template: str, settings: Settings) -> str | None:
+    if settings.knows_template(template):
+        return None
+    known = settings.templates
+    shown = ", ".join(known[:_SHOWN_TEMPLATES])
+    if len(known) > _SHOWN_TEMPLATES:
+        shown += f" and {len(known) - _SHOWN_TEMPLATES} more"
+    name = template if len(template) <= 80 else template[:80] + "..."
+    return (
+        f"is not a template here: {name!r} is unknown; the emulator creates sandboxes "
+        f"from {shown} (its templates setting)"
+    )
+
+
+def _legacy_size(
+    body: Mapping[str, Any], name: str, limit: limits.IntLimit, scale: int, errors: Errors
+) -> int:
+    """An older revision's size field, as the current field's value (``scale`` times it)."""
+    current = LEGACY_FIELDS[name]
+    value = body[name]
+    if current in body:
+        errors.append(
+            (name, f"is the older revision's name of {current}: give one of them, not both")
+        )
+    elif value is None:
+        pass  # among the null errors
+    elif not limits.is_int(value):
+        errors.append((name, "must be an integer"))
+    else:
+        problem = limit.problem(value)
+        if problem is not None:
+            errors.append((name, problem))
+        else:
+            return value * scale
+    return limit.default * scale
+
 
 def _int_field(body: Mapping[str, Any], name: str, limit: limits.IntLimit, errors: Errors) -> int:
     value = body.get(name)
-    if value is None:
+    if value is None:  # absent, or null (an error of its own)
         return limit.default
     if not limits.is_int(value):
         errors.append((name, "must be an integer"))
@@ -230,8 +383,10 @@ def _array(value: object, where: str, most: int | None, errors: Errors) -> list[
 def _text(item: Mapping[str, Any], name: str, where: str, errors: Errors) -> str | None:
     """The required non-empty string ``item[name]``; None (and an error) otherwise."""
     value = item.get(name)
-    if value is None:
+    if name not in item:
         errors.append((f"{where}.{name}", "is required"))
+    elif value is None:
+        pass  # a null error of its own
     elif not isinstance(value, str) or not value.strip():
         errors.append((f"{where}.{name}", "must be a non-empty string"))
     else:
@@ -250,6 +405,20 @@ def _optional(item: Mapping[str, Any], name: str, kind: type, where: str, errors
 
 _KIND_NAMES = {str: "string", bool: "boolean", dict: "JSON object"}
 
+# The fields of MountRequest, NetworkPolicy and TransformRule (none of them nullable).
+_MOUNT_FIELDS = (
+    "type",
+    "bucket",
+    "mount_path",
+    "endpoint",
+    "prefix",
+    "read_only",
+    "access_key_id",
+    "secret_access_key",
+)
+_POLICY_FIELDS = ("mode", "allow_domains", "allow_cidrs", "transforms")
+_TRANSFORM_FIELDS = ("domain", "inject_headers", "strip_headers")
+
 
 def _mounts(value: object, errors: Errors) -> tuple[MountRequest, ...]:
     """``mounts``: at most eight ``MountRequest`` objects at distinct absolute paths."""
@@ -263,6 +432,8 @@ def _mounts(value: object, errors: Errors) -> tuple[MountRequest, ...]:
             errors.append((where, "must be a mount object"))
             continue
         count = len(errors)
+        _unknown(item, _MOUNT_FIELDS, where, errors)
+        _nulls(item, _MOUNT_FIELDS, where, errors)
         kind = item.get("type")
         if kind not in _MOUNT_TYPES:
             errors.append((f"{where}.type", "must be one of: " + ", ".join(_MOUNT_TYPES)))
@@ -301,9 +472,13 @@ def _network_policy(value: object, errors: Errors) -> dict[str, Any] | None:
         errors.append((where, "must be a network policy object or null"))
         return None
     policy: dict[str, Any] = {}
+    _unknown(value, _POLICY_FIELDS, where, errors)
+    _nulls(value, _POLICY_FIELDS, where, errors)
     mode = value.get("mode")
-    if mode is None:
+    if "mode" not in value:
         errors.append((f"{where}.mode", "is required"))
+    elif mode is None:
+        pass  # a null error of its own
     elif not isinstance(mode, str) or limits.choice_problem(mode, _POLICY_MODES) is not None:
         errors.append((f"{where}.mode", "must be one of: " + ", ".join(_POLICY_MODES)))
     policy["mode"] = mode
@@ -343,6 +518,8 @@ def _transform(item: object, where: str, errors: Errors) -> dict[str, Any]:
     if not isinstance(item, dict):
         errors.append((where, "must be a transform object"))
         return {}
+    _unknown(item, _TRANSFORM_FIELDS, where, errors)
+    _nulls(item, _TRANSFORM_FIELDS, where, errors)
     rule: dict[str, Any] = {"domain": _text(item, "domain", where, errors)}
     inject = _optional(item, "inject_headers", dict, where, errors)
     if inject is not None:
@@ -370,9 +547,26 @@ class ListQuery:
     page_size: int = limits.PAGE_SIZE.default
 
 
-def list_query(query: Mapping[str, str]) -> ListQuery:
-    """Check the sandbox list query the way the service does (empty values are left out)."""
+#: The query parameters of ``GET /v1/sandboxes``.
+LIST_PARAMETERS = ("state", "sort", "order-by", "page", "page-size")
+
+
+def list_query(query: Mapping[str, str], names: Iterable[str] | None = None) -> ListQuery:
+    """Check the sandbox list query the way the service does (empty values are left out).
+
+    ``names`` are the query's parameter names as sent, repeats included (the
+    keys of ``query`` if None): one the list does not take, or one given
+    twice, is an error naming it.
+    """
     errors: Errors = []
+    seen: set[str] = set()
+    for name in query if names is None else names:
+        if name not in LIST_PARAMETERS:
+            shown = name if len(name) <= 80 else name[:80] + "..."
+            errors.append((shown, "is not a query parameter of this route"))
+        elif name in seen:
+            errors.append((name, "is given more than once"))
+        seen.add(name)
 
     def choice(name: str, choices: tuple[str, ...]) -> str | None:
         value = query.get(name) or None
@@ -387,6 +581,9 @@ def list_query(query: Mapping[str, str]) -> ListQuery:
             return limit.default
         if not _QUERY_INT.fullmatch(raw):
             errors.append((name, "must be an integer"))
+            return limit.default
+        if len(raw.lstrip("-").lstrip("0")) > _QUERY_INT_DIGITS:
+            errors.append((name, f"must be between {limit.low} and {limit.high}"))
             return limit.default
         problem = limit.problem(int(raw))
         if problem is not None:
@@ -409,6 +606,7 @@ def list_query(query: Mapping[str, str]) -> ListQuery:
 def fault_request(body: Mapping[str, Any]) -> tuple[str, str, list[Fault]]:
     """``POST /_emulator/faults``: the method, the path and the faults to queue."""
     errors: Errors = []
+    _unknown(body, ("method", "path", "faults"), "", errors)
     method, path = _route(body, errors)
     raw_faults = body.get("faults")
     faults: list[Fault] = []

@@ -46,7 +46,7 @@ def test_sandbox_create_with_options_json(cli: Run) -> None:
         "sandbox",
         "create",
         "--template",
-        "system/alpine:3",
+        "system/code-interpreter:v0.1.0",
         "--vcpu",
         "2",
         "--memory",
@@ -62,7 +62,7 @@ def test_sandbox_create_with_options_json(cli: Run) -> None:
     )
     assert result.code == 0, result.err
     data = result.json()
-    assert data["template_id"] == "system/alpine:3"
+    assert data["template_id"] == "system/code-interpreter:v0.1.0"
     assert (data["vcpu"], data["memory"], data["timeout"], data["auto_pause"]) == (
         2,
         2048,

@@ -189,6 +189,11 @@ def test_reset_clears_faults_counters_and_state(emu: Emulator, api: httpx.Client
         "start_delay": 0.0,
         "stop_delay": 0.0,
         "max_unauthenticated": 256,
+        "templates": [
+            "system/debian:bookworm",
+            "system/code-interpreter:v0.1.0",
+            "system/desktop:v0.1.0",
+        ],
     }
 
 

@@ -66,7 +66,8 @@ def test_encoded_query_in_an_id_does_not_reach_the_sandbox(
         status, _ = raw_request(emu, method, target)
         assert status in (400, 404), (method, target, status)
     assert api.get(f"/v1/sandbox/{sid}").status_code == 200
-    check = api.post(f"/v1/sandbox/{sid}/ssh/validate", json=access)
+    pair = {"id": access["id"], "password": access["password"]}
+    check = api.post(f"/v1/sandbox/{sid}/ssh/validate", json=pair)
     assert check.json()["valid"] is True
 
 
@@ -235,6 +236,7 @@ def test_a_lone_surrogate_neither_creates_a_sandbox_nor_breaks_the_list(
     )
     assert field_errors(response) == {"env_vars.OK"}
     assert api.get("/v1/sandboxes").json() == {"items": [], "total_items": 0}
+    emu.configure(templates=[*emu.settings.templates, "tmpl-\u00e9\u20ac\U0001f600"])
     for _ in range(emu.settings.max_sandboxes):  # no slot is held
         create_sandbox(api, template_name="tmpl-\u00e9\u20ac\U0001f600")
     listed = api.get("/v1/sandboxes").json()

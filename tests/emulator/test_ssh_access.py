@@ -230,6 +230,11 @@ def test_configure_over_http(api: httpx.Client, sandbox: dict[str, Any]) -> None
         "start_delay": 0.0,
         "stop_delay": 0.0,
         "max_unauthenticated": 256,
+        "templates": [
+            "system/debian:bookworm",
+            "system/code-interpreter:v0.1.0",
+            "system/desktop:v0.1.0",
+        ],
     }
     assert api.get("/_emulator/config").json()["ssh_lifetime"] == 0.5
     access = create_access(api, sandbox["id"])

@@ -80,6 +80,11 @@ def test_settings_defaults_and_json() -> None:
         "start_delay": 0.0,
         "stop_delay": 0.0,
         "max_unauthenticated": 256,
+        "templates": [
+            "system/debian:bookworm",
+            "system/code-interpreter:v0.1.0",
+            "system/desktop:v0.1.0",
+        ],
     }
     assert SSH_API_MODES == ("both", "single", "per-credential")
     assert Settings(ssh_lifetime=5).ssh_lifetime == 5.0
@@ -351,6 +356,11 @@ def test_config_route_gets_and_sets_the_mode(emu: Emulator, api: httpx.Client) -
         "start_delay": 0.0,
         "stop_delay": 0.0,
         "max_unauthenticated": 256,
+        "templates": [
+            "system/debian:bookworm",
+            "system/code-interpreter:v0.1.0",
+            "system/desktop:v0.1.0",
+        ],
     }
     assert api.get("/_emulator/config").json()["ssh_api"] == "per-credential"
     assert emu.settings.ssh_api == "per-credential"
@@ -452,6 +462,11 @@ def test_serve_takes_the_start_up_mode() -> None:
             "start_delay": 0.0,
             "stop_delay": 0.0,
             "max_unauthenticated": 256,
+            "templates": [
+                "system/debian:bookworm",
+                "system/code-interpreter:v0.1.0",
+                "system/desktop:v0.1.0",
+            ],
         }
         sid = create_sandbox(api)["id"]
         create_access(api, sid)
