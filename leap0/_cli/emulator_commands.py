@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from .spec import Command, opt
 
-__all__ = ["EMULATOR", "EMULATOR_SSH_APIS"]
+__all__ = ["EMULATOR", "EMULATOR_ISOLATIONS", "EMULATOR_SSH_APIS"]
 
 EMULATOR_SSH_APIS = ("both", "single", "per-credential")  # leap0.emulator.SSH_API_MODES
+EMULATOR_ISOLATIONS = ("auto", "required", "off")  # leap0.emulator._settings.ISOLATION_MODES
 
 # For completion only (see above); the emulator's own help says what each does.
 _WORDS = (
@@ -33,6 +34,7 @@ _WORDS = (
     opt("--start-delay SECONDS", ""),
     opt("--stop-delay SECONDS", ""),
     opt("--max-unauthenticated N", ""),
+    opt("--isolation", "", choices=EMULATOR_ISOLATIONS),
     opt("--allow-remote", "", action="store_true"),
     opt("--log-level", "", choices=("debug", "info", "warning", "error")),
 )

@@ -14,6 +14,7 @@ from typing import Any
 
 from ._server import missing_extra
 from ._settings import (
+    ISOLATION_MODES,
     MAX_CREDENTIALS_PER_SANDBOX,
     MAX_UNAUTHENTICATED,
     MIN_REQUEST_TIMEOUT,
@@ -49,8 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "'export LEAP0_API_KEY=...': paste them into another shell and leap0 "
         "there talks to this service. It holds at most "
         f"{Settings().max_sandboxes} sandboxes at once (--max-sandboxes): creating "
-        "one more is a 409 until one is deleted. SSH sessions run commands as the "
-        "current user on this machine, with no isolation."
+        "one more is a 409 until one is deleted. SSH sessions run each sandbox's "
+        "commands in namespaces of its own where Linux allows it (--isolation), else as "
+        "the current user on this machine; the banner says which."
     )
     parser.epilog = (
         "It needs the 'emulator' extra: from a clone of leap0, "
@@ -118,6 +120,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         ),
     )
     parser.add_argument(
+        "--isolation",
+        choices=ISOLATION_MODES,
+        default=defaults.isolation,
+        help=(
+            "how SSH sessions run: 'auto' in namespaces of their sandbox's own (Linux user "
+            "namespaces: the host's / read-only, its own home, /tmp, processes and "
+            "hostname) where the OS allows it, else as the current user with a warning; "
+            "'required': refuse to start where sessions cannot be isolated; 'off': always "
+            "as the current user, unisolated (default: %(default)s)"
+        ),
+    )
+    parser.add_argument(
         "--allow-remote",
         action="store_true",
         help="allow a non-loopback --host (anyone with the key can run commands here)",
@@ -134,6 +148,24 @@ def _duration(parser: argparse.ArgumentParser, flag: str, default: float, text: 
     """An option for a setting that is a number of seconds."""
     parser.add_argument(
         flag, type=float, metavar="SECONDS", default=default, help=f"{text} (default: %(default)g)"
+    )
+
+
+def _isolation_line(settings: Settings) -> str:
+    """What the banner says of isolation: what is in force, and why when it is none."""
+    if settings.isolation_in_force == "namespaces":
+        return (
+            "Isolation: namespaces (each sandbox's sessions: the host's / read-only, its own "
+            "/home/user, /tmp, processes and hostname, no capability)."
+        )
+    if settings.isolation == "off":
+        return "Isolation: none (--isolation off): SSH sessions run as the current user here."
+    from ._isolation import isolation_available
+
+    why = isolation_available() or "unknown"
+    return (
+        "WARNING: isolation: none: SSH sessions run as the current user on this machine, "
+        f"unisolated ({why})."
     )
 
 
@@ -168,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
             start_delay=args.start_delay,
             stop_delay=args.stop_delay,
             max_unauthenticated=args.max_unauthenticated,
+            isolation=args.isolation,
             allow_remote=args.allow_remote,
         )
     except ValueError as exc:
@@ -204,6 +237,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
                 flush=True,
             )
+            print(f"# {_isolation_line(emulator.settings)}", file=sys.stderr, flush=True)
             while not stop.wait(0.25):
                 if not emulator.running:
                     print("leap0 emulator: error: the server stopped", file=sys.stderr)

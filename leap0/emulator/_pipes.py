@@ -7,7 +7,10 @@ holds two file descriptors for a session's three streams: the client's end
 of input shuts down the socket's one direction, the child's output is read
 from the other. The child is waited for (a pidfd, :mod:`._child`) once its
 output ended and those two are closed, so a session never holds more than
-its connection's socket and two.
+its connection's socket and two. Output is read only as the client takes
+it: each chunk waits for the channel's buffer to drain (asyncssh's
+``drain()``) before the next is read, so a client that stops reading holds
+up the child, and the emulator's memory stays bounded.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import asyncssh
 
 from ._child import Child
 from ._reaper import signal_group
-from ._session import CHUNK, Session
+from ._session import CHUNK, Session, login_argv
 
 __all__ = ["PipeSession"]
 
@@ -30,12 +33,12 @@ class PipeSession(Session):
     """A session without a terminal: the child's stdio are sockets, read and written as ready."""
 
     async def run(self) -> None:
-        command = self.process.command
-        argv = ["/bin/sh", "-c", command] if command is not None else ["/bin/sh"]
+        env = self._environment()
+        argv = self._inside(login_argv(self.shell, self.process.command), env)
         io_ours, io_theirs = socket.socketpair()
         err_ours, err_theirs = socket.socketpair()
         try:
-            child = self._spawn(argv, stdin=io_theirs, stdout=io_theirs, stderr=err_theirs)
+            child = self._spawn(argv, env, stdin=io_theirs, stdout=io_theirs, stderr=err_theirs)
         except BaseException:
             io_ours.close()
             err_ours.close()

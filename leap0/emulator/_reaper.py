@@ -1,5 +1,9 @@
 """Ending what SSH sessions started: what left their process groups (Linux ``/proc``).
 
+Where sessions are isolated, a sandbox's processes end with its PID
+namespace (:mod:`._isolation`); this sweep is then only for the processes of
+one deleted credential's sessions, which share their sandbox's namespaces.
+
 Every session's environment holds :data:`MARK_VARIABLE` =
 ``<emulator>/<sandbox id>/<access id>``, which its descendants inherit; a
 sweep finds this user's processes carrying a mark, or working in a sandbox's
@@ -13,6 +17,7 @@ import contextlib
 import logging
 import os
 import signal
+import time
 from collections.abc import Collection
 
 __all__ = ["MARK_VARIABLE", "signal_group", "sweep"]
@@ -22,6 +27,8 @@ log = logging.getLogger("leap0.emulator")
 #: Set in every session's environment: ``<emulator>/<sandbox id>/<access id>``.
 MARK_VARIABLE = "LEAP0_EMULATOR_SESSION"
 _SWEEP_ROUNDS = 20
+#: How long a sweep waits for what it killed to have exited.
+_EXIT_WAIT = 5.0
 
 
 def sweep(
@@ -29,6 +36,8 @@ def sweep(
     root: str,
     sandboxes: Collection[str] | None = None,
     accesses: Collection[tuple[str, str]] = (),
+    *,
+    uids: Collection[int] | None = None,
 ) -> int:
     """Kill this user's processes that this emulator's sessions started; how many were found.
 
@@ -42,18 +51,26 @@ def sweep(
     ``accesses``, the mark only). One sweep covers any number of them: its
     cost is this user's processes, not the sandboxes.
 
+    ``uids`` are the users whose processes are looked at (this one's if
+    None): isolated sessions run as the sandbox user, whose host uid is
+    ``nobody`` when the emulator runs as root (:mod:`._isolation`), and only
+    one credential's processes are swept for then (a whole sandbox's end
+    with its PID namespace).
+
     Linux only (it reads ``/proc``); elsewhere it does nothing, and only the
     sessions' process groups are killed. Found processes are stopped first, and
     the scan repeated until it finds no new one, so that none can fork away
-    between a scan and its kill; then all are killed.
+    between a scan and its kill; then all are killed, and (through pidfds,
+    Linux 5.3+) have exited when this returns (a few seconds at most).
     """
     if not os.path.isdir("/proc/self"):
         return 0
     wanted = _Wanted(mark, root, sandboxes, accesses)
-    me, uid = os.getpid(), os.getuid()
+    me = os.getpid()
+    users = frozenset((os.getuid(),) if uids is None else uids)
     found: set[int] = set()
     for _ in range(_SWEEP_ROUNDS):
-        new = [pid for pid in _user_pids(uid) if pid != me and pid not in found]
+        new = [pid for pid in _user_pids(users) if pid != me and pid not in found]
         new = [pid for pid in new if wanted.marked(pid) or wanted.works_in(pid)]
         if not new:
             break
@@ -61,21 +78,48 @@ def sweep(
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGSTOP)
         found.update(new)
+    exiting = []
     for pid in found:
+        # Through a pidfd where there is one: then it is waited for, too.
+        with contextlib.suppress(AttributeError, OSError):
+            exiting.append(os.pidfd_open(pid))
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
+    _wait_exited(exiting)
     if found:
         log.debug("killed %d process(es) left by SSH sessions", len(found))
     return len(found)
 
 
-def _user_pids(uid: int) -> list[int]:
+def _wait_exited(pidfds: list[int]) -> None:
+    """Wait (a few seconds at most) until the processes of ``pidfds`` exited; close them."""
+    import select
+
+    try:
+        poller = select.poll()
+        for fd in pidfds:
+            poller.register(fd, select.POLLIN)
+        waiting = set(pidfds)
+        deadline = time.monotonic() + _EXIT_WAIT
+        while waiting:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            for fd, _ in poller.poll(left * 1000):
+                poller.unregister(fd)
+                waiting.discard(fd)
+    finally:
+        for fd in pidfds:
+            os.close(fd)
+
+
+def _user_pids(uids: frozenset[int]) -> list[int]:
     pids = []
     with contextlib.suppress(OSError), os.scandir("/proc") as entries:
         for entry in entries:
             if entry.name.isdigit():
                 with contextlib.suppress(OSError):
-                    if entry.stat().st_uid == uid:
+                    if entry.stat().st_uid in uids:
                         pids.append(int(entry.name))
     return pids
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import dataclasses
 import datetime
 import importlib.util
 import ipaddress
@@ -20,14 +21,14 @@ import sys
 import tempfile
 import threading
 import types
-from collections.abc import Coroutine, Mapping
-from typing import Any
+from collections.abc import Coroutine, Mapping, Sequence
+from typing import Any, cast
 
 from ._accept import quiet_accept_errors
 from ._binding import bind, resolve, url_host
 from ._faults import Fault, coerce_fault
 from ._fdlimit import raise_open_files_limit
-from ._settings import Settings, SshApiMode
+from ._settings import Isolation, IsolationInForce, Settings, SshApiMode
 from ._state import SshEndpoint, State
 
 __all__ = ["EXTRA_MODULES", "Emulator", "missing_extra", "serve"]
@@ -65,7 +66,8 @@ class Emulator:
     exit; ``start()``/``stop()`` work too. While running it exposes
     ``base_url``, ``api_key``, ``ssh_host``, ``ssh_port`` and ``settings``,
     the clock (:meth:`now`, :meth:`advance`), and the test helpers
-    :meth:`inject`, :meth:`attempts`, :meth:`reset` and :meth:`configure`.
+    :meth:`inject`, :meth:`attempts`, :meth:`requests`, :meth:`reset` and
+    :meth:`configure`.
     The helpers are thread-safe and may be called from any thread or event loop.
 
     Args:
@@ -89,8 +91,20 @@ class Emulator:
         max_unauthenticated: How many connections that have not authenticated
             yet (HTTP: no request with the key; SSH: not logged in) may wait
             on each port; one more closes the oldest. 8 to 10,000.
-        allow_remote: Permit a non-loopback ``host``. The emulator runs commands
-            as the current user with no isolation; a warning is printed.
+        templates: The template names a sandbox may be created from (a create
+            naming another is 400 on ``template_name``); by default
+            ``system/debian:bookworm`` and the official SDKs' other defaults
+            (``Settings.templates``).
+        isolation: Whether SSH sessions run isolated: ``"auto"`` (the
+            default) in namespaces of their sandbox's own where the OS allows
+            it (Linux user namespaces), else as the current user on this
+            machine, with a warning; ``"required"``: :meth:`start` raises
+            (RuntimeError, naming why) where sessions cannot be isolated;
+            ``"off"``: never. ``settings.isolation_in_force`` says which is
+            in force once started (``"namespaces"`` or ``"none"``).
+        allow_remote: Permit a non-loopback ``host``: anyone with the API key
+            can run commands (isolated or not, see ``isolation``); a warning
+            is printed.
 
     The settings' defaults and checks are :class:`Settings`'.
 
@@ -112,6 +126,8 @@ class Emulator:
         start_delay: float = _DEFAULTS.start_delay,
         stop_delay: float = _DEFAULTS.stop_delay,
         max_unauthenticated: int = _DEFAULTS.max_unauthenticated,
+        templates: Sequence[str] = _DEFAULTS.templates,
+        isolation: Isolation = _DEFAULTS.isolation,
         allow_remote: bool = False,
     ) -> None:
         if api_key is None:
@@ -131,21 +147,25 @@ class Emulator:
             start_delay=start_delay,
             stop_delay=stop_delay,
             max_unauthenticated=max_unauthenticated,
+            # Checked (a str is refused) and kept as a tuple by Settings.
+            templates=cast("tuple[str, ...]", templates),
+            isolation=isolation,
         )
         self._bind_host = resolve(host)
         address = ipaddress.ip_address(self._bind_host)
         self._remote = not address.is_loopback
         if self._remote and not allow_remote:
             raise ValueError(
-                f"refusing to listen on non-loopback address {host!r}: the emulator runs "
-                "commands as the current user with no isolation; pass allow_remote=True "
-                "(--allow-remote) to do it anyway"
+                f"refusing to listen on non-loopback address {host!r}: anyone with the API "
+                "key could run commands on this machine (with isolation or not, see "
+                "isolation); pass allow_remote=True (--allow-remote) to do it anyway"
             )
         if address.is_unspecified:
             self._local_host = "::1" if address.version == 6 else "127.0.0.1"
         else:
             self._local_host = self._bind_host
         self._api_key = api_key
+        self._in_force: IsolationInForce = "none"
         self._requested_ports = (api_port, ssh_port)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -239,8 +259,24 @@ class Emulator:
         """
         return self._running_state().faults.attempts(method, path)
 
+    def requests(self) -> list[dict[str, Any]]:
+        """The last requests of the Leap0 routes the emulator answered, oldest first.
+
+        At most 1,000 (``MAX_RECORDED_REQUESTS``; older ones are forgotten),
+        since the start or the last reset; those without the API key and the
+        ``/_emulator/*`` routes' are not recorded. Each is ``{"method", "path",
+        "query", "status", "request_id", "time", "body", "body_size"}``: the
+        path as routes see it, the query as ``{name: value}``, ``status`` None
+        if the client left before an answer, ``time`` the emulator's clock at
+        its arrival (RFC 3339 UTC), ``body`` its JSON (None if there was none,
+        or it is not JSON or larger than 16 KiB) with every field named like a
+        secret (password, token, secret, api key, ...) as ``"***"``.
+        """
+        return self._running_state().recorder.entries()
+
     def reset(self) -> None:
-        """Forget all sandboxes, credentials, faults and counters; restore settings and clock.
+        """Forget all sandboxes, credentials, faults, counters and recorded requests; restore
+        settings and clock.
 
         Live SSH sessions are closed and sandbox directories removed; the clock
         goes back to the wall time.
@@ -284,6 +320,7 @@ class Emulator:
         start_delay: float | None = None,
         stop_delay: float | None = None,
         max_unauthenticated: int | None = None,
+        templates: Sequence[str] | None = None,
     ) -> None:
         """Change settings until the next :meth:`reset`; None leaves a setting as is.
 
@@ -383,11 +420,17 @@ class Emulator:
         with self._lock:
             if self._thread is not None:
                 raise RuntimeError("the emulator is already running")
+            self._in_force = in_force = _isolation_in_force(self._settings.isolation)
             if self._remote:
+                how = (
+                    "in namespaces of their sandbox's own (isolation)"
+                    if in_force == "namespaces"
+                    else "as the current user on this machine with NO isolation"
+                )
                 sys.stderr.write(
                     f"warning: the Leap0 emulator listens on {self._bind_host}, reachable "
-                    "from other machines. It runs SSH commands as the current user on this "
-                    "machine with NO isolation; anyone with the API key can run anything.\n"
+                    f"from other machines. It runs SSH commands {how}; anyone with the API "
+                    "key can run anything there.\n"
                 )
                 sys.stderr.flush()
             raise_open_files_limit()  # sessions hold descriptors: the soft limit up to the hard
@@ -462,7 +505,8 @@ class Emulator:
             api_sock = bind(self._bind_host, api_port)
             socks.append(api_sock)
             endpoint = SshEndpoint(self._local_host, ssh_sock.getsockname()[1])
-            state = State(root=root, ssh=endpoint, settings=self._settings)
+            settings = dataclasses.replace(self._settings, isolation_in_force=self._in_force)
+            state = State(root=root, ssh=endpoint, settings=settings)
             ssh = SshService(state, ssh_sock)
             await ssh.start()
             app = EmulatorApp(state, self._api_key, stopping=stop_event)
@@ -491,6 +535,27 @@ class Emulator:
 
 
 serve = Emulator
+
+
+def _isolation_in_force(mode: Isolation) -> IsolationInForce:
+    """What ``isolation=mode`` puts in force here; RuntimeError for "required" where it cannot."""
+    if mode == "off":
+        return "none"
+    from ._isolation import isolation_available
+
+    why = isolation_available()
+    if why is None:
+        return "namespaces"
+    if mode == "required":
+        raise RuntimeError(f"isolation='required', but SSH sessions cannot be isolated here: {why}")
+    log.warning(
+        "SSH sessions are NOT isolated: they run as the current user on this machine "
+        "(isolation='auto': %s)",
+        why,
+    )
+    return "none"
+
+
 """``serve(...)`` prepares an :class:`Emulator` (the same call): ``with serve() as emu:``."""
 
 

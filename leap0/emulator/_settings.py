@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from ._errors import Invalid
 
 __all__ = [
+    "ISOLATION_MODES",
     "MAX_CLOCK_OFFSET",
     "MAX_COUNTED_ROUTES",
     "MAX_CREDENTIALS_PER_SANDBOX",
@@ -26,10 +27,15 @@ __all__ = [
     "MAX_SSH_LIFETIME",
     "MAX_START_DELAY",
     "MAX_STOP_DELAY",
+    "MAX_TEMPLATES",
+    "MAX_TEMPLATE_NAME",
     "MAX_UNAUTHENTICATED",
     "MIN_REQUEST_TIMEOUT",
     "MIN_UNAUTHENTICATED",
     "SSH_API_MODES",
+    "TEMPLATES",
+    "Isolation",
+    "IsolationInForce",
     "Settings",
     "SettingsError",
     "SshApiMode",
@@ -39,6 +45,17 @@ SshApiMode = Literal["both", "single", "per-credential"]
 """Which SSH routes the emulator serves (see :attr:`Settings.ssh_api`)."""
 
 SSH_API_MODES: tuple[SshApiMode, ...] = ("both", "single", "per-credential")
+
+Isolation = Literal["auto", "required", "off"]
+"""Whether SSH sessions run isolated (see :attr:`Settings.isolation`)."""
+
+ISOLATION_MODES: tuple[Isolation, ...] = ("auto", "required", "off")
+
+IsolationInForce = Literal["namespaces", "none"]
+"""What isolation is in force (see :attr:`Settings.isolation_in_force`)."""
+
+#: Settings fixed when the emulator starts: given to serve(), not to configure().
+_FIXED = ("isolation", "isolation_in_force")
 
 #: How many SSH credentials one sandbox may hold (``ssh_api`` "per-credential" and "both").
 MAX_CREDENTIALS_PER_SANDBOX = 32
@@ -75,6 +92,21 @@ MAX_START_DELAY = 3600.0
 
 #: The longest ``stop_delay`` accepted (an hour).
 MAX_STOP_DELAY = 3600.0
+
+#: The templates a sandbox may be created from unless ``templates`` says otherwise: the
+#: service's default template and the other defaults of the official SDKs (0.6.1, 0.8.0).
+TEMPLATES: tuple[str, ...] = (
+    "system/debian:bookworm",
+    "system/code-interpreter:v0.1.0",
+    "system/desktop:v0.1.0",
+)
+
+#: How many templates ``templates`` may name.
+MAX_TEMPLATES = 1000
+
+#: The longest template name accepted in ``templates``, in characters (as the official
+#: SDKs check names).
+MAX_TEMPLATE_NAME = 64
 
 #: How far ahead of the wall time the emulator's clock may be advanced in all (a
 #: hundred years), so every timestamp it reports stays a valid date.
@@ -128,6 +160,26 @@ def _ssh_api_error(value: object) -> str | None:
     return "must be one of: " + ", ".join(SSH_API_MODES)
 
 
+def _templates_error(value: object) -> str | None:
+    rule = (
+        f"must be a non-empty list of at most {MAX_TEMPLATES} distinct template names, "
+        f"each a string of 1 to {MAX_TEMPLATE_NAME} characters without surrounding spaces"
+    )
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        return rule
+    if not 0 < len(value) <= MAX_TEMPLATES or len(set(map(repr, value))) != len(value):
+        return rule
+    for name in value:
+        if (
+            not isinstance(name, str)
+            or not 0 < len(name) <= MAX_TEMPLATE_NAME
+            or name != name.strip()
+            or not name.isprintable()
+        ):
+            return rule
+    return None
+
+
 _CHECKS: dict[str, Callable[[object], str | None]] = {
     "ssh_lifetime": _seconds(0, MAX_SSH_LIFETIME, above=True),
     "max_sandboxes": _max_sandboxes_error,
@@ -136,6 +188,7 @@ _CHECKS: dict[str, Callable[[object], str | None]] = {
     "start_delay": _seconds(0, MAX_START_DELAY),
     "stop_delay": _seconds(0, MAX_STOP_DELAY),
     "max_unauthenticated": _max_unauthenticated_error,
+    "templates": _templates_error,
 }
 _SECONDS = ("ssh_lifetime", "request_timeout", "start_delay", "stop_delay")
 
@@ -175,6 +228,23 @@ class Settings:
             flood of idle connections holds at most this many, and a new
             client, which authenticates at once, still gets in. From
             :data:`MIN_UNAUTHENTICATED` to :data:`MAX_UNAUTHENTICATED`.
+        templates: The template names a sandbox may be created from (a create
+            naming another is 400 on ``template_name``): :data:`TEMPLATES`
+            unless given, at most :data:`MAX_TEMPLATES` names of at most
+            :data:`MAX_TEMPLATE_NAME` characters. Any sequence of strings is
+            taken; it is kept as a tuple.
+        isolation: Whether SSH sessions run isolated (asked for at start,
+            fixed then): ``"auto"`` (the default) where the OS allows it
+            (Linux user namespaces), else as the emulator's user with a
+            warning; ``"required"``: the emulator does not start where it
+            cannot isolate; ``"off"``: never.
+        isolation_in_force: What is in force, set at start:
+            ``"namespaces"`` (each sandbox's sessions in namespaces of its own)
+            or ``"none"`` (sessions run as the emulator's user on the host).
+            ``"none"`` until the emulator started. Not compared: settings
+            are equal whatever is in force.
+        ``isolation`` and ``isolation_in_force`` are not in :meth:`to_json`
+        (``GET /_emulator/config`` shows what ``configure()`` may change).
     """
 
     ssh_lifetime: float = 3600.0
@@ -184,13 +254,28 @@ class Settings:
     start_delay: float = 0.0
     stop_delay: float = 0.0
     max_unauthenticated: int = 256
+    templates: tuple[str, ...] = TEMPLATES
+    isolation: Isolation = "auto"
+    # A fact of the running emulator, not a choice: settings compare without it.
+    isolation_in_force: IsolationInForce = dataclasses.field(default="none", compare=False)
 
     def __post_init__(self) -> None:
         errors = _errors(dataclasses.asdict(self))
+        if self.isolation not in ISOLATION_MODES:
+            errors.append(("isolation", "must be one of: " + ", ".join(ISOLATION_MODES)))
+        if self.isolation_in_force not in ("namespaces", "none"):
+            errors.append(("isolation_in_force", "must be 'namespaces' or 'none'"))
         if errors:
             raise SettingsError(errors)
         for name in _SECONDS:
             object.__setattr__(self, name, float(getattr(self, name)))
+        object.__setattr__(self, "templates", tuple(self.templates))
+        object.__setattr__(self, "_template_set", frozenset(self.templates))
+
+    def knows_template(self, name: str) -> bool:
+        """Whether a sandbox may be created from template ``name`` (one of :attr:`templates`)."""
+        known: frozenset[str] = self.__dict__["_template_set"]
+        return name in known
 
     @property
     def several_credentials(self) -> bool:
@@ -212,14 +297,22 @@ class Settings:
         setting as is.
         """
         given = {str(name): value for name, value in changes.items() if value is not None}
-        unknown = [(name, "is not a setting") for name in given if name not in _CHECKS]
+        unknown = [
+            (name, "is fixed when the emulator starts" if name in _FIXED else "is not a setting")
+            for name in given
+            if name not in _CHECKS
+        ]
         errors = unknown + _errors(given)
         if errors:
             raise SettingsError(errors)
         return dataclasses.replace(self, **given)
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["templates"] = list(self.templates)
+        for name in _FIXED:
+            del data[name]
+        return data
 
 
 def _errors(values: Mapping[str, object]) -> list[tuple[str, str]]:

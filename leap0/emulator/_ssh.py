@@ -1,11 +1,15 @@
 """The emulator's SSH server (asyncssh): password logins with issued credentials.
 
 Imported only when an emulator starts: it needs the ``emulator`` extra.
+It serves sessions (commands, shells, SFTP, scp) and no forwarding of any kind.
 This module keeps the listener, the logged-in connections and the sessions'
 bookkeeping; a session's command runs in :mod:`._pipes` or :mod:`._pty`, SFTP
 is :mod:`._sftp`, and what sessions leave behind is ended by :mod:`._reaper`,
 in one sweep for whatever one call to the state ended (a reset's thousands of
 sandboxes included), and in none while no session has started a process.
+Where sessions are isolated (:mod:`._isolation`), a sandbox's processes end
+with its PID namespace instead, without a sweep; only a deleted credential's
+are still swept for.
 """
 
 from __future__ import annotations
@@ -18,16 +22,17 @@ import secrets
 import socket
 import threading
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import asyncssh
 
 from ._burst import BurstLog
 from ._child import Child
+from ._isolation import View, end, end_under, sandbox_owner
 from ._pipes import PipeSession
 from ._pty import PtySession
 from ._reaper import MARK_VARIABLE, sweep
-from ._session import Process, environment, exit_with
+from ._session import Process, exit_with, prepare_home
 from ._sftp import SandboxSftp
 from ._state import Ended, SessionTarget, State
 from ._waiting import WaitingRoom
@@ -40,6 +45,13 @@ log = logging.getLogger("leap0.emulator")
 _CLOSE_WAIT = 5.0
 #: How long a connection has to log in.
 _LOGIN_TIMEOUT = 30
+#: Why a forwarding request is refused (the client shows "administratively prohibited: ...").
+_NO_FORWARDING = "port forwarding is not served by the leap0 emulator"
+
+
+def _sandbox_uids() -> tuple[int, ...]:
+    """The host uids an isolated session's processes run as (the sandbox user's)."""
+    return (sandbox_owner()[0],)
 
 
 class _ConnectionHandler(asyncssh.SSHServer):
@@ -83,6 +95,32 @@ class _ConnectionHandler(asyncssh.SSHServer):
             return False
         self._service._register(self._conn, target)
         return True
+
+    # No forwarding of any kind (-L, -D, -W, -R, Unix sockets, tun/tap), as sshd
+    # refuses it with "AllowTcpForwarding no": channels are administratively prohibited,
+    # listeners (-R) refused (the protocol's answer to a listener carries no reason).
+
+    def connection_requested(
+        self, dest_host: str, dest_port: int, orig_host: str, orig_port: int
+    ) -> NoReturn:
+        raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, _NO_FORWARDING)
+
+    def unix_connection_requested(self, dest_path: str) -> NoReturn:
+        raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, _NO_FORWARDING)
+
+    def tun_requested(self, unit: int | None) -> NoReturn:
+        raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, _NO_FORWARDING)
+
+    def tap_requested(self, unit: int | None) -> NoReturn:
+        raise asyncssh.ChannelOpenError(asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED, _NO_FORWARDING)
+
+    def server_requested(self, listen_host: str, listen_port: int) -> bool:
+        log.debug("refused a remote port forwarding request (-R): not served")
+        return False
+
+    def unix_server_requested(self, listen_path: str) -> bool:
+        log.debug("refused a remote Unix socket forwarding request: not served")
+        return False
 
 
 class SshService:
@@ -161,8 +199,11 @@ class SshService:
                 await asyncio.wait(pending, timeout=1)
         for child in list(self._children):
             child.kill_group()
-        # What the sessions started outside their process groups, too.
-        if self._spawned:
+        # What the sessions started outside their process groups, too: isolated, all
+        # that is in the sandboxes' PID namespaces, which end with their init.
+        if self._isolated_sessions():
+            end_under(self.state.root)
+        elif self._spawned:
             sweep(self._mark, self.state.root)
         for child in list(self._children):
             with contextlib.suppress(Exception):
@@ -173,6 +214,9 @@ class SshService:
             self._acceptor = None
 
     # -- connection bookkeeping ----------------------------------------------
+
+    def _isolated_sessions(self) -> bool:
+        return self.state.settings.isolation_in_force == "namespaces"
 
     def _register(self, conn: asyncssh.SSHServerConnection, target: SessionTarget) -> None:
         self._targets[conn] = target
@@ -200,11 +244,18 @@ class SshService:
         thread before this returns too (waiting at most a few seconds).
         """
         # Now, before the sandboxes' directories go: their sessions' processes,
-        # those that left their process groups included.
+        # those that left their process groups included. Isolated, a whole sandbox's
+        # end with its PID namespace (no sweep); one credential's are swept for.
+        whole = {sandbox_id for sandbox_id, access_id in ended if access_id is None}
+        if self._isolated_sessions():
+            end(os.path.join(self.state.root, sandbox_id) for sandbox_id in whole)
         if self._spawned:
-            whole = {sandbox_id for sandbox_id, access_id in ended if access_id is None}
             single = [(s, a) for s, a in ended if a is not None and s not in whole]
-            sweep(self._mark, self.state.root, whole, single)
+            if self._isolated_sessions():
+                if single:
+                    sweep(self._mark, self.state.root, (), single, uids=_sandbox_uids())
+            else:
+                sweep(self._mark, self.state.root, whole, single)
         by_sandbox = self._by_sandbox
         live = [(s, a) for s, a in ended if s in by_sandbox]
         if not live:
@@ -238,15 +289,21 @@ class SshService:
 
     # -- sessions --------------------------------------------------------------
 
+    def view(self, target: SessionTarget) -> View:
+        """The filesystem as the sessions of ``target``'s sandbox see it (isolated or not)."""
+        isolated = self.state.settings.isolation_in_force == "namespaces"
+        return View.for_sandbox(target.workdir, isolated)
+
     def _sftp_server(self, chan: asyncssh.SSHServerChannel[bytes]) -> asyncssh.SFTPServer:
-        """SFTP (and scp) confined to the sandbox's directory, which appears as ``/``."""
+        """SFTP (and scp) on the filesystem the sandbox's shell sessions see."""
         conn = cast(asyncssh.SSHServerConnection, chan.get_connection())
         target = self._targets.get(conn)
         if target is None or not self.state.session_allowed(target):
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, "the sandbox is gone")
-        if not os.path.isdir(target.workdir):
+        view = self.view(target)
+        if not prepare_home(view):
             raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, "the sandbox is gone")
-        return SandboxSftp(chan, target.workdir)
+        return SandboxSftp(chan, view)
 
     async def _session(self, process: Process) -> None:
         task = asyncio.current_task()
@@ -273,11 +330,11 @@ class SshService:
             process.stderr.write(f"subsystem {process.subsystem!r} is not supported\r\n".encode())
             exit_with(process, 1)
             return
-        if not os.path.isdir(target.workdir):
+        view = self.view(target)
+        if not prepare_home(view):
             exit_with(process, 255)
             return
-        env = environment(target, process)
-        env[MARK_VARIABLE] = f"{self._mark}/{target.sandbox_id}/{target.access_id}"
+        mark = (MARK_VARIABLE, f"{self._mark}/{target.sandbox_id}/{target.access_id}")
         kind = PtySession if process.get_terminal_type() is not None else PipeSession
         self._spawned = True  # before its process starts: a sweep from now on looks for it
-        await kind(process, target.workdir, env, self._children).run()
+        await kind(process, target, view, mark, self._children).run()

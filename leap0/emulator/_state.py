@@ -40,6 +40,7 @@ from ._deadlines import Deadlines
 from ._errors import Conflict, FaultLimit, NotFound, SwitchRefused
 from ._faults import FaultBook
 from ._listing import Listing
+from ._recorder import Recorder
 from ._sandbox import DEFAULT_DISK, STATES, Sandbox
 from ._settings import MAX_CREDENTIALS_PER_SANDBOX, Settings
 from ._validate import CreateRequest, ListQuery
@@ -136,6 +137,8 @@ class State:
         self.ssh = ssh
         self.clock = clock if clock is not None else Clock()
         self.faults = FaultBook()
+        # The last requests answered (the app records them; a reset clears them).
+        self.recorder = Recorder()
         self._initial = settings if settings is not None else Settings()
         self._settings = self._initial
         self._lock = threading.RLock()
@@ -415,8 +418,13 @@ class State:
                 expires_at=now,
             )
             if sandbox_id not in self._workdirs:  # its first credential: it can be reached now
+                workdir = self._sandboxes[sandbox_id].workdir
                 with contextlib.suppress(FileExistsError):
-                    os.mkdir(self._sandboxes[sandbox_id].workdir, 0o700)
+                    os.mkdir(workdir, 0o700)
+                # Its home (D/home) and temporary directory (D/tmp), the sandbox user's.
+                from ._isolation import make_sandbox_dirs
+
+                make_sandbox_dirs(workdir, self._settings.isolation_in_force == "namespaces")
                 self._workdirs.add(sandbox_id)
             password = self._issue(cred, now)
             creds = self._creds_by_sandbox.setdefault(sandbox_id, {})
@@ -544,7 +552,8 @@ class State:
             return settings
 
     def reset(self) -> None:
-        """Forget every sandbox, credential, fault and counter; restore settings and the clock.
+        """Forget every sandbox, credential, fault, counter and recorded request; restore
+        settings and the clock.
 
         The end of every sandbox's access is announced in one batch (so the
         sessions' processes go in one sweep); then the directories that were
@@ -561,6 +570,7 @@ class State:
             self._creds_by_id.clear()
             self._crowded.clear()
             self.faults.clear()
+            self.recorder.clear()
             self._settings = self._initial
             self.clock.restart()
         self._notify(ended)

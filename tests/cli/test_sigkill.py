@@ -4,8 +4,8 @@ The askpass helper removes the password file the first time ssh reads it,
 so once logged in no password is on disk. A watchdog process, started before
 ssh in a session of its own, holds a pipe from leap0: if the pipe closes
 without leap0 saying it is done (leap0 was killed), it removes the askpass
-directory and revokes the credential. The emulator runs on this machine, so
-a remote command can look at local files.
+directory and revokes the credential. The emulator here runs its sessions
+unisolated, so a remote command can look at local files.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,19 @@ import pytest
 import leap0
 from leap0._cli import watchdog
 from leap0._cli.openssh import askpass_script
-from leap0.emulator import Emulator
+from leap0.emulator import Emulator, serve
 
 from ._helpers import REAL_POPEN, Run, deletes, needs_ssh, poll, validate_now
+
+
+@pytest.fixture
+def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    """An emulator whose sessions see this machine's files (no isolation), in the environment."""
+    with serve(isolation="off") as emulator:
+        for name, value in emulator.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("LEAP0_SSH_API", raising=False)
+        yield emulator
 
 
 def _ask(script: str, prompt: str) -> subprocess.CompletedProcess[str]:

@@ -274,7 +274,6 @@ async def test_an_open_session_ends_at_stop_or_pause(
     access = create_access(api, sid)
     conn = await ssh_login(emu.ssh_host, emu.ssh_port, access, TIMEOUT)
     try:
-        cwd = (await asyncio.wait_for(conn.run("pwd"), TIMEOUT)).stdout
         await asyncio.wait_for(conn.run("echo kept > note.txt"), TIMEOUT)
         process = await conn.create_process("echo started; exec sleep 100000")
         assert await asyncio.wait_for(process.stdout.readline(), TIMEOUT) == "started\n"
@@ -284,9 +283,9 @@ async def test_an_open_session_ends_at_stop_or_pause(
     finally:
         conn.close()
         await conn.wait_closed()
-    # The disk is kept.
-    assert isinstance(cwd, str)
-    with open(os.path.join(cwd.strip(), "note.txt"), encoding="utf-8") as note:
+    # The disk is kept (the session's home: "home" in the sandbox's directory).
+    assert emu._root is not None
+    with open(os.path.join(emu._root, sid, "home", "note.txt"), encoding="utf-8") as note:
         assert note.read() == "kept\n"
 
 

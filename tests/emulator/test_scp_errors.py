@@ -84,11 +84,19 @@ def _host_paths(emu: Emulator) -> set[str]:
 def test_scp_errors_name_sandbox_paths_only(
     emu: Emulator, sandbox: dict[str, Any], access: dict[str, Any], tmp_path: Path, mode: str
 ) -> None:
+    """Named as given (relative to the home), or as the session sees them (absolute).
+
+    Isolated, the session's home is ``/home/user``: no message names a host
+    path of the emulator. Not isolated, the home is a host directory and an
+    absolute path in it is named as such (it is the session's own path).
+    """
     assert emu._root is not None
-    workdir = Path(emu._root) / sandbox["id"]
-    (workdir / "plain.txt").write_text("a file, not a directory\n")
-    (workdir / "locked").mkdir()
-    (workdir / "locked").chmod(0o500)  # unwritable, unless the tests run as root
+    home = Path(emu._root) / sandbox["id"] / "home"
+    (home / "plain.txt").write_text("a file, not a directory\n")
+    (home / "locked").mkdir()
+    (home / "locked").chmod(0o500)  # unwritable, unless the tests run as root
+    isolated = getattr(emu.settings, "isolation_in_force", "none") == "namespaces"
+    session_home = "/home/user" if isolated else str(home)
     source = tmp_path / "payload.txt"
     source.write_text("payload\n")
     remote = f"{access['id']}@{emu.ssh_host}:"
@@ -97,8 +105,10 @@ def test_scp_errors_name_sandbox_paths_only(
         # (arguments, a sandbox path the message should name)
         ([remote + "missing.txt", local], "missing.txt"),
         ([remote + "/no/such/dir/missing.txt", local], "missing.txt"),
+        ([remote + session_home + "/gone/missing.txt", local], "missing.txt"),
         ([str(source), remote + "no-such-dir/payload.txt"], "payload.txt"),
-        ([str(source), remote + "/plain.txt/payload.txt"], "payload.txt"),
+        ([str(source), remote + "plain.txt/payload.txt"], "payload.txt"),
+        ([str(source), remote + session_home + "/plain.txt/payload.txt"], "payload.txt"),
         ([str(source), remote + "locked/payload.txt"], "payload.txt"),
     ]
     try:
@@ -109,8 +119,10 @@ def test_scp_errors_name_sandbox_paths_only(
                 continue
             assert result.returncode != 0, (args, result.stderr)
             assert named in result.stderr, (args, result.stderr)
+            if not isolated and session_home in " ".join(args):
+                continue  # the session's own path, which is the host's
             for host_path in _host_paths(emu):
                 assert host_path not in result.stderr, (mode, args, result.stderr)
             assert sandbox["id"] not in result.stderr, (mode, args, result.stderr)
     finally:
-        (workdir / "locked").chmod(0o700)
+        (home / "locked").chmod(0o700)

@@ -104,9 +104,9 @@ import asyncio, asyncssh, httpx
 from leap0.emulator import serve
 
 async def main():
-    with serve() as emu:
+    with serve(isolation="off") as emu:
         with httpx.Client(base_url=emu.base_url, headers={"leap0-authorization": emu.api_key}) as c:
-            sid = c.post("/v1/sandbox/", json={"template_name": "t"}).json()["id"]
+            sid = c.post("/v1/sandbox/", json={"template_name": "system/debian:bookworm"}).json()["id"]
             acc = c.post(f"/v1/sandbox/{sid}/ssh/access").json()
         conn = await asyncssh.connect(emu.ssh_host, emu.ssh_port, username=acc["id"],
             password=acc["password"], known_hosts=None, client_keys=None, agent_path=None,
@@ -241,6 +241,11 @@ def test_fixture_part_two_starts_clean(leap0_emulator: Emulator) -> None:
             "start_delay": 0.0,
             "stop_delay": 0.0,
             "max_unauthenticated": 256,
+            "templates": [
+                "system/debian:bookworm",
+                "system/code-interpreter:v0.1.0",
+                "system/desktop:v0.1.0",
+            ],
         }
     assert leap0_emulator.attempts("GET", "/v1/sandboxes") == 1
 

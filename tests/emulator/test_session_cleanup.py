@@ -9,6 +9,7 @@ import select
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,16 @@ def wait_gone(pid: int) -> None:
 
 
 @pytest.fixture
+def emu() -> Iterator[Emulator]:
+    """Unisolated: these tests follow host pids, and check the sweep by mark and directory.
+
+    With isolation the same endings are checked by ``test_isolation.py``.
+    """
+    with serve(isolation="off") as emulator:
+        yield emulator
+
+
+@pytest.fixture
 def reap() -> Any:
     """Pids to kill at the end of the test whatever happens."""
     pids: list[int] = []
@@ -135,8 +146,9 @@ async def test_deleting_a_credential_kills_only_what_its_sessions_started(
     sandbox = create_sandbox(api)
     first = create_access(api, sandbox["id"])
     second = create_access(api, sandbox["id"])
-    # Elsewhere than the sandbox's directory, so only the marker tells them apart.
-    command = "cd / && " + ESCAPE.replace("{file}", "$HOME/{file}")
+    # Elsewhere than the sandbox's directory, so only the marker tells them apart (the
+    # escapee moves: a backgrounded "cd / && ..." list would keep bash, and the session, on).
+    command = ESCAPE.replace("sh -c '", "sh -c 'cd / && ").replace("{file}", "$HOME/{file}")
     pid_one, _ = await start_escapee(emu.ssh_host, emu.ssh_port, first, "one", command)
     pid_two, _ = await start_escapee(emu.ssh_host, emu.ssh_port, second, "two", command)
     reap.extend([pid_one, pid_two])
@@ -160,7 +172,7 @@ async def test_the_marker_cannot_be_overridden_by_env_vars(
 
 
 async def test_stopping_the_emulator_kills_what_sessions_started(reap: list[int]) -> None:
-    async with serve() as emu:
+    async with serve(isolation="off") as emu:
         with make_client(emu) as api:
             access = create_access(api, create_sandbox(api)["id"])
         pid, cwd = await start_escapee(emu.ssh_host, emu.ssh_port, access)
@@ -172,7 +184,17 @@ async def test_stopping_the_emulator_kills_what_sessions_started(reap: list[int]
 
 def test_sighup_stops_the_cli_like_sigterm(reap: list[int]) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-W", "error", "-m", "leap0.emulator", "--api-key", "hup-key"],
+        [
+            sys.executable,
+            "-W",
+            "error",
+            "-m",
+            "leap0.emulator",
+            "--api-key",
+            "hup-key",
+            "--isolation",
+            "off",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -1,11 +1,19 @@
-"""SFTP keeps every path inside the sandbox's directory, symlinks resolved, on every operation."""
+"""SFTP can do no more than the sandbox's shell: what it hides, what it may only read, its links.
+
+Isolated (the default where this machine allows it), a session sees the
+host's ``/`` read-only with ``/home/user`` and ``/tmp`` its sandbox's own and
+some paths hidden: SFTP refuses to change anything elsewhere, finds nothing
+hidden, and follows every symlink as the session sees paths, so no link leads
+it out. Not isolated, SFTP is the identity on the host's paths, as the
+shell is. Each test runs in both where it applies.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import stat
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +22,32 @@ import pytest
 
 from leap0.emulator import Emulator
 
-from ._helpers import ssh_login
+from ._helpers import create_access, create_sandbox, make_client, ssh_login
+from ._openssh import MODES, host_home, host_root, isolated, running
 
 TIMEOUT = 10.0
+#: A host file every session may read, never change.
+HOST_FILE = "/etc/os-release"
+
+
+@pytest.fixture(params=MODES)
+def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    yield from running(request.param)
+
+
+@pytest.fixture
+def sandbox(emulator: Emulator) -> dict[str, Any]:
+    with make_client(emulator) as api:
+        return create_sandbox(api)
 
 
 @pytest.fixture
 async def conn(
-    emu: Emulator, access: dict[str, Any]
+    emulator: Emulator, sandbox: dict[str, Any]
 ) -> AsyncIterator[asyncssh.SSHClientConnection]:
-    connection = await ssh_login(emu.ssh_host, emu.ssh_port, access, TIMEOUT)
+    with make_client(emulator) as api:
+        access = create_access(api, sandbox["id"])
+    connection = await ssh_login(emulator.ssh_host, emulator.ssh_port, access, TIMEOUT)
     async with connection:
         yield connection
 
@@ -35,17 +59,22 @@ async def sftp(conn: asyncssh.SSHClientConnection) -> AsyncIterator[asyncssh.SFT
 
 
 @pytest.fixture
-def workdir(emu: Emulator, sandbox: dict[str, Any]) -> Path:
-    assert emu._root is not None
-    return Path(os.path.realpath(Path(emu._root) / sandbox["id"]))
+def home(emulator: Emulator, sandbox: dict[str, Any]) -> Path:
+    """The sandbox's home on the host."""
+    return host_home(emulator, sandbox["id"])
 
 
 @pytest.fixture
 def outside(tmp_path: Path) -> Path:
-    """A directory outside the sandbox holding a secret file."""
+    """A directory of the host's, outside the sandbox, holding a secret file."""
     (tmp_path / "secret.txt").write_text("host secret\n")
     (tmp_path / "secret.txt").chmod(0o600)
     return tmp_path
+
+
+def needs_isolation(emu: Emulator) -> None:
+    if not isolated(emu):
+        pytest.skip("sessions are not isolated here: SFTP is the identity on host paths")
 
 
 async def sh(conn: asyncssh.SSHClientConnection, command: str) -> str:
@@ -54,16 +83,101 @@ async def sh(conn: asyncssh.SSHClientConnection, command: str) -> str:
     return str(result.stdout)
 
 
-async def refused(call: Awaitable[Any]) -> None:
-    with pytest.raises((asyncssh.SFTPPermissionDenied, asyncssh.SFTPNoSuchFile)):
+async def refused(call: Awaitable[Any], *kinds: type[Exception]) -> None:
+    with pytest.raises(kinds or (asyncssh.SFTPPermissionDenied, asyncssh.SFTPNoSuchFile)):
         await asyncio.wait_for(call, TIMEOUT)
 
 
-async def test_a_symlink_made_inside_then_its_parents_swapped_for_dot_links(
-    sftp: asyncssh.SFTPClient, workdir: Path, outside: Path
+async def read(sftp: asyncssh.SFTPClient, path: str) -> str | None:
+    """The file's text over SFTP, or None if SFTP cannot open it."""
+    try:
+        async with sftp.open(path) as handle:
+            return str(await handle.read())
+    except asyncssh.SFTPError:
+        return None
+
+
+async def shell_read(conn: asyncssh.SSHClientConnection, path: str) -> str | None:
+    result = await asyncio.wait_for(conn.run(f"cat {path}"), TIMEOUT)
+    return str(result.stdout) if result.exit_status == 0 else None
+
+
+async def test_outside_the_home_and_tmp_sftp_may_only_read(
+    emulator: Emulator, conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient
 ) -> None:
-    """The attack over SFTP alone: the link points inside when made, outside afterwards."""
-    depth = len(workdir.parts) - 1  # ".." steps from the sandbox's directory up to "/"
+    needs_isolation(emulator)
+    before = Path(HOST_FILE).read_bytes(), os.stat(HOST_FILE)
+    denied = asyncssh.SFTPPermissionDenied
+    assert await read(sftp, HOST_FILE) == Path(HOST_FILE).read_text()
+    await refused(sftp.open(HOST_FILE, "a"), denied)
+    await refused(sftp.open("/etc/leap0-new", "w"), denied)
+    await refused(sftp.mkdir("/usr/leap0-new"), denied)
+    await refused(sftp.remove(HOST_FILE), denied)
+    await refused(sftp.chmod(HOST_FILE, 0o777), denied)
+    await refused(sftp.symlink("/tmp", "/etc/leap0-link"), denied)
+    await refused(sftp.rename(HOST_FILE, "/home/user/taken"), denied)
+    # A hard link into the home would make the host's file writable there.
+    await refused(sftp.link(HOST_FILE, "/home/user/hard"), denied)
+    # Nor through a link in the home, nor through an open handle.
+    await sh(conn, f"ln -s {HOST_FILE} link")
+    assert await read(sftp, "link") == Path(HOST_FILE).read_text()
+    await refused(sftp.open("link", "w"), denied)
+    await refused(sftp.setstat("link", asyncssh.SFTPAttrs(permissions=0o777)), denied)
+    async with sftp.open(HOST_FILE) as handle:
+        await refused(handle.chmod(0o777), denied)
+        await refused(handle.utime((0, 0)), denied)
+    # /etc/passwd is read as the host's; the session's shell is shown one with its user.
+    assert await read(sftp, "/etc/passwd") == Path("/etc/passwd").read_text()
+    await sh(conn, "ln -s /etc/passwd pw")
+    await refused(sftp.open("pw", "a"), denied)
+    assert (Path(HOST_FILE).read_bytes(), os.stat(HOST_FILE)) == before
+    for name in ("/etc/leap0-new", "/usr/leap0-new", "/etc/leap0-link"):
+        assert not os.path.lexists(name)
+
+
+async def test_what_sessions_do_not_see_sftp_does_not_find(
+    emulator: Emulator,
+    conn: asyncssh.SSHClientConnection,
+    sftp: asyncssh.SFTPClient,
+    home: Path,
+    outside: Path,
+) -> None:
+    needs_isolation(emulator)
+    missing = asyncssh.SFTPNoSuchFile
+    for path in ("/root", "/run", "/home", "/proc/1/environ", "/proc/self/environ"):
+        await refused(sftp.stat(path), missing)
+    await refused(sftp.listdir("/root"), missing)
+    # The emulator's state, its sandboxes' directories and the host's /tmp: not there.
+    for path in (host_root(emulator), str(home), str(outside / "secret.txt")):
+        await refused(sftp.stat(path), missing)
+        assert await shell_read(conn, path) is None
+    # Links to them, made by the shell or over SFTP, lead nowhere either.
+    await sh(conn, f"ln -s {outside} to-outside && ln -s {home} to-home")
+    await sftp.symlink(str(outside / "secret.txt"), "to-secret")
+    for path in ("to-outside/secret.txt", "to-home", "to-secret"):
+        await refused(sftp.stat(path), missing)
+        assert await read(sftp, path) is None
+        await refused(sftp.open(path, "w"), missing)
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
+    # The home and /tmp are the sandbox's, in a listing of their parent too.
+    names = {name.filename: name.attrs for name in await sftp.readdir("/")}
+    assert names["tmp"].uid == (await sftp.stat("/tmp")).uid
+
+
+async def test_a_symlink_made_inside_then_its_parents_swapped_for_dot_links(
+    emulator: Emulator,
+    conn: asyncssh.SSHClientConnection,
+    sftp: asyncssh.SFTPClient,
+    outside: Path,
+) -> None:
+    """A link pointing inside when made, outside once its parents became "." links.
+
+    SFTP follows it as the session does: isolated, the host's path behind it is
+    not there (nothing is read or written); not isolated, it is the host's file,
+    for the shell as for SFTP.
+    """
+    pwd = (await sh(conn, "pwd")).strip()
+    depth = len(Path(pwd).parts) - 1  # ".." steps from the home up to "/"
     names = [f"d{i}" for i in range(depth)]
     await sftp.makedirs("/".join(names))
     ups = "../" * depth
@@ -71,102 +185,88 @@ async def test_a_symlink_made_inside_then_its_parents_swapped_for_dot_links(
     written = str(outside / "written.txt").lstrip("/")
     await sftp.symlink("/".join(names) + "/" + ups + secret, "read-me")
     await sftp.symlink("/".join(names) + "/" + ups + written, "write-me")
-    # While d0/d1/... are real directories both links resolve inside the sandbox.
     await sftp.rename(names[0], "moved")
     for name in names:
         await sftp.symlink(".", name)
-    # Now "d0/d1/..." is the sandbox's directory itself, and the ".." steps leave it.
-    assert (workdir / "read-me").resolve() == outside / "secret.txt"
-    await refused(sftp.open("read-me"))
-    await refused(sftp.open("write-me", "w"))
-    await refused(sftp.stat("read-me"))
-    await refused(sftp.readlink("read-me"))
-    await refused(sftp.realpath("read-me"))
-    assert not (outside / "written.txt").exists()
+    assert await read(sftp, "read-me") == await shell_read(conn, "read-me")
+    if isolated(emulator):
+        assert await read(sftp, "read-me") is None
+        await refused(sftp.open("write-me", "w"))
+        assert not (outside / "written.txt").exists()
+    else:
+        assert await read(sftp, "read-me") == "host secret\n"
     # The links themselves are the sandbox's: they may be looked at and removed.
     assert (await sftp.lstat("read-me")).type == asyncssh.FILEXFER_TYPE_SYMLINK
     await sftp.remove("read-me")
     assert (outside / "secret.txt").read_text() == "host secret\n"
 
 
-async def test_dot_dot_and_absolute_paths_stay_inside(
-    sftp: asyncssh.SFTPClient, workdir: Path, outside: Path
+async def test_links_are_followed_as_the_session_sees_paths(
+    emulator: Emulator, conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient, home: Path
 ) -> None:
-    secret = str(outside / "secret.txt")
-    await refused(sftp.open("../" * 20 + secret.lstrip("/")))
-    await refused(sftp.open(secret))
-    async with sftp.open("/../../inside.txt", "w") as handle:
-        await handle.write("ok")
-    assert (workdir / "inside.txt").read_text() == "ok"
-    assert await sftp.realpath("../../..") == "/"
-
-
-async def test_links_made_by_a_shell_session_are_not_followed_out(
-    conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient, workdir: Path, outside: Path
-) -> None:
-    secret = outside / "secret.txt"
-    await sh(
-        conn,
-        f"ln -s {secret} abs-file && ln -s {outside} abs-dir && ln -s ../../../../../../../.. up"
-        " && mkdir inside && echo mine > inside/own.txt && ln -s inside/own.txt rel-ok",
-    )
-    # Following any of them out of the sandbox is refused, whatever the operation.
-    for path in ["abs-file", "abs-dir/secret.txt", "up" + str(secret)]:
-        await refused(sftp.open(path))
-        await refused(sftp.open(path, "a"))
-        await refused(sftp.stat(path))
-        await refused(sftp.chmod(path, 0o644))
-        await refused(sftp.readlink(path) if "/" not in path else sftp.realpath(path))
-    await refused(sftp.listdir("abs-dir"))
-    await refused(sftp.listdir("up"))
-    await refused(sftp.mkdir("abs-dir/new"))
-    await refused(sftp.rmdir("abs-dir/sub"))
-    await refused(sftp.remove("abs-dir/secret.txt"))
-    await refused(sftp.rename("abs-dir/secret.txt", "stolen.txt"))
-    await refused(sftp.rename("inside/own.txt", "abs-dir/dropped.txt"))
-    await refused(sftp.posix_rename("inside/own.txt", "abs-dir/secret.txt"))
-    await refused(sftp.link("abs-file", "hard"))
-    await refused(sftp.symlink(str(secret), "abs-dir/made"))
-    await refused(sftp.statvfs("abs-dir"))
-    assert secret.read_text() == "host secret\n"
-    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
-    assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
-    # Links that stay inside work as usual.
-    async with sftp.open("rel-ok") as handle:
+    pwd = (await sh(conn, "pwd")).strip()
+    await sh(conn, f"mkdir sub && echo mine > sub/own.txt && ln -s {pwd}/sub abs && ln -s ../.. up")
+    async with sftp.open("abs/own.txt") as handle:
         assert await handle.read() == "mine\n"
-    assert await sftp.readlink("rel-ok") == "/inside/own.txt"
-    assert await sftp.realpath("rel-ok") == "/inside/own.txt"
+    assert await sftp.readlink("abs") == f"{pwd}/sub"  # as written
+    assert await sftp.realpath("abs/own.txt") == f"{pwd}/sub/own.txt"
+    assert await sftp.realpath("up") == (await sh(conn, "realpath up")).strip()
+    await sftp.symlink("sub/own.txt", "rel")
+    assert await sh(conn, "cat rel") == "mine\n"
+    assert (home / "rel").is_symlink()
     # lstat, rename and remove act on a link itself, wherever it points.
-    assert (await sftp.lstat("abs-file")).type == asyncssh.FILEXFER_TYPE_SYMLINK
-    await sftp.rename("abs-file", "renamed-link")
+    assert (await sftp.lstat("up")).type == asyncssh.FILEXFER_TYPE_SYMLINK
+    await sftp.rename("up", "renamed-link")
     await sftp.remove("renamed-link")
-    assert secret.exists()
+    assert (await sftp.stat("sub")).type == asyncssh.FILEXFER_TYPE_DIRECTORY
 
 
-async def test_links_made_over_sftp_may_not_point_out(
-    sftp: asyncssh.SFTPClient, workdir: Path, outside: Path
+async def test_the_home_tmp_and_sandbox_directory_cannot_be_removed_or_moved(
+    emulator: Emulator, conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient, home: Path
 ) -> None:
-    await sftp.mkdir("sub")
-    await refused(sftp.symlink("../" * 20 + "etc", "sub/escape"))
-    await refused(sftp.symlink("../..", "sub/up"))
-    assert not (workdir / "sub" / "escape").is_symlink()
-    # An absolute target is taken inside the sandbox, as every SFTP path is.
-    await sftp.symlink("/sub", "abs")
-    assert os.path.realpath(workdir / "abs") == str(workdir / "sub")
-    assert await sftp.realpath("abs") == "/sub"
-    await sftp.symlink("../sub", "sub/rel")
-    assert await sftp.readlink("sub/rel") == "/sub"
-
-
-async def test_the_sandbox_directory_itself_cannot_be_removed_or_moved(
-    sftp: asyncssh.SFTPClient, workdir: Path
-) -> None:
-    for path in ["/", ".", "/..", ""]:
-        await refused(sftp.rmdir(path))
-        await refused(sftp.rename(path, "/elsewhere"))
-    assert workdir.is_dir()
+    pwd = (await sh(conn, "pwd")).strip()
+    tmp = "/tmp" if isolated(emulator) else str(home.parent / "tmp")
+    fixed = [pwd, f"{pwd}/", ".", tmp]
+    if not isolated(emulator):
+        fixed.append(str(home.parent))  # the sandbox's directory itself
+    else:
+        fixed.append("/")
+    for path in fixed:
+        await refused(sftp.rmdir(path), asyncssh.SFTPPermissionDenied)
+        await refused(sftp.rename(path, f"{pwd}/elsewhere"), asyncssh.SFTPPermissionDenied)
+        await refused(sftp.posix_rename(path, f"{pwd}/elsewhere"), asyncssh.SFTPPermissionDenied)
+    assert home.is_dir()
+    assert (home.parent / "tmp").is_dir()
     await sftp.mkdir("d")
-    await sftp.rmdir("d")
-    await sftp.mkdir("e")
-    await sftp.rename("e", "f")
-    assert (workdir / "f").is_dir()
+    await sftp.rename("d", "e")
+    await sftp.rmdir("e")
+
+
+async def test_only_regular_files_are_opened(
+    conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient
+) -> None:
+    """A FIFO would block the server: it is refused, and the server goes on answering."""
+    await sh(conn, "mkfifo fifo && mkdir dir")
+    for path, mode in (("fifo", "r"), ("fifo", "w"), ("dir", "r")):
+        await refused(sftp.open(path, mode), asyncssh.SFTPError)
+    assert {"fifo", "dir"} <= set(await sftp.listdir("."))
+
+
+async def test_files_sftp_makes_are_the_sandbox_users(
+    emulator: Emulator, conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient
+) -> None:
+    async with sftp.open("made.txt", "w") as handle:
+        await handle.write("sftp\n")
+    await sftp.mkdir("made-dir")
+    await sftp.symlink("made.txt", "made-link")
+    owner = (await sh(conn, "id -u")).strip()
+    listed = await sh(conn, "stat -c %u made.txt made-dir; stat -c %u made-link")
+    assert listed.split() == [owner] * 3
+    # So the shell may change them as its own.
+    await sh(conn, "echo shell >> made.txt && chmod 600 made.txt && touch made-dir/inside")
+    async with sftp.open("made.txt") as handle:
+        assert await handle.read() == "sftp\nshell\n"
+    assert stat.S_IMODE((await sftp.stat("made.txt")).permissions or 0) == 0o600
+    if isolated(emulator):  # a listing names the user as the shell's `ls -l` does
+        listing = {name.filename: name.longname for name in await sftp.readdir(".")}
+        assert str(listing["made.txt"]).split()[2:4] == ["user", "user"]

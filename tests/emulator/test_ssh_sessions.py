@@ -53,14 +53,19 @@ async def test_echo(emu: Emulator, access: dict[str, Any]) -> None:
     assert (result.stdout, result.stderr, result.exit_status) == ("hi\n", "", 0)
 
 
-async def test_runs_in_the_sandbox_directory(
+def _sandbox_dir(emu: Emulator, sandbox_id: str) -> Path:
+    """The sandbox's directory on the host: its home is ``home`` in it, its /tmp ``tmp``."""
+    assert emu._root is not None
+    return Path(emu._root) / sandbox_id
+
+
+async def test_runs_in_the_sandbox_home(
     emu: Emulator, sandbox: dict[str, Any], access: dict[str, Any]
 ) -> None:
-    result = await run(emu, access, 'pwd; echo "$HOME"')
+    result = await run(emu, access, 'pwd; echo "$HOME"; echo here > here.txt')
     cwd, home = result.stdout.splitlines()
     assert cwd == home
-    assert Path(cwd).name == sandbox["id"]
-    assert Path(cwd).is_dir()
+    assert (_sandbox_dir(emu, sandbox["id"]) / "home" / "here.txt").read_text() == "here\n"
 
 
 async def test_exit_status_stderr_and_stdin(emu: Emulator, access: dict[str, Any]) -> None:
@@ -91,10 +96,11 @@ async def test_env_vars(emu: Emulator, api: httpx.Client) -> None:
     assert result.stdout == "hello world|ed|C"
     # A sandbox's env_vars are applied last, so they may even set HOME.
     custom = create_sandbox(api, env_vars={"HOME": "/custom-home"})
-    result = await run(emu, create_access(api, custom["id"]), 'echo "$HOME"; pwd')
+    result = await run(emu, create_access(api, custom["id"]), 'echo "$HOME"; pwd; touch here')
     home, cwd = result.stdout.splitlines()
     assert home == "/custom-home"
-    assert Path(cwd).name == custom["id"]
+    assert cwd != home  # the session still starts in the sandbox's home
+    assert (_sandbox_dir(emu, custom["id"]) / "home" / "here").exists()
 
 
 async def test_files_persist_within_a_sandbox_only(emu: Emulator, api: httpx.Client) -> None:
@@ -171,13 +177,13 @@ async def test_the_sandbox_timeout_ends_sessions_and_logins(
 ) -> None:
     sandbox = create_sandbox(api, timeout=60)
     access = create_access(api, sandbox["id"])
-    cwd = await _session_ends_when(emu, access, lambda: emu.advance(61))
+    await run(emu, access, "echo kept > disk.txt")
+    await _session_ends_when(emu, access, lambda: emu.advance(61))
     assert api.get(f"/v1/sandbox/{sandbox['id']}").json()["state"] == "stopped"
     with pytest.raises(asyncssh.PermissionDenied):
         await connect(emu, access["id"], access["password"])
     # A stopped sandbox keeps its disk.
-    assert cwd is not None
-    assert os.path.isdir(cwd)
+    assert (_sandbox_dir(emu, sandbox["id"]) / "home" / "disk.txt").read_text() == "kept\n"
 
 
 async def test_the_sandbox_timeout_over_http_ends_sessions(
@@ -213,21 +219,18 @@ async def test_refused_after_access_or_sandbox_delete(emu: Emulator, api: httpx.
         await connect(emu, access["id"], access["password"])
 
 
-async def _session_ends_when(emu: Emulator, access: dict[str, Any], end: Any) -> str | None:
+async def _session_ends_when(emu: Emulator, access: dict[str, Any], end: Any) -> None:
     """Start a session that never ends by itself, call ``end()``, wait for it to be closed.
 
-    Returns the session's working directory. A session still open ``TIMEOUT``
-    seconds after ``end()`` fails the test.
+    A session still open ``TIMEOUT`` seconds after ``end()`` fails the test.
     """
     conn = await connect(emu, access["id"], access["password"])
     try:
-        cwd = (await asyncio.wait_for(conn.run("pwd"), TIMEOUT)).stdout
         process = await conn.create_process("echo started; exec sleep 100000")
         assert await asyncio.wait_for(process.stdout.readline(), TIMEOUT) == "started\n"
         end()
         await asyncio.wait_for(conn.wait_closed(), TIMEOUT)
         process.close()
-        return (cwd or "").strip() or None
     finally:
         conn.close()
         await conn.wait_closed()
@@ -236,9 +239,9 @@ async def _session_ends_when(emu: Emulator, access: dict[str, Any], end: Any) ->
 async def test_deleting_the_sandbox_ends_live_sessions(
     emu: Emulator, api: httpx.Client, sandbox: dict[str, Any], access: dict[str, Any]
 ) -> None:
-    cwd = await _session_ends_when(emu, access, lambda: api.delete(f"/v1/sandbox/{sandbox['id']}"))
-    assert cwd is not None
-    assert not os.path.exists(cwd)
+    assert _sandbox_dir(emu, sandbox["id"]).is_dir()
+    await _session_ends_when(emu, access, lambda: api.delete(f"/v1/sandbox/{sandbox['id']}"))
+    assert not _sandbox_dir(emu, sandbox["id"]).exists()
 
 
 async def test_deleting_the_credential_ends_live_sessions(
@@ -249,10 +252,12 @@ async def test_deleting_the_credential_ends_live_sessions(
     )
 
 
-async def test_reset_ends_live_sessions(emu: Emulator, access: dict[str, Any]) -> None:
-    cwd = await _session_ends_when(emu, access, emu.reset)
-    assert cwd is not None
-    assert not os.path.exists(cwd)
+async def test_reset_ends_live_sessions(
+    emu: Emulator, sandbox: dict[str, Any], access: dict[str, Any]
+) -> None:
+    assert _sandbox_dir(emu, sandbox["id"]).is_dir()
+    await _session_ends_when(emu, access, emu.reset)
+    assert not _sandbox_dir(emu, sandbox["id"]).exists()
 
 
 async def test_regen_keeps_live_sessions(
@@ -264,17 +269,19 @@ async def test_regen_keeps_live_sessions(
         assert result.stdout == "still here\n"
 
 
-async def test_sftp_is_confined_to_the_sandbox(
+async def test_sftp_and_the_shell_share_the_home(
     emu: Emulator, sandbox: dict[str, Any], access: dict[str, Any]
 ) -> None:
     async with await connect(emu, access["id"], access["password"]) as conn:
+        home = (await asyncio.wait_for(conn.run("pwd"), TIMEOUT)).stdout.strip()
         async with conn.start_sftp_client() as sftp:
-            async with sftp.open("/hello.txt", "w") as handle:
+            async with sftp.open("hello.txt", "w") as handle:
                 await handle.write("from sftp\n")
-            assert await sftp.realpath("..") == "/"
-            assert "hello.txt" in await sftp.listdir("/")
-        result = await asyncio.wait_for(conn.run("cat hello.txt"), TIMEOUT)
-    assert result.stdout == "from sftp\n"
+            assert await sftp.realpath(".") == home
+            assert "hello.txt" in await sftp.listdir(home)
+        result = await asyncio.wait_for(conn.run(f"cat hello.txt {home}/hello.txt"), TIMEOUT)
+    assert result.stdout == "from sftp\n" * 2
+    assert (_sandbox_dir(emu, sandbox["id"]) / "home" / "hello.txt").is_file()
 
 
 async def test_strict_host_key_checking_with_the_advertised_key(
