@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import asyncssh
 
-from ._isolation import View
+from ._isolation import View, sandbox_owner
 from ._session import ISOLATED_USER
 
 __all__ = ["SandboxSftp"]
@@ -110,6 +110,26 @@ class SandboxSftp(asyncssh.SFTPServer):
                     self._owner = (st.st_uid, st.st_gid)
                 if view.isolated:  # listings name the sandbox user as its shell does
                     self._user = (st.st_uid, st.st_gid)
+
+    def _check_readable(self, st: os.stat_result) -> None:
+        """Refuse what the sandbox's user could not read, where the session may only read.
+
+        Isolated under a root emulator, the sandbox's user is another host user
+        (``nobody``), while SFTP runs as root: without this, SFTP would read
+        what the shell cannot (``/etc/shadow``). Otherwise SFTP runs as the
+        sandbox user's own host user, and the system checks as for the shell.
+        """
+        if not self._view.isolated or os.geteuid() != 0:
+            return
+        uid, gid = sandbox_owner()
+        if st.st_uid == uid:
+            allowed = st.st_mode & stat.S_IRUSR
+        elif st.st_gid == gid:
+            allowed = st.st_mode & stat.S_IRGRP
+        else:
+            allowed = st.st_mode & stat.S_IROTH
+        if not allowed:
+            raise _error(errno.EACCES)
 
     def format_user(self, uid: int | None) -> str:
         if self._user is not None and uid == self._user[0]:
@@ -340,8 +360,11 @@ class SandboxSftp(asyncssh.SFTPServer):
             flags |= _O_NOFOLLOW | _O_CLOEXEC | _O_NONBLOCK
             fd = os.open(entry.name, flags, perms, dir_fd=entry.parent)
             try:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):
                     raise _error(errno.EINVAL, message="Not a regular file")
+                if not entry.writable:
+                    self._check_readable(st)
                 os.set_blocking(fd, True)
                 if changes:
                     self._adopt(entry, fd)
@@ -408,6 +431,8 @@ class SandboxSftp(asyncssh.SFTPServer):
                 dir_fd=entry.parent,
             )  # fmt: skip
             try:
+                if not entry.writable:
+                    self._check_readable(os.fstat(fd))
                 names = [
                     asyncssh.SFTPName(b".", attrs=from_local(os.fstat(fd))),
                     asyncssh.SFTPName(b"..", attrs=from_local(os.stat("..", dir_fd=fd))),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from pathlib import Path
 from typing import Any
@@ -270,3 +271,19 @@ async def test_files_sftp_makes_are_the_sandbox_users(
     if isolated(emulator):  # a listing names the user as the shell's `ls -l` does
         listing = {name.filename: name.longname for name in await sftp.readdir(".")}
         assert str(listing["made.txt"]).split()[2:4] == ["user", "user"]
+
+
+async def test_what_the_sandbox_user_cannot_read_sftp_does_not_read(
+    emulator: Emulator, conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient
+) -> None:
+    needs_isolation(emulator)
+    # A host file only its owner (root here) may read, in a place sessions see (read-only).
+    with tempfile.NamedTemporaryFile("w", dir="/var/tmp", prefix="leap0-private-") as private:
+        private.write("host secret\n")
+        private.flush()
+        os.chmod(private.name, 0o600)
+        if os.geteuid() == 0:
+            assert await shell_read(conn, private.name) is None  # the shell cannot
+        assert await read(sftp, private.name) is None  # nor can SFTP
+        os.chmod(private.name, 0o644)
+        assert await read(sftp, private.name) == "host secret\n"
