@@ -125,7 +125,8 @@ def _stdout_gone() -> NoReturn:
 
 
 def _main(words: list[str]) -> int:
-    parser = build_parser()
+    # Whole only when the pre-scan needs every option's name (a remote command after --).
+    parser = build_parser(lazy="--" not in words)
     head, remote_command = split_remote_command(words, OptionWords.of(parser))
     try:
         args = parser.parse(head)

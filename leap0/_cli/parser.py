@@ -62,7 +62,9 @@ class Parser(argparse.ArgumentParser):
         super().__init__(**kwargs)
         self.register("action", "parsers", _Commands)
         self.pending: Callable[[], None] | None = None
-        """What adds this command's options, until it has (``Command.arguments``)."""
+        """What adds this command's options (and subcommands), until it has."""
+        self.lazy = False
+        """Whether its subcommands are filled in only once parsed (:func:`build_parser`)."""
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(self, message)
@@ -178,21 +180,27 @@ def _not_before(top: argparse.ArgumentParser, sub: Parser, namespace: argparse.N
 def _globals(suppress: bool) -> Parser:
     """The global options; after a command their defaults are SUPPRESS (not to overwrite)."""
     parser = Parser(add_help=False)
+    _add_globals(parser, suppress)
+    return parser
+
+
+def _add_globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
     group = parser.add_argument_group("global options")
     for option in GLOBALS:
         kwargs = dict(option.kwargs)
         if suppress or option.kwargs.get("dest") == "format":
             kwargs["default"] = argparse.SUPPRESS
         group.add_argument(*option.flags, **kwargs)
-    return parser
 
 
 def _add_commands(
     parent: argparse.ArgumentParser,
     commands: Sequence[Command],
     path: tuple[str, ...],
-    common: Parser,
+    *,
+    lazy: bool,
 ) -> None:
+    """Each of ``commands`` as a subcommand of ``parent``; ``lazy``: filled in once parsed."""
     dest = "group" if not path else "_".join(path)
     sub = parent.add_subparsers(dest=dest, metavar="COMMAND", parser_class=Parser)
     for command in commands:
@@ -203,6 +211,7 @@ def _add_commands(
             )
             own.pending = _own_options(own, command)
             own.set_defaults(spec=command, path=here, parser=own)
+            own.lazy = lazy
             continue
         parser = sub.add_parser(
             command.name,
@@ -210,16 +219,36 @@ def _add_commands(
             description=command.description,
             epilog=command.epilog,
             usage=command.usage,
-            parents=[common],
         )
-        _add_options(parser, command)
+        parser.lazy = lazy
         parser.set_defaults(spec=command, path=here, parser=parser)
+        fill = _filler(parser, command, here)
+        if lazy:
+            parser.pending = fill  # once it is the command parsed (see _Commands)
+        else:
+            fill()
+
+
+def _filler(parser: Parser, command: Command, here: tuple[str, ...]) -> Callable[[], None]:
+    """What gives ``parser`` the global options, ``command``'s own and its subcommands."""
+
+    def fill() -> None:
+        _add_globals(parser, suppress=True)  # first, as parents=[...] would put them
+        _add_options(parser, command)
         if command.commands:
-            _add_commands(parser, command.commands, here, common)
+            _add_commands(parser, command.commands, here, lazy=parser.lazy)
+
+    return fill
 
 
-def build_parser() -> Parser:
-    """The ``leap0`` parser: a command's ``args.spec`` is its :class:`Command`."""
+def build_parser(*, lazy: bool = False) -> Parser:
+    """The ``leap0`` parser: a command's ``args.spec`` is its :class:`Command`.
+
+    ``lazy``: a command's options and subcommands are added only once it is
+    the command parsed (``leap0 --help`` builds 7 parsers instead of 24, and
+    each costs argparse several gettext lookups); the parser then parses and
+    prints help as the whole one does, but holds only what was parsed.
+    """
     parser = Parser(
         prog=PROG,
         description="Manage Leap0 sandboxes and their SSH access.",
@@ -228,5 +257,6 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.set_defaults(spec=None, path=(), parser=parser)
-    _add_commands(parser, COMMANDS, (), _globals(suppress=True))
+    parser.lazy = lazy
+    _add_commands(parser, COMMANDS, (), lazy=lazy)
     return parser
