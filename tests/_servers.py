@@ -22,7 +22,14 @@ from pathlib import Path
 
 from tests._support import FakeClock
 
-__all__ = ["DripServer", "LoopbackServer", "PacedClock", "UntrustedTLSServer", "http_answer"]
+__all__ = [
+    "DripServer",
+    "LoopbackServer",
+    "PacedClock",
+    "UntrustedTLSServer",
+    "http_answer",
+    "self_signed",
+]
 
 
 def _read_request(conn: socket.socket) -> bytes | None:
@@ -156,8 +163,13 @@ class PacedClock(FakeClock):
         return super().__call__()
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 signed by its own key, and that key (needs cryptography)."""
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by its own key, and that key (needs cryptography).
+
+    Trusted by nobody unless named (``SSL_CERT_FILE``): it is its own CA, for 127.0.0.1.
+    """
+    import ipaddress
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -174,6 +186,11 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
@@ -195,7 +212,7 @@ class UntrustedTLSServer:
     """
 
     def __init__(self, directory: Path) -> None:
-        cert, key = _self_signed(directory)
+        cert, key = self_signed(directory)
         self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._context.load_cert_chain(cert, key)
         self._listener = socket.create_server(("127.0.0.1", 0))

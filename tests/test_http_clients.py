@@ -15,7 +15,6 @@ wait in the pool that can never end otherwise.
 from __future__ import annotations
 
 import asyncio
-import datetime
 import json
 import socket
 import ssl
@@ -32,6 +31,7 @@ from pytest_httpx import HTTPXMock
 
 import leap0._http as http
 from leap0 import AsyncLeap0Client, Leap0Client, Leap0ConnectionError, Leap0TimeoutError
+from tests._servers import self_signed
 from tests._support import API_KEY, access_json, sandbox_json
 
 SANDBOX = "/v1/sandbox/sbx-abc123/"
@@ -348,40 +348,8 @@ def test_a_socks_proxy_without_socksio_fails_when_the_client_is_built(
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[Server, Path]]:
     """(server, its certificate): a TLS server on 127.0.0.1 with a self-signed certificate."""
-    x509 = pytest.importorskip("cryptography.x509")
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    import ipaddress
-
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    pytest.importorskip("cryptography.x509")
+    cert_path, key_path = self_signed(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_path, key_path)
     server = Server(_ssh_answer, tls=context)
