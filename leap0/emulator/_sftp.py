@@ -476,19 +476,13 @@ class SandboxSftp(asyncssh.SFTPServer):
             os.rmdir(entry.name, dir_fd=entry.parent)
 
     def rename(self, oldpath: bytes, newpath: bytes) -> None:
-        with (
-            self._naming(oldpath, newpath),
-            self._walk(oldpath, follow=False) as source,
-            self._walk(newpath, follow=False) as target,
-        ):
-            self._changing(source)
-            self._changing(target)
-            with contextlib.suppress(FileNotFoundError):
-                os.stat(target.name, dir_fd=target.parent, follow_symlinks=False)
-                raise asyncssh.SFTPFileAlreadyExists("file already exists")
-            os.rename(source.name, target.name, src_dir_fd=source.parent, dst_dir_fd=target.parent)
+        self._rename(oldpath, newpath, replace=False)
 
     def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:
+        self._rename(oldpath, newpath, replace=True)
+
+    def _rename(self, oldpath: bytes, newpath: bytes, *, replace: bool) -> None:
+        """SFTP's rename refuses an existing target; the POSIX one replaces it."""
         with (
             self._naming(oldpath, newpath),
             self._walk(oldpath, follow=False) as source,
@@ -496,6 +490,10 @@ class SandboxSftp(asyncssh.SFTPServer):
         ):
             self._changing(source)
             self._changing(target)
+            if not replace:
+                with contextlib.suppress(FileNotFoundError):
+                    os.stat(target.name, dir_fd=target.parent, follow_symlinks=False)
+                    raise asyncssh.SFTPFileAlreadyExists("file already exists")
             os.replace(source.name, target.name, src_dir_fd=source.parent, dst_dir_fd=target.parent)
 
     def link(self, oldpath: bytes, newpath: bytes) -> None:

@@ -287,3 +287,15 @@ async def test_what_the_sandbox_user_cannot_read_sftp_does_not_read(
         assert await read(sftp, private.name) is None  # nor can SFTP
         os.chmod(private.name, 0o644)
         assert await read(sftp, private.name) == "host secret\n"
+
+
+async def test_rename_refuses_an_existing_target_and_posix_rename_replaces_it(
+    emulator: Emulator, conn: asyncssh.SSHClientConnection, sftp: asyncssh.SFTPClient
+) -> None:
+    await sh(conn, "echo one > a; echo two > b")
+    with pytest.raises(asyncssh.SFTPFailure):  # SFTP v3 has no "already exists" status
+        await asyncio.wait_for(sftp.rename("a", "b"), TIMEOUT)
+    assert await shell_read(conn, "b") == "two\n"
+    await asyncio.wait_for(sftp.posix_rename("a", "b"), TIMEOUT)
+    assert await shell_read(conn, "b") == "one\n"
+    assert await shell_read(conn, "a") is None
