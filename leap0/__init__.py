@@ -9,7 +9,7 @@ imports nothing else, so a program that needs only part of the package (the
 ``from leap0 import Leap0Client`` and ``leap0.Leap0Client`` work as always.
 """
 
-from ._version import __version__
+__version__ = "0.1.0"
 
 TYPE_CHECKING = False  # not typing's: importing typing here would cost every import
 if TYPE_CHECKING:

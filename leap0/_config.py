@@ -16,11 +16,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from . import __version__
 from ._constants import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, MAX_TIMEOUT
-from ._version import __version__
 from .errors import Leap0Error
 
 __all__ = [
+    "DEFAULT_MAX_CONCURRENCY",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "IDENTITY",
@@ -54,6 +55,9 @@ class DefaultInt(int):
 
 
 DEFAULT_MAX_RETRIES: int = DefaultInt(2)
+#: httpx's default ``Limits.max_connections``, and the pool of the client leap0 builds
+#: (how many requests a client hands to its pool at once: ``leap0._gate``).
+DEFAULT_MAX_CONCURRENCY: int = DefaultInt(100)
 USER_AGENT = f"leap0-python/{__version__}"
 
 TimeoutTypes = float | int | httpx.Timeout | None

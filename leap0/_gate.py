@@ -22,15 +22,10 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from ._config import DefaultInt
-
 if TYPE_CHECKING:
     from ._deadline import Deadline
 
-__all__ = ["DEFAULT_MAX_CONCURRENCY", "AsyncGate", "Gate", "resolve_max_concurrency"]
-
-#: httpx's default ``Limits.max_connections``, and the pool of the client leap0 builds.
-DEFAULT_MAX_CONCURRENCY: int = DefaultInt(100)
+__all__ = ["AsyncGate", "Gate", "resolve_max_concurrency"]
 
 
 def resolve_max_concurrency(value: object) -> int | None:

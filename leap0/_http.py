@@ -62,8 +62,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 import httpx
 
 from . import _deadline
+from ._config import DEFAULT_MAX_CONCURRENCY
 from ._deadline import ATTEMPT_END
-from ._gate import DEFAULT_MAX_CONCURRENCY
 from .errors import Leap0ConnectionError
 
 if TYPE_CHECKING:

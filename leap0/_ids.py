@@ -27,7 +27,7 @@ __all__ = [
     "validate_id",
 ]
 
-_match = re.compile(f"[{ID_CHARS}]{{1,{ID_MAX_LENGTH}}}").fullmatch
+_pattern: re.Pattern[str] | None = None  # compiled at the first id checked, not at import
 _RULE = f"1 to {ID_MAX_LENGTH} ASCII letters, digits, '-', '_' or '.'"
 
 
@@ -44,7 +44,14 @@ SandboxRef = str | HasId
 
 def is_id(value: str) -> bool:
     """Whether the string ``value`` is a well-formed id: the one rule of every id leap0 uses."""
-    return _match(value) is not None and value != "." and value != ".."
+    pattern = _pattern or _compile()
+    return pattern.fullmatch(value) is not None and value != "." and value != ".."
+
+
+def _compile() -> re.Pattern[str]:
+    global _pattern
+    _pattern = re.compile(f"[{ID_CHARS}]{{1,{ID_MAX_LENGTH}}}")
+    return _pattern
 
 
 def validate_id(value: object, name: str) -> str:

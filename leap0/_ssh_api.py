@@ -29,7 +29,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from . import _routes
 from ._constants import DEFAULT_SSH_API, SSH_API_ENV, SSH_APIS
@@ -87,18 +87,37 @@ def mismatch_hint(revision: Revision) -> str:
     )
 
 
-class Call(NamedTuple):
-    """One request of a planned call."""
+class Call:
+    """One request of a planned call (a plain class: a ``NamedTuple`` costs more to import)."""
 
-    method: str
-    path: str
-    body: dict[str, str] | None
-    #: The revision whose route this is.
-    revision: Revision
-    #: The credential the path names (per-credential routes), if any.
-    access_id: str | None = None
-    #: Sent only to learn the revision: its success is not the call's result.
-    probe: bool = False
+    __slots__ = ("access_id", "body", "method", "path", "probe", "revision")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, str] | None,
+        revision: Revision,
+        access_id: str | None = None,
+        *,
+        probe: bool = False,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.body = body
+        #: The revision whose route this is.
+        self.revision: Revision = revision
+        #: The credential the path names (per-credential routes), if any.
+        self.access_id = access_id
+        #: Sent only to learn the revision: its success is not the call's result.
+        self.probe = probe
+
+    def __repr__(self) -> str:
+        # No body: a validate's holds the password.
+        return (
+            f"Call({self.method} {self.path}, revision={self.revision!r}, "
+            f"access_id={self.access_id!r}, probe={self.probe})"
+        )
 
 
 def _validate_call(revision: Revision, sandbox_id: str, access_id: str, password: str) -> Call:
@@ -203,7 +222,8 @@ class Router:
             # A 404 from .../ssh/access says nothing on its own: this probe tells
             # "no credential" (seed) from "name the credential" (per-credential).
             probe = _validate_call("single", sandbox_id, "access", "")
-            calls += (probe._replace(probe=True),)
+            probe.probe = True
+            calls += (probe,)
         return calls
 
     def id_required(self, method: str, sandbox_id: str) -> Leap0AccessIdRequiredError:

@@ -83,6 +83,35 @@ def test_import_leap0_alone_imports_no_sdk_dependency() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
+def test_the_http_transport_loads_with_the_first_client_that_uses_it() -> None:
+    # Reaching the clients loads their classes; the HTTP transport and what only it
+    # needs (retries, deadlines, the answers' checks) load with the first client that
+    # sends through it, and never for a client on a transport of its own.
+    machinery = (
+        "leap0._sync._transport",
+        "leap0._async._transport",
+        "leap0._deadline",
+        "leap0._responses",
+        "leap0._retry",
+        "leap0._gate",
+        "leap0._http",
+    )
+    code = (
+        "import sys, leap0\n"
+        "leap0.Leap0Client, leap0.AsyncLeap0Client\n"
+        f"machinery = {machinery!r}\n"
+        "assert not set(machinery) & set(sys.modules), set(machinery) & set(sys.modules)\n"
+        "class Fake:\n"
+        "    def request(self, *a, **k): return None\n"
+        "    def close(self): pass\n"
+        "leap0.Leap0Client(transport=Fake()).sandboxes.delete('sbx-1')\n"
+        "assert not set(machinery) & set(sys.modules), set(machinery) & set(sys.modules)\n"
+        "leap0.Leap0Client(api_key='k', base_url='http://127.0.0.1:9').close()\n"
+        "assert 'leap0._sync._transport' in sys.modules and 'leap0._http' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
 def test_readme_command_line_section_shows_what_people_look_for() -> None:
     from leap0.emulator import Settings
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import httpx
 
 from .._config import (
+    DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     NOT_GIVEN,
@@ -14,11 +16,12 @@ from .._config import (
     TimeoutTypes,
     check_transport,
 )
-from .._gate import DEFAULT_MAX_CONCURRENCY
 from .._ssh_api import SshApi, resolve_ssh_api
-from ._transport import AsyncHttpxTransport, AsyncTransport
 from .sandboxes import AsyncSandboxesClient
 from .ssh import AsyncSshClient
+
+if TYPE_CHECKING:
+    from ._transport import AsyncTransport
 
 __all__ = ["AsyncLeap0Client"]
 
@@ -86,6 +89,11 @@ class AsyncLeap0Client:
     ) -> None:
         checked_ssh_api = resolve_ssh_api(ssh_api, env=True)
         if transport is None:
+            # The HTTP transport, and what only it needs (retries, deadlines, the
+            # answers' checks), loads with the first client that uses it: `import
+            # leap0` stays light, and a client on a transport of its own never loads it.
+            from ._transport import AsyncHttpxTransport
+
             transport = AsyncHttpxTransport(
                 api_key=api_key,
                 base_url=base_url,
@@ -97,7 +105,7 @@ class AsyncLeap0Client:
         else:
             check_transport(
                 transport,
-                AsyncTransport.__name__,
+                "AsyncTransport",
                 like=type(self).aclose,
                 given={
                     "api_key": api_key is not None,
@@ -135,6 +143,8 @@ class AsyncLeap0Client:
         """
         transport = self._transport
         if not (isinstance(timeout, NotGiven) and isinstance(max_retries, NotGiven)):
+            from ._transport import AsyncHttpxTransport
+
             if not isinstance(transport, AsyncHttpxTransport):
                 raise TypeError(
                     "timeout and max_retries apply to the HTTP transport leap0 builds; "

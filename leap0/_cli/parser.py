@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-from .._version import __version__
+from .. import __version__
 from .commands import COMMANDS, GLOBALS
 from .epilog import EPILOG
 from .output import PROG

@@ -22,6 +22,7 @@ from typing import Any, Protocol, cast
 import httpx
 
 from .._config import (
+    DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     IDENTITY,
@@ -35,7 +36,7 @@ from .._config import (
     resolve_timeout,
 )
 from .._deadline import Deadline, attempt_seconds
-from .._gate import DEFAULT_MAX_CONCURRENCY, Gate, resolve_max_concurrency
+from .._gate import Gate, resolve_max_concurrency
 from .._log import setup_from_env
 from .._requests import encode_json
 from .._responses import (

@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import httpx
 
 from .._config import (
+    DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     NOT_GIVEN,
@@ -16,11 +18,12 @@ from .._config import (
     TimeoutTypes,
     check_transport,
 )
-from .._gate import DEFAULT_MAX_CONCURRENCY
 from .._ssh_api import SshApi, resolve_ssh_api
-from ._transport import HttpxTransport, Transport
 from .sandboxes import SandboxesClient
 from .ssh import SshClient
+
+if TYPE_CHECKING:
+    from ._transport import Transport
 
 __all__ = ["Leap0Client"]
 
@@ -88,6 +91,11 @@ class Leap0Client:
     ) -> None:
         checked_ssh_api = resolve_ssh_api(ssh_api, env=True)
         if transport is None:
+            # The HTTP transport, and what only it needs (retries, deadlines, the
+            # answers' checks), loads with the first client that uses it: `import
+            # leap0` stays light, and a client on a transport of its own never loads it.
+            from ._transport import HttpxTransport
+
             transport = HttpxTransport(
                 api_key=api_key,
                 base_url=base_url,
@@ -99,7 +107,7 @@ class Leap0Client:
         else:
             check_transport(
                 transport,
-                Transport.__name__,
+                "Transport",
                 like=type(self).close,
                 given={
                     "api_key": api_key is not None,
@@ -137,6 +145,8 @@ class Leap0Client:
         """
         transport = self._transport
         if not (isinstance(timeout, NotGiven) and isinstance(max_retries, NotGiven)):
+            from ._transport import HttpxTransport
+
             if not isinstance(transport, HttpxTransport):
                 raise TypeError(
                     "timeout and max_retries apply to the HTTP transport leap0 builds; "

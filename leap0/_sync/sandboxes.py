@@ -14,15 +14,14 @@ from .._constants import DEFAULT_ORDER, DEFAULT_SORT, DEFAULT_TEMPLATE
 from .._convert import structure
 from .._ids import SandboxRef, sandbox_id_of
 from .._limits import SandboxState, SortField, SortOrder
-from .._requests import sandbox_create_body, sandbox_list_params
 from ..errors import Leap0NotFoundError
-from ._transport import Transport
 from .ssh import SshClient
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from ..models import SandboxInfo, SandboxPage, SandboxSummary, SshAccess, SshValidation
+    from ._transport import Transport
 
 __all__ = ["Sandbox", "SandboxSsh", "SandboxesClient"]
 
@@ -181,6 +180,9 @@ class SandboxesClient:
             Leap0ConflictError: The organization's sandbox limit is reached.
             Leap0BadRequestError: The service rejected a field (see ``errors``).
         """
+        # Loaded at the first call, as the models are: import leap0 stays light.
+        from .._requests import sandbox_create_body
+
         body = sandbox_create_body(
             template_name=template_name,
             vcpu=vcpu,
@@ -242,6 +244,8 @@ class SandboxesClient:
             page_size: Sandboxes a page, 1 to 100.
             http_timeout: Optional HTTP request timeout in seconds for this SDK call.
         """
+        from .._requests import sandbox_list_params
+
         params = sandbox_list_params(
             state=state, sort=sort, order=order, page=page, page_size=page_size
         )
@@ -343,6 +347,8 @@ class SandboxesClient:
             page_size: Sandboxes a request, 1 to 100.
             http_timeout: Optional HTTP request timeout in seconds, for each page.
         """
+        from .._requests import sandbox_list_params
+
         # Checked now, not at the first page: a bad argument fails where it is passed.
         sandbox_list_params(state=state, sort=sort, order=order, page=1, page_size=page_size)
         return self._pages(state, sort, order, page_size, http_timeout)
