@@ -121,7 +121,8 @@ async def test_pty_command_and_interactive_shell(emu: Emulator, access: dict[str
         process = await conn.create_process(term_type="vt100", term_size=(100, 30))
         process.stdin.write("stty size; echo $((6 * 7))\n")
         output = ""
-        while "42" not in output:
+        # The answer's own line: the prompt holds the sandbox id, which may hold "42".
+        while "\n42\r" not in output:
             output += await asyncio.wait_for(process.stdout.read(1024), TIMEOUT)
         process.change_terminal_size(120, 40)
         process.stdin.write("stty size\nexit 5\n")
