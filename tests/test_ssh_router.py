@@ -61,3 +61,12 @@ def test_the_seed_regen_after_a_rotation_is_the_one_credential() -> None:
     router.remember("sbx-1", "ssh-a")
     router.remember("sbx-1", "ssh-b", only=True)
     assert _paths(router.act("regenerate_access", "sbx-1", None))[0] == "ssh-b/regen"
+
+
+def test_a_planned_validate_shows_no_password() -> None:
+    for calls in (Router("auto").validate("sbx-1", "ssh-a", "s3cret-pw"),
+                  Router("single").validate("sbx-1", "ssh-a", "s3cret-pw")):  # fmt: skip
+        for call in calls:
+            assert call.body is not None and "s3cret-pw" in call.body.values()
+            assert "s3cret-pw" not in repr(call) and "s3cret-pw" not in str(call)
+            assert call.path in repr(call)
