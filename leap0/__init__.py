@@ -14,10 +14,8 @@ __version__ = "0.1.0"
 TYPE_CHECKING = False  # not typing's: importing typing here would cost every import
 if TYPE_CHECKING:
     from . import errors as errors, models as models
-    from ._async._transport import (
-        AsyncHttpxTransport as AsyncHttpxTransport,
-        AsyncTransport as AsyncTransport,
-    )
+    from ._async._httpx_transport import AsyncHttpxTransport as AsyncHttpxTransport
+    from ._async._transport import AsyncTransport as AsyncTransport
     from ._async.client import AsyncLeap0Client as AsyncLeap0Client
     from ._async.sandboxes import (
         AsyncSandbox as AsyncSandbox,
@@ -31,10 +29,8 @@ if TYPE_CHECKING:
         SortOrder as SortOrder,
     )
     from ._ssh_api import SshApi as SshApi
-    from ._sync._transport import (
-        HttpxTransport as HttpxTransport,
-        Transport as Transport,
-    )
+    from ._sync._httpx_transport import HttpxTransport as HttpxTransport
+    from ._sync._transport import Transport as Transport
     from ._sync.client import Leap0Client as Leap0Client
     from ._sync.sandboxes import (
         Sandbox as Sandbox,
@@ -71,7 +67,7 @@ if TYPE_CHECKING:
 
 # Where each public name lives (a module relative to this package).
 _HOMES = {
-    "AsyncHttpxTransport": "._async._transport",
+    "AsyncHttpxTransport": "._async._httpx_transport",
     "AsyncTransport": "._async._transport",
     "AsyncLeap0Client": "._async.client",
     "AsyncSandbox": "._async.sandboxes",
@@ -82,7 +78,7 @@ _HOMES = {
     "SortField": "._limits",
     "SortOrder": "._limits",
     "SshApi": "._ssh_api",
-    "HttpxTransport": "._sync._transport",
+    "HttpxTransport": "._sync._httpx_transport",
     "Transport": "._sync._transport",
     "Leap0Client": "._sync.client",
     "Sandbox": "._sync.sandboxes",

@@ -10,7 +10,7 @@ queue a request may still wait without being sent (in httpx's pool when it is
 smaller than the queue, connecting, or before its task runs again); on the
 client leap0 builds, httpcore's trace tells that apart from a request whose
 headers went out, and such an attempt fails the same way (see ``_Progress`` in
-``leap0._async._transport``).
+``leap0._async._httpx_transport``).
 
 :class:`AsyncGate` serves the async client, :class:`Gate` the blocking one
 (threads); the generated sync code names ``Gate`` where the async source

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import leap0._async._transport as async_transport
-import leap0._sync._transport as sync_transport
+import leap0._async._httpx_transport as async_transport
+import leap0._sync._httpx_transport as sync_transport
 from tests._servers import LoopbackServer, UntrustedTLSServer, http_answer
 from tests._support import SANDBOX_ID
 

@@ -18,8 +18,8 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import leap0._async._transport as async_transport
-import leap0._sync._transport as sync_transport
+import leap0._async._httpx_transport as async_transport
+import leap0._sync._httpx_transport as sync_transport
 from leap0 import AsyncLeap0Client, Leap0Client, Leap0Error, SshAccess, SshValidation
 from leap0.emulator import Emulator
 

@@ -88,8 +88,8 @@ def test_the_http_transport_loads_with_the_first_client_that_uses_it() -> None:
     # needs (retries, deadlines, the answers' checks) load with the first client that
     # sends through it, and never for a client on a transport of its own.
     machinery = (
-        "leap0._sync._transport",
-        "leap0._async._transport",
+        "leap0._sync._httpx_transport",
+        "leap0._async._httpx_transport",
         "leap0._deadline",
         "leap0._responses",
         "leap0._retry",
@@ -107,7 +107,7 @@ def test_the_http_transport_loads_with_the_first_client_that_uses_it() -> None:
         "leap0.Leap0Client(transport=Fake()).sandboxes.delete('sbx-1')\n"
         "assert not set(machinery) & set(sys.modules), set(machinery) & set(sys.modules)\n"
         "leap0.Leap0Client(api_key='k', base_url='http://127.0.0.1:9').close()\n"
-        "assert 'leap0._sync._transport' in sys.modules and 'leap0._http' in sys.modules\n"
+        "assert 'leap0._sync._httpx_transport' in sys.modules and 'leap0._http' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 

@@ -199,4 +199,4 @@ def test_leap0_uses_httpx_and_httpcore_through_their_public_api_only() -> None:
 
 def test_the_http_module_is_checked() -> None:
     assert ROOT / "_http.py" in set(sources())
-    assert ROOT / "_sync" / "_transport.py" in set(sources())
+    assert ROOT / "_sync" / "_httpx_transport.py" in set(sources())

@@ -34,6 +34,24 @@ def test_list_takes_literal_types(cls: type) -> None:
     assert hints["order"] == SortOrder
 
 
+@pytest.mark.parametrize(
+    ("cls", "transport"),
+    [
+        (leap0.Leap0Client, leap0.Transport | None),
+        (leap0.AsyncLeap0Client, leap0.AsyncTransport | None),
+        (leap0.SshClient, leap0.Transport),
+        (leap0.AsyncSshClient, leap0.AsyncTransport),
+        (SandboxesClient, leap0.Transport),
+        (AsyncSandboxesClient, leap0.AsyncTransport),
+    ],
+)
+def test_the_constructors_hints_resolve_at_runtime(cls: type, transport: object) -> None:
+    # For tools that read them (dependency injection, documentation): the transport's
+    # protocol is importable without the HTTP backend, which loads with the first client.
+    hints = typing.get_type_hints(cls.__init__)  # type: ignore[misc]
+    assert hints["transport"] == transport
+
+
 def test_the_checked_values_are_the_typed_ones() -> None:
     # The values are written once, in leap0._constants (which imports nothing); their
     # literal types, which type checkers need written out, name the same values.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import httpx
 
@@ -17,11 +16,9 @@ from .._config import (
     check_transport,
 )
 from .._ssh_api import SshApi, resolve_ssh_api
+from ._transport import AsyncTransport
 from .sandboxes import AsyncSandboxesClient
 from .ssh import AsyncSshClient
-
-if TYPE_CHECKING:
-    from ._transport import AsyncTransport
 
 __all__ = ["AsyncLeap0Client"]
 
@@ -92,7 +89,7 @@ class AsyncLeap0Client:
             # The HTTP transport, and what only it needs (retries, deadlines, the
             # answers' checks), loads with the first client that uses it: `import
             # leap0` stays light, and a client on a transport of its own never loads it.
-            from ._transport import AsyncHttpxTransport
+            from ._httpx_transport import AsyncHttpxTransport
 
             transport = AsyncHttpxTransport(
                 api_key=api_key,
@@ -105,7 +102,7 @@ class AsyncLeap0Client:
         else:
             check_transport(
                 transport,
-                "AsyncTransport",
+                AsyncTransport.__name__,
                 like=type(self).aclose,
                 given={
                     "api_key": api_key is not None,
@@ -143,7 +140,7 @@ class AsyncLeap0Client:
         """
         transport = self._transport
         if not (isinstance(timeout, NotGiven) and isinstance(max_retries, NotGiven)):
-            from ._transport import AsyncHttpxTransport
+            from ._httpx_transport import AsyncHttpxTransport
 
             if not isinstance(transport, AsyncHttpxTransport):
                 raise TypeError(

@@ -13,13 +13,13 @@ from .._convert import structure
 from .._ids import SandboxRef, sandbox_id_of
 from .._limits import SandboxState, SortField, SortOrder
 from ..errors import Leap0NotFoundError
+from ._transport import AsyncTransport
 from .ssh import AsyncSshClient
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from ..models import SandboxInfo, SandboxPage, SandboxSummary, SshAccess, SshValidation
-    from ._transport import AsyncTransport
 
 __all__ = ["AsyncSandbox", "AsyncSandboxSsh", "AsyncSandboxesClient"]
 

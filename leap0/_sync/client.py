@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import httpx
 
@@ -19,11 +18,9 @@ from .._config import (
     check_transport,
 )
 from .._ssh_api import SshApi, resolve_ssh_api
+from ._transport import Transport
 from .sandboxes import SandboxesClient
 from .ssh import SshClient
-
-if TYPE_CHECKING:
-    from ._transport import Transport
 
 __all__ = ["Leap0Client"]
 
@@ -94,7 +91,7 @@ class Leap0Client:
             # The HTTP transport, and what only it needs (retries, deadlines, the
             # answers' checks), loads with the first client that uses it: `import
             # leap0` stays light, and a client on a transport of its own never loads it.
-            from ._transport import HttpxTransport
+            from ._httpx_transport import HttpxTransport
 
             transport = HttpxTransport(
                 api_key=api_key,
@@ -107,7 +104,7 @@ class Leap0Client:
         else:
             check_transport(
                 transport,
-                "Transport",
+                Transport.__name__,
                 like=type(self).close,
                 given={
                     "api_key": api_key is not None,
@@ -145,7 +142,7 @@ class Leap0Client:
         """
         transport = self._transport
         if not (isinstance(timeout, NotGiven) and isinstance(max_retries, NotGiven)):
-            from ._transport import HttpxTransport
+            from ._httpx_transport import HttpxTransport
 
             if not isinstance(transport, HttpxTransport):
                 raise TypeError(

@@ -15,13 +15,13 @@ from .._convert import structure
 from .._ids import SandboxRef, sandbox_id_of
 from .._limits import SandboxState, SortField, SortOrder
 from ..errors import Leap0NotFoundError
+from ._transport import Transport
 from .ssh import SshClient
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from ..models import SandboxInfo, SandboxPage, SandboxSummary, SshAccess, SshValidation
-    from ._transport import Transport
 
 __all__ = ["Sandbox", "SandboxSsh", "SandboxesClient"]
 

@@ -11,10 +11,10 @@ from .._convert import structure
 from .._ids import SandboxRef, sandbox_id_of
 from .._ssh_api import Call, Revision, Router, SshApi, mismatch_hint, resolve_ssh_api
 from ..errors import Leap0APIError, Leap0Error, Leap0NotFoundError
+from ._transport import Transport
 
 if TYPE_CHECKING:
     from ..models import SshAccess, SshValidation
-    from ._transport import Transport
 
 __all__ = ["SshClient"]
 
